@@ -1,0 +1,72 @@
+"""The suite's error types.
+
+Every error the suite raises on purpose is a ``ConformanceError``: the command line and the
+reports print its message as one line, without a traceback, so each message must say what
+went wrong and, where the user can act, how to fix it.
+"""
+
+from __future__ import annotations
+
+
+class ConformanceError(Exception):
+    """Base of every error the suite raises on purpose."""
+
+
+class UsageError(ConformanceError):
+    """Bad input from the user: an option, a file, a kubeconfig. The message says how to fix it."""
+
+
+class ApiError(ConformanceError):
+    """The Kubernetes API answered with an error status.
+
+    Parameters:
+        status: the HTTP status code (0 when the API server could not be reached at all).
+        reason: the Kubernetes ``Status.reason`` (``NotFound``, ``Forbidden``...), or a short word.
+        message: what the API server said.
+    """
+
+    def __init__(self, status: int, reason: str, message: str) -> None:
+        super().__init__(f"{status} {reason}: {message}" if status else f"{reason}: {message}")
+        self.status = status
+        self.reason = reason
+        self.message = message
+
+
+class AccessDenied(ApiError):
+    """401 or 403: waiting will not help, the credentials or RBAC must change."""
+
+
+class ClusterUnreachable(ApiError):
+    """No answer from the API server (connection refused, DNS, TLS handshake)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(0, "Unreachable", message)
+
+
+class WaitTimeout(ConformanceError):
+    """A bounded wait ran out; the message names the object, what was wanted and what was last seen.
+
+    Parameters:
+        subject: what was waited for, e.g. ``Release test-db-postgresql``.
+        last: the last observation's message, e.g. ``want Ready=True, is Ready=False reason=Unavailable``.
+        waited: seconds waited.
+    """
+
+    def __init__(self, subject: str, last: str, waited: float) -> None:
+        super().__init__(f"{subject}: {last} (waited {waited:.0f}s)")
+        self.subject = subject
+        self.last = last
+        self.waited = waited
+
+
+class WaitFailed(ConformanceError):
+    """A wait ended early because the check saw a state it cannot recover from."""
+
+    def __init__(self, subject: str, message: str) -> None:
+        super().__init__(f"{subject}: {message}")
+        self.subject = subject
+        self.last = message
+
+
+class ProbeFailed(ConformanceError):
+    """A connectivity probe (PostgreSQL, Redis, TLS) could not do what it was asked."""

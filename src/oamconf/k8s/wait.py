@@ -1,0 +1,155 @@
+"""The one wait primitive: poll a check until it succeeds, fails, or the deadline passes.
+
+A check returns an ``Observation`` with three states, as Argo CD's e2e expectations do:
+``PENDING`` (keep polling), ``SUCCEEDED`` (done) and ``FAILED`` (stop at once: waiting cannot
+help). On timeout ``WaitTimeout`` carries the last observation, so the report says what the
+object looked like, not just that time ran out.
+
+This module is the only place in the suite that sleeps; tests pass a fake ``Clock``.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final, Protocol
+
+import tenacity
+
+from oamconf.errors import AccessDenied, ApiError, WaitFailed, WaitTimeout
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT: Final = 300.0
+FIRST_INTERVAL: Final = 0.2
+MAX_INTERVAL: Final = 5.0
+
+
+class State(enum.Enum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What one poll saw. The message says what was wanted and what is: ``want X, is Y``."""
+
+    state: State
+    message: str
+
+    @classmethod
+    def pending(cls, message: str) -> Observation:
+        return cls(State.PENDING, message)
+
+    @classmethod
+    def succeeded(cls, message: str) -> Observation:
+        return cls(State.SUCCEEDED, message)
+
+    @classmethod
+    def failed(cls, message: str) -> Observation:
+        return cls(State.FAILED, message)
+
+    @classmethod
+    def simple(cls, ok: bool, message: str) -> Observation:  # noqa: FBT001 - mirrors argo-cd's simple()
+        return cls(State.SUCCEEDED if ok else State.PENDING, message)
+
+
+Check = Callable[[], Observation]
+
+
+class Clock(Protocol):
+    def monotonic(self) -> float: ...
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    """Real time. The suite's only ``time.sleep``."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+@dataclass(frozen=True)
+class WaitPolicy:
+    """How long waits may take. ``timeout`` is the default deadline; a wait may ask for its own."""
+
+    timeout: float = DEFAULT_TIMEOUT
+    first_interval: float = FIRST_INTERVAL
+    max_interval: float = MAX_INTERVAL
+
+
+def guarded(check: Check) -> Check:
+    """Turn API errors into observations: 401/403 fail at once, anything else is worth retrying."""
+
+    def run() -> Observation:
+        try:
+            return check()
+        except AccessDenied as err:
+            return Observation.failed(f"access denied ({err}); check the kubeconfig's credentials and RBAC")
+        except ApiError as err:
+            return Observation.pending(f"API error: {err}")
+
+    return run
+
+
+def wait_until(
+    check: Check,
+    *,
+    subject: str,
+    timeout: float | None = None,
+    policy: WaitPolicy | None = None,
+    clock: Clock | None = None,
+) -> Observation:
+    """Poll *check* until it succeeds; return the succeeding observation.
+
+    Parameters:
+        check: returns an ``Observation``; ``ApiError``s it raises are mapped by ``guarded``.
+        subject: names what is waited for in errors, e.g. ``"Release test-db-postgresql"``.
+        timeout: seconds; defaults to the policy's timeout.
+        policy: intervals and default timeout.
+        clock: time source; the self-tests pass a fake one.
+
+    Raises:
+        WaitFailed: the check returned ``FAILED``; raised on that poll, without waiting further.
+        WaitTimeout: the deadline passed; carries the last observation's message.
+    """
+    policy = policy or WaitPolicy()
+    clock = clock or SystemClock()
+    deadline_after = policy.timeout if timeout is None else timeout
+    started = clock.monotonic()
+    backoff = tenacity.wait_exponential(multiplier=policy.first_interval, max=policy.max_interval)
+
+    def remaining() -> float:
+        return deadline_after - (clock.monotonic() - started)
+
+    def next_sleep(state: tenacity.RetryCallState) -> float:
+        # Never sleep past the deadline: the last poll happens at the deadline, not after it.
+        return max(0.0, min(backoff(state), remaining()))
+
+    def log_pending(state: tenacity.RetryCallState) -> None:
+        if state.outcome is not None and not state.outcome.failed:
+            log.debug("pending: %s: %s", subject, state.outcome.result().message)
+
+    retrying = tenacity.Retrying(
+        sleep=clock.sleep,
+        stop=lambda _state: remaining() <= 0,
+        wait=next_sleep,
+        retry=tenacity.retry_if_result(lambda obs: obs.state is State.PENDING),
+        before_sleep=log_pending,
+        retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+        reraise=True,
+    )
+    last: Observation | None = retrying(guarded(check))
+    if last is None or last.state is State.PENDING:
+        message = last.message if last else "no observation"
+        raise WaitTimeout(subject, message, clock.monotonic() - started)
+    if last.state is State.FAILED:
+        raise WaitFailed(subject, last.message)
+    return last
