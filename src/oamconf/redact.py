@@ -67,9 +67,7 @@ _SHAPES: Final = (
     (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), MASK),
     # key=value, key: value, "key": "value" for sensitive keys (also libpq's password=...)
     (
-        re.compile(
-            rf"(?i)(?<![A-Za-z0-9_-])((?:{_KEY_ALTERNATION})[\"']?\s*[:=]\s*[\"']?)(?!\*\*\*)([^\"'\s,;&}}]+)"
-        ),
+        re.compile(rf"(?i)(?<![A-Za-z0-9_-])((?:{_KEY_ALTERNATION})[\"']?\s*[:=]\s*[\"']?)(?!\*\*\*)([^\"'\s,;&}}]+)"),
         rf"\g<1>{MASK}",
     ),
 )

@@ -182,15 +182,11 @@ class Cluster(Protocol):
         """Events whose involvedObject is *ref*, oldest first."""
         ...
 
-    def pod_logs(
-        self, namespace: str, pod: str, *, container: str | None = None, tail_lines: int = 200
-    ) -> str:
+    def pod_logs(self, namespace: str, pod: str, *, container: str | None = None, tail_lines: int = 200) -> str:
         """The last lines of a container's log."""
         ...
 
-    def port_forward(
-        self, namespace: str, service: str, port: int
-    ) -> contextlib.AbstractContextManager[Endpoint]:
+    def port_forward(self, namespace: str, service: str, port: int) -> contextlib.AbstractContextManager[Endpoint]:
         """Forward a local port to a Service port for as long as the context is open."""
         ...
 

@@ -1,0 +1,85 @@
+"""pytest-html integration: a phase summary at the top, a Step column, evidence per test.
+
+pytest-html renders the table and the failure text (already redacted at the source); this
+module adds what a platform review reads first: the overall status, the phase verdicts and
+durations, the bill of materials, and each step's evidence, hints and diagnostics.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from oamconf.redact import Redactor
+from oamconf.report.markdown import duration_text
+from oamconf.report.model import RunResult
+from oamconf.steps.outcomes import StepVerdict, TestOutcome
+
+_STYLE = (
+    "<style>.oamconf table{border-collapse:collapse;margin:.5em 0}"
+    ".oamconf td,.oamconf th{border:1px solid #ccc;padding:2px 8px;text-align:left}"
+    ".oamconf pre{white-space:pre-wrap;background:#f6f6f6;padding:4px}</style>"
+)
+
+
+def summary_html(run: RunResult, redactor: Redactor) -> str:
+    """The block placed above pytest-html's own summary."""
+    phase_rows = "".join(
+        f"<tr><td>{p.number}. {escape(p.title)}</td><td>{p.verdict.label}</td>"
+        f"<td>{len(p.steps)}</td><td>{duration_text(p.duration)}</td></tr>"
+        for p in run.phases
+    )
+    step_rows = "".join(
+        f"<tr><td>{escape(s.id)}</td><td>{escape(s.title)}</td><td>{s.verdict.label}</td>"
+        f"<td>{escape(s.problem or '; '.join(s.warnings))}</td></tr>"
+        for s in run.steps
+    )
+    facts = [*run.header, ("Duration", duration_text(run.duration))]
+    parts = [
+        _STYLE,
+        '<div class="oamconf">',
+        f"<h2>Overall Status: {escape(run.overall)}</h2>",
+        _pairs_table(("Run", ""), facts),
+        "<h3>Phases</h3><table><tr><th>Phase</th><th>Verdict</th><th>Steps</th><th>Duration</th></tr>",
+        phase_rows,
+        "</table><h3>Steps</h3><table><tr><th>Step</th><th>Title</th><th>Status</th><th>Problem / issue</th></tr>",
+        step_rows,
+        "</table>",
+    ]
+    if run.bill_of_materials:
+        parts += ["<h3>Bill of Materials</h3>", _pairs_table(("Component", "Version"), run.bill_of_materials)]
+    parts.append("</div>")
+    return redactor.redact("".join(parts))
+
+
+def _pairs_table(head: tuple[str, str], rows: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> str:
+    body = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in rows)
+    return f"<table><tr><th>{escape(head[0])}</th><th>{escape(head[1])}</th></tr>{body}</table>"
+
+
+def outcome_html(step_label: str, verdict: StepVerdict, outcome: TestOutcome, redactor: Redactor) -> str:
+    """The evidence block shown under a test's row."""
+    parts = [f'<div class="oamconf"><p><b>Step {escape(step_label)}</b>: {verdict.label} — {escape(outcome.name)}</p>']
+    if outcome.message:
+        parts.append(f"<p><b>{escape(outcome.outcome.value.title())}:</b> {escape(outcome.message)}</p>")
+    parts += _list("Evidence", outcome.evidence)
+    parts += _list("Warnings", outcome.warnings)
+    parts += _list("Hints", [f"{h.cause} — fix: {h.fix}" for h in outcome.hints])
+    parts += [f"<p><b>{escape(d.name)}</b></p><pre>{escape(d.text)}</pre>" for d in outcome.diagnostics]
+    parts.append("</div>")
+    return redactor.redact("".join(parts))
+
+
+def _list(title: str, lines: tuple[str, ...] | list[str]) -> list[str]:
+    if not lines:
+        return []
+    items = "".join(f"<li>{escape(line)}</li>" for line in lines)
+    return [f"<p><b>{title}</b></p><ul>{items}</ul>"]
+
+
+def html_extra(content: str) -> dict[str, Any]:
+    """A pytest-html extra holding *content* (imported lazily: pytest-html may be disabled)."""
+    from pytest_html import extras  # noqa: PLC0415 - optional at run time
+
+    extra: dict[str, Any] = extras.html(content)
+    return extra

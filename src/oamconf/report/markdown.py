@@ -1,0 +1,125 @@
+"""The Markdown report: reads like the platform team's manual test report.
+
+Same skeleton as ``../shared/reference-report.md``: overall status, a section per phase with
+per-step status and evidence, Key Findings (what works / issues found), Recommendations from
+the hints, and a closing verdict. It also goes to ``$GITHUB_STEP_SUMMARY`` in GitHub Actions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from oamconf.report.model import PhaseResult, RunResult, StepResult
+from oamconf.steps.outcomes import StepVerdict
+
+
+def render_markdown(run: RunResult) -> str:
+    """The whole report as Markdown (not yet redacted: the writer redacts every artifact)."""
+    parts = [
+        f"# {run.title}",
+        f"## Test Execution Date: {run.started:%Y-%m-%d}",
+        f"## Overall Status: {run.overall}",
+        _run_header(run),
+        "---",
+        *(_phase(p) for p in run.phases),
+        _key_findings(run),
+        _recommendations(run),
+        "## Conclusion",
+        f"**Verdict**: {run.overall}.",
+    ]
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def duration_text(seconds: float) -> str:
+    """``754.2`` -> ``"12m 34s"``; short runs keep one decimal."""
+    if seconds < 60:  # noqa: PLR2004 - a minute
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}m {secs:02d}s"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _table(head: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _run_header(run: RunResult) -> str:
+    facts = [*run.header, ("Duration", duration_text(run.duration))]
+    sections = ["## Run", _table(("", ""), facts)]
+    if run.bill_of_materials:
+        sections += ["### Bill of Materials", _table(("Component", "Version"), run.bill_of_materials)]
+    phase_rows = (
+        (f"{p.number}. {p.title}", p.verdict.label, str(len(p.steps)), duration_text(p.duration)) for p in run.phases
+    )
+    sections += ["### Phases", _table(("Phase", "Verdict", "Steps", "Duration"), phase_rows)]
+    return "\n\n".join(sections)
+
+
+def _phase(phase: PhaseResult) -> str:
+    lines = [f"## Phase {phase.number}: {phase.title} {phase.verdict.label}"]
+    if not phase.steps:
+        lines.append("No step of this phase was collected in this run.")
+    lines += [_step(s) for s in phase.steps]
+    return "\n\n".join(lines) + "\n\n---"
+
+
+def _step(step: StepResult) -> str:
+    lines = [f"### Test {step.id}: {step.title}", f"- **Status**: {step.verdict.label}"]
+    if step.evidence:
+        lines.append("- **Evidence**:")
+        lines += [f"  - {line}" for line in step.evidence]
+    lines += [f"- **Issue**: {w}" for w in step.warnings]
+    if step.verdict is StepVerdict.FAILED:
+        lines.append(f"- **Problem**: {step.problem}")
+        for hint in step.hints:
+            lines += [f"- **Root Cause**: {hint.cause}", f"- **Fix**: {hint.fix}"]
+    elif step.verdict is StepVerdict.NOT_TESTED:
+        lines.append(f"- **Not tested**: {step.problem or 'no test of this step ran'}")
+    if step.verdict is StepVerdict.FAILED:
+        lines += _diagnostics(step)
+    return "\n".join(lines)
+
+
+def _diagnostics(step: StepResult) -> list[str]:
+    blocks = [d for t in step.tests for d in t.diagnostics]
+    return [
+        f"\n<details><summary>{d.name}</summary>\n\n```text\n{d.text.rstrip()}\n```\n\n</details>" for d in blocks
+    ]
+
+
+def _key_findings(run: RunResult) -> str:
+    working = [s for s in run.steps if s.verdict is StepVerdict.WORKING]
+    issues = [s for s in run.steps if s.verdict in {StepVerdict.FAILED, StepVerdict.NEEDS_VERIFICATION}]
+    untested = [s for s in run.steps if s.verdict is StepVerdict.NOT_TESTED]
+    out = ["## Key Findings", "### ✅ What's Working Well"]
+    out.append(_numbered(f"**{s.id} {s.title}**" + (f": {s.evidence[0]}" if s.evidence else "") for s in working))
+    out.append("### ⚠️ Issues Found")
+    out.append(_numbered(f"**{s.id} {s.title}** ({s.verdict.label}): {_issue(s)}" for s in issues))
+    if untested:
+        out += ["### 🔄 Not Tested", _numbered(f"**{s.id} {s.title}**: {s.problem}" for s in untested)]
+    return "\n\n".join(out)
+
+
+def _issue(step: StepResult) -> str:
+    if step.verdict is StepVerdict.FAILED:
+        return step.problem
+    return "; ".join(step.warnings)
+
+
+def _recommendations(run: RunResult) -> str:
+    hints = list(dict.fromkeys(h for s in run.steps if s.verdict is StepVerdict.FAILED for h in s.hints))
+    if not hints:
+        return ""
+    return "## Recommendations\n\n" + _numbered(f"**{h.cause}**: {h.fix}" for h in hints)
+
+
+def _numbered(lines: Iterable[str]) -> str:
+    items = list(lines)
+    if not items:
+        return "None."
+    return "\n".join(f"{n}. {line}" for n, line in enumerate(items, 1))

@@ -1,0 +1,155 @@
+"""The results model every report renders: run -> phases -> steps -> tests.
+
+Frozen and built once at the end of the session from the step ledger, like pytest-html's
+``ReportData``: renderers only read it, so a new format is a renderer, not a rewrite.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from oamconf.steps.ledger import StepLedger
+from oamconf.steps.outcomes import Hint, Outcome, StepVerdict, TestOutcome, first_line, step_verdict
+
+
+class PhaseVerdict(enum.Enum):
+    PASSED = "✅ PASSED"
+    PARTIAL = "⚠️ PARTIAL"
+    FAILED = "❌ FAILED"
+    NOT_TESTED = "🔄 NOT TESTED"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class StepResult:
+    id: str
+    title: str
+    tests: tuple[TestOutcome, ...]
+
+    @property
+    def verdict(self) -> StepVerdict:
+        return step_verdict(self.tests)
+
+    @property
+    def duration(self) -> float:
+        return sum(t.duration for t in self.tests)
+
+    @property
+    def problem(self) -> str:
+        """First line of the first failure, or why the step was not tested; empty when it passed."""
+        for wanted in (Outcome.FAILED, Outcome.BLOCKED, Outcome.SKIPPED):
+            hit = next((t for t in self.tests if t.outcome is wanted), None)
+            if hit is not None:
+                return first_line(hit.message)
+        return ""
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.tests) and all(t.outcome is Outcome.BLOCKED for t in self.tests)
+
+    @property
+    def evidence(self) -> tuple[str, ...]:
+        return tuple(line for t in self.tests for line in t.evidence)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return tuple(line for t in self.tests for line in t.warnings)
+
+    @property
+    def hints(self) -> tuple[Hint, ...]:
+        return tuple(dict.fromkeys(h for t in self.tests for h in t.hints))
+
+
+@dataclass(frozen=True)
+class PhaseResult:
+    number: int
+    title: str
+    steps: tuple[StepResult, ...]
+
+    @property
+    def verdict(self) -> PhaseVerdict:
+        verdicts = [s.verdict for s in self.steps]
+        passed = sum(v in {StepVerdict.WORKING, StepVerdict.NEEDS_VERIFICATION} for v in verdicts)
+        failed = sum(v is StepVerdict.FAILED for v in verdicts)
+        if failed and passed:
+            return PhaseVerdict.PARTIAL
+        if failed:
+            return PhaseVerdict.FAILED
+        if passed:
+            return PhaseVerdict.PASSED
+        return PhaseVerdict.NOT_TESTED
+
+    @property
+    def duration(self) -> float:
+        return sum(s.duration for s in self.steps)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """A whole run. ``header`` is the run's facts (cluster mode, context, redaction...);
+    ``bill_of_materials`` the version of every component, as reported by the bootstrap."""
+
+    title: str
+    started: datetime
+    duration: float
+    phases: tuple[PhaseResult, ...]
+    header: tuple[tuple[str, str], ...] = ()
+    bill_of_materials: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def steps(self) -> tuple[StepResult, ...]:
+        return tuple(s for p in self.phases for s in p.steps)
+
+    @property
+    def overall(self) -> str:
+        """The report's overall status line, in plain words."""
+        verdicts = [p.verdict for p in self.phases]
+        tested = [v for v in verdicts if v is not PhaseVerdict.NOT_TESTED]
+        passed = sum(v is PhaseVerdict.PASSED for v in verdicts)
+        if not tested:
+            return "🔄 Nothing tested"
+        if passed == len(verdicts):
+            warned = any(s.verdict is StepVerdict.NEEDS_VERIFICATION for s in self.steps)
+            return "✅ Platform Working" + (" (some steps need verification)" if warned else "")
+        if passed == 0:
+            return f"❌ Platform Not Working (0 of {len(verdicts)} phases passed)"
+        return f"⚠️ Partially Working ({passed} of {len(verdicts)} phases passed)"
+
+
+def build_run(
+    ledger: StepLedger,
+    *,
+    title: str,
+    started: datetime,
+    duration: float,
+    header: Sequence[tuple[str, str]] = (),
+    bill_of_materials: Sequence[tuple[str, str]] = (),
+) -> RunResult:
+    """Assemble the model from the ledger: every declared phase, with the steps collected for it."""
+    steps_by_phase: dict[int, list[StepResult]] = {}
+    for spec in sorted(ledger.specs.values(), key=lambda s: s.key):
+        result = StepResult(spec.id, spec.title, tuple(ledger.outcomes.get(spec.id, ())))
+        steps_by_phase.setdefault(spec.phase, []).append(result)
+    numbers = sorted(set(ledger.phases) | set(steps_by_phase))
+    phases = tuple(
+        PhaseResult(
+            number=n,
+            title=ledger.phases[n].title if n in ledger.phases else f"Phase {n}",
+            steps=tuple(steps_by_phase.get(n, ())),
+        )
+        for n in numbers
+    )
+    return RunResult(
+        title=title,
+        started=started,
+        duration=duration,
+        phases=phases,
+        header=tuple(header),
+        bill_of_materials=tuple(bill_of_materials),
+    )

@@ -1,0 +1,135 @@
+"""The report writer: collects during the run, writes every report once at the end.
+
+Built like pytest-html's reporter: an object registered only when ``--report-dir`` is given.
+It points pytest-html and JUnit at the report directory, writes ``report.md`` (and the GitHub
+step summary), adds evidence to the HTML rows and, last, scrubs every file it wrote with the
+session's redactor: a secret learnt late in the run is still masked in early evidence.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Generator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from _pytest.junitxml import xml_key  # pytest has no public handle on the JUnit writer's global properties
+
+from oamconf.redact import Redactor
+from oamconf.report.html import html_extra, outcome_html, summary_html
+from oamconf.report.markdown import duration_text, render_markdown
+from oamconf.report.model import RunResult, build_run
+from oamconf.steps.evidence import redactor_of, run_info_of
+from oamconf.steps.plugin import OUTCOME_KEY, SPEC_KEY, ledger_of
+
+TITLE = "OAM vCluster Architecture Test Results Summary"
+RUN_KEY = pytest.StashKey[RunResult]()
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("conformance report")
+    group.addoption(
+        "--report-dir",
+        dest="report_dir",
+        metavar="DIR",
+        default=None,
+        help="write report.md, report.html and junit.xml (and diagnostics) into DIR",
+    )
+
+
+def configure(config: pytest.Config) -> None:
+    """Register the writer when a report directory is asked for (call before pytest-html configures)."""
+    report_dir = config.getoption("report_dir")
+    if not report_dir or hasattr(config, "workerinput"):
+        return
+    directory = Path(report_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    if not config.getoption("htmlpath", None):
+        config.option.htmlpath = str(directory / "report.html")
+        config.option.self_contained_html = True
+    if not config.getoption("xmlpath", None):
+        config.option.xmlpath = str(directory / "junit.xml")
+    config.pluginmanager.register(ReportWriter(config, directory), "oamconf-report-writer")
+
+
+class ReportWriter:
+    def __init__(self, config: pytest.Config, directory: Path) -> None:
+        self.config = config
+        self.directory = directory
+        self.started = datetime.now(UTC)
+        self.clock_start = time.monotonic()
+
+    @property
+    def redactor(self) -> Redactor:
+        return redactor_of(self.config)
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        del call
+        report = yield
+        outcome = item.stash.get(OUTCOME_KEY, None)
+        if report.when == "teardown" and outcome is not None:
+            spec = item.stash[SPEC_KEY]
+            verdict = ledger_of(item.config).verdict(spec.id)
+            block = outcome_html(f"{spec.id} {spec.title}", verdict, outcome, self.redactor)
+            report.extras = [*getattr(report, "extras", []), html_extra(block)]  # type: ignore[attr-defined]
+        return report
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Build the model and write Markdown before pytest-html and JUnit write theirs."""
+        info = run_info_of(self.config)
+        run = build_run(
+            ledger_of(self.config),
+            title=TITLE,
+            started=self.started,
+            duration=time.monotonic() - self.clock_start,
+            header=list(info.facts.items()),
+            bill_of_materials=list(info.components.items()),
+        )
+        self.config.stash[RUN_KEY] = run
+        markdown = self.redactor.redact(render_markdown(run))
+        (self.directory / "report.md").write_text(markdown, encoding="utf-8")
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary:
+            with Path(summary).open("a", encoding="utf-8") as out:
+                out.write(markdown)
+        xml = self.config.stash.get(xml_key, None)
+        if xml is not None:
+            for name, version in run.bill_of_materials:
+                xml.add_global_property(f"version:{name}", version)
+        del session
+
+    def pytest_html_report_title(self, report: object) -> None:
+        report.title = TITLE  # type: ignore[attr-defined]
+
+    def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str]) -> None:
+        del summary, postfix
+        run = self.config.stash.get(RUN_KEY, None)
+        if run is not None:
+            prefix.append(summary_html(run, self.redactor))
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        run = self.config.stash.get(RUN_KEY, None)
+        if run is None:
+            return
+        terminalreporter.write_sep("=", f"conformance: {run.overall}")
+        for phase in run.phases:
+            line = f"Phase {phase.number}: {phase.title:<40} {phase.verdict.label}  ({duration_text(phase.duration)})"
+            terminalreporter.write_line(line)
+        terminalreporter.write_line(f"reports: {self.directory}/report.md, report.html, junit.xml")
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        """Scrub every artifact once more with everything the redactor learnt during the run."""
+        del config
+        for path in self.directory.rglob("*"):
+            if path.is_file() and path.suffix in {".md", ".html", ".xml", ".txt", ".log", ".json", ".yaml"}:
+                text = path.read_text(encoding="utf-8", errors="replace")
+                scrubbed = self.redactor.redact(text)
+                if scrubbed != text:
+                    path.write_text(scrubbed, encoding="utf-8")

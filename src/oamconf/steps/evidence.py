@@ -1,0 +1,108 @@
+"""The ``evidence`` fixture: what a step saw, in lines a platform review can read.
+
+Like pytest-html's ``extras``, it lives in the test item's stash, so the reporting hooks find
+it without the test returning anything. Everything recorded here reaches every report, and
+every report passes it through the redactor.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from oamconf.redact import Redactor
+from oamconf.steps.outcomes import Diagnostic, Hint
+
+
+class Evidence:
+    """Evidence, warnings, hints and diagnostics for one test.
+
+    Example::
+
+        def test_release_is_deployed(evidence):
+            evidence.add("Helm Release test-db-postgresql deployed (revision 1, chart 17.1.0)")
+            evidence.warn("existing vClusters predate the current composition")
+            evidence.hint("vCluster cert lacks <name>.<ns>.svc", "add it to controlPlane.proxy.extraSANs")
+    """
+
+    def __init__(self, redactor: Redactor) -> None:
+        self._redactor = redactor
+        self.lines: list[str] = []
+        self.warnings: list[str] = []
+        self.hints: list[Hint] = []
+        self.diagnostics: list[Diagnostic] = []
+
+    def add(self, line: str) -> None:
+        """A fact the step established ("PostgreSQL 16.1 accepts writes")."""
+        self.lines.append(line)
+
+    def warn(self, line: str) -> None:
+        """The step passes, but a human should look: the step becomes "Needs Verification"."""
+        self.warnings.append(line)
+
+    def hint(self, cause: str, fix: str) -> None:
+        """A likely root cause and its fix, shown if the step fails and listed in Recommendations."""
+        self.hints.append(Hint(cause=cause, fix=fix))
+
+    def diagnostic(self, name: str, text: str) -> None:
+        """A block of text for debugging a failure (events, logs, an object's status)."""
+        self.diagnostics.append(Diagnostic(name=name, text=text))
+
+    def secret(self, value: str) -> None:
+        """Tell the redactor about a secret the step uses, before anything could print it."""
+        self._redactor.add_secret(value)
+
+
+EVIDENCE_KEY = pytest.StashKey[Evidence]()
+REDACTOR_KEY = pytest.StashKey[Redactor]()
+
+
+def redactor_of(config: pytest.Config) -> Redactor:
+    """The session's redactor (one per run, shared by every backend, fixture and report)."""
+    if REDACTOR_KEY not in config.stash:
+        config.stash[REDACTOR_KEY] = Redactor()
+    return config.stash[REDACTOR_KEY]
+
+
+def evidence_of(item: pytest.Item) -> Evidence:
+    if EVIDENCE_KEY not in item.stash:
+        item.stash[EVIDENCE_KEY] = Evidence(redactor_of(item.config))
+    return item.stash[EVIDENCE_KEY]
+
+
+@pytest.fixture
+def evidence(request: pytest.FixtureRequest) -> Evidence:
+    """Record evidence, warnings, hints and diagnostics for the current step's report."""
+    return evidence_of(request.node)
+
+
+class RunInfo:
+    """Facts about the whole run for the report header: cluster mode, context, component versions.
+
+    The bootstrap fixtures fill it (``run_info.component("Crossplane", "2.3.4")``); every report
+    shows it, so a review knows exactly what was tested.
+    """
+
+    def __init__(self) -> None:
+        self.facts: dict[str, str] = {}
+        self.components: dict[str, str] = {}
+
+    def fact(self, name: str, value: str) -> None:
+        self.facts[name] = value
+
+    def component(self, name: str, version: str) -> None:
+        self.components[name] = version
+
+
+RUN_INFO_KEY = pytest.StashKey[RunInfo]()
+
+
+def run_info_of(config: pytest.Config) -> RunInfo:
+    if RUN_INFO_KEY not in config.stash:
+        config.stash[RUN_INFO_KEY] = RunInfo()
+    return config.stash[RUN_INFO_KEY]
+
+
+@pytest.fixture(scope="session")
+def run_info(pytestconfig: pytest.Config) -> RunInfo:
+    """Record run facts and component versions (the bill of materials) for the report header."""
+    return run_info_of(pytestconfig)

@@ -1,0 +1,58 @@
+"""The session's record of steps and their outcomes, used for gating and for the reports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from oamconf.steps.model import REFERENCE_PHASES, Phase, StepSpec, phases_by_number, prerequisites
+from oamconf.steps.outcomes import Outcome, StepVerdict, TestOutcome, first_line, step_verdict
+
+
+@dataclass
+class StepLedger:
+    """Steps declared by the collected tests, and what happened to each of their tests."""
+
+    phases: dict[int, Phase] = field(default_factory=lambda: phases_by_number(REFERENCE_PHASES))
+    specs: dict[str, StepSpec] = field(default_factory=dict)
+    outcomes: dict[str, list[TestOutcome]] = field(default_factory=dict)
+    _prereqs: dict[str, list[StepSpec]] = field(default_factory=dict)
+
+    def declare(self, specs: Iterable[StepSpec]) -> None:
+        """Register the collected steps and check that their dependencies make sense."""
+        for spec in specs:
+            known = self.specs.get(spec.id)
+            if known is not None and known.title != spec.title:
+                msg = f"step {spec.id} is titled both {known.title!r} and {spec.title!r}: use one title"
+                raise ValueError(msg)
+            if known is None or len(spec.depends_on) > len(known.depends_on):
+                self.specs[spec.id] = spec
+        self._prereqs = {s.id: prerequisites(s, self.specs.values(), self.phases) for s in self.specs.values()}
+
+    def record(self, step_id: str, outcome: TestOutcome) -> None:
+        self.outcomes.setdefault(step_id, []).append(outcome)
+
+    def verdict(self, step_id: str) -> StepVerdict:
+        return step_verdict(self.outcomes.get(step_id, []))
+
+    def reason(self, step_id: str) -> str:
+        """One line on why a step did not pass: its first failure, or why it was not tested."""
+        tests = self.outcomes.get(step_id, [])
+        for wanted in (Outcome.FAILED, Outcome.BLOCKED, Outcome.SKIPPED):
+            hit = next((t for t in tests if t.outcome is wanted), None)
+            if hit is not None:
+                return first_line(hit.message) or wanted.value
+        return ""
+
+    def blocking_cause(self, step_id: str) -> str | None:
+        """``"blocked by 4.2 Title: <why 4.2 did not pass>"`` when a prerequisite did not pass.
+
+        Prerequisites that did not run in this session (deselected) do not block: the user chose
+        to run this step on its own.
+        """
+        for dep in self._prereqs.get(step_id, []):
+            if dep.id not in self.outcomes:
+                continue
+            if self.verdict(dep.id) in {StepVerdict.FAILED, StepVerdict.NOT_TESTED}:
+                return f"blocked by {dep.id} {dep.title}: {self.reason(dep.id)}"
+        return None

@@ -1,0 +1,197 @@
+"""pytest hooks of the step model: the marker, ordering by step id, gating, outcome recording.
+
+Ordering and gating follow the manual report: steps run in id order, and a step whose
+prerequisite did not pass is not run but reported NOT TESTED with the cause chain, like
+e2e-framework's fail-fast between dependent phases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+
+import pytest
+from _pytest._code.code import TerminalRepr  # pytest has no public base for custom failure reprs
+from _pytest._io import TerminalWriter
+
+from oamconf.errors import ConformanceError, UsageError
+from oamconf.redact import Redactor
+from oamconf.steps.diagnose import diagnose
+from oamconf.steps.evidence import evidence, evidence_of, redactor_of, run_info
+from oamconf.steps.ledger import StepLedger
+from oamconf.steps.model import StepSpec, phases_by_number
+from oamconf.steps.outcomes import Outcome, TestOutcome, first_line
+
+__all__ = ["evidence", "run_info"]
+
+LEDGER_KEY = pytest.StashKey[StepLedger]()
+SPEC_KEY = pytest.StashKey[StepSpec]()
+BLOCKED_KEY = pytest.StashKey[str]()
+PARTS_KEY = pytest.StashKey[dict[str, pytest.TestReport]]()
+OUTCOME_KEY = pytest.StashKey[TestOutcome]()
+
+
+def ledger_of(config: pytest.Config) -> StepLedger:
+    if LEDGER_KEY not in config.stash:
+        config.stash[LEDGER_KEY] = StepLedger()
+    return config.stash[LEDGER_KEY]
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from oamconf.steps import hooks  # noqa: PLC0415 - hookspecs are registered, not imported for use
+
+    pluginmanager.add_hookspecs(hooks)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "step(id, title, depends_on=()): a numbered step of the conformance report, e.g. step('4.2', "
+        "'ArgoCD Deployment to vCluster', depends_on=['4.1'])",
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Sort step tests by step id (stable within a step); other tests keep their place, first."""
+    for item in items:
+        marker = item.get_closest_marker("step")
+        if marker is not None:
+            try:
+                item.stash[SPEC_KEY] = StepSpec.from_marker(marker.args, marker.kwargs, item.nodeid)
+            except UsageError as err:
+                raise pytest.UsageError(str(err)) from None
+    plain = [i for i in items if SPEC_KEY not in i.stash]
+    steps = sorted((i for i in items if SPEC_KEY in i.stash), key=lambda i: i.stash[SPEC_KEY].key)
+    items[:] = plain + steps
+    del config  # the ledger is built once selection is final, in pytest_collection_finish
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    phases = session.config.hook.pytest_oamconf_phases(config=session.config)
+    ledger = ledger_of(session.config)
+    try:
+        if phases:
+            ledger.phases = phases_by_number(phases)
+        ledger.declare(i.stash[SPEC_KEY] for i in session.items if SPEC_KEY in i.stash)
+    except (UsageError, ValueError) as err:
+        raise pytest.UsageError(str(err)) from None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    spec = item.stash.get(SPEC_KEY, None)
+    if spec is None:
+        return
+    cause = ledger_of(item.config).blocking_cause(spec.id)
+    if cause is not None:
+        item.stash[BLOCKED_KEY] = cause
+        pytest.skip(cause)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    redactor = redactor_of(item.config)
+    # Redact at the source: terminal, JUnit and HTML all render this same text.
+    if isinstance(report.longrepr, tuple):  # a skip: (path, line, reason)
+        path, line, reason = report.longrepr
+        if BLOCKED_KEY in item.stash:  # point at the blocked test, not at this hook
+            path, line = item.location[0], (item.location[1] or 0) + 1
+        report.longrepr = (path, line, redactor.redact(reason))
+    elif report.longrepr is not None:
+        report.longrepr = RedactedRepr(report.longrepr, redactor)
+    report.sections = [(title, redactor.redact(text)) for title, text in report.sections]
+    spec = item.stash.get(SPEC_KEY, None)
+    if spec is None:
+        return report
+    parts = item.stash.setdefault(PARTS_KEY, {})
+    parts[report.when] = report
+    if call.excinfo is not None and report.when in parts and not report.passed:
+        item.stash.setdefault(_MESSAGES_KEY, {})[report.when] = _message(call.excinfo)
+    if report.when == "teardown":
+        outcome = _outcome(item, parts)
+        item.stash[OUTCOME_KEY] = outcome
+        ledger_of(item.config).record(spec.id, outcome)
+        _add_user_properties(report, outcome)
+    return report
+
+
+_MESSAGES_KEY = pytest.StashKey[dict[str, str]]()
+
+
+@dataclass(frozen=True)
+class _Crash:
+    path: str
+    lineno: int
+    message: str
+
+
+class RedactedRepr(TerminalRepr):
+    """A failure's text with secrets masked, keeping the crash line JUnit uses as its message."""
+
+    def __init__(self, original: object, redactor: Redactor) -> None:
+        self.text = redactor.redact(str(original))
+        crash = getattr(original, "reprcrash", None)
+        self.reprcrash = (
+            _Crash(str(crash.path), int(crash.lineno), redactor.redact(str(crash.message))) if crash else None
+        )
+
+    def toterminal(self, tw: TerminalWriter) -> None:
+        tw.line(self.text)
+
+
+
+def _message(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
+    exc = excinfo.value
+    if isinstance(exc, pytest.skip.Exception):
+        return exc.msg or "skipped"
+    if isinstance(exc, ConformanceError | AssertionError):
+        return str(exc).strip() or type(exc).__name__
+    return f"{type(exc).__name__}: {exc}".strip()
+
+
+def _outcome(item: pytest.Item, parts: dict[str, pytest.TestReport]) -> TestOutcome:
+    messages = item.stash.get(_MESSAGES_KEY, {})
+    failed = next((w for w in ("setup", "call", "teardown") if w in parts and parts[w].failed), None)
+    skipped = next((w for w in ("setup", "call") if w in parts and parts[w].skipped), None)
+    if failed is not None:
+        kind, message = Outcome.FAILED, messages.get(failed, "failed")
+    elif skipped is not None:
+        kind = Outcome.BLOCKED if BLOCKED_KEY in item.stash else Outcome.SKIPPED
+        message = item.stash.get(BLOCKED_KEY, messages.get(skipped, "skipped"))
+    else:
+        kind, message = Outcome.PASSED, ""
+    ev = evidence_of(item)
+    hints = list(ev.hints)
+    if kind is Outcome.FAILED and not hints:
+        found = diagnose(message + "\n" + "\n".join(d.text for d in ev.diagnostics))
+        hints = [found] if found else []
+    return TestOutcome(
+        nodeid=item.nodeid,
+        name=_display_name(item),
+        outcome=kind,
+        message=redactor_of(item.config).redact(message),
+        duration=sum(p.duration for p in parts.values()),
+        evidence=tuple(ev.lines),
+        warnings=tuple(ev.warnings),
+        hints=tuple(hints),
+        diagnostics=tuple(ev.diagnostics),
+    )
+
+
+def _display_name(item: pytest.Item) -> str:
+    """The test docstring's first line (the spec clause), else its name in words."""
+    doc = getattr(getattr(item, "function", None), "__doc__", None)
+    if doc and first_line(doc):
+        return first_line(doc)
+    return item.name.removeprefix("test_").replace("_", " ")
+
+
+def _add_user_properties(report: pytest.TestReport, outcome: TestOutcome) -> None:
+    """Evidence in JUnit <properties>, so CI systems show it next to the test."""
+    report.user_properties.extend(("evidence", line) for line in outcome.evidence)
+    report.user_properties.extend(("warning", line) for line in outcome.warnings)
+    report.user_properties.extend(("hint", f"{h.cause} -> {h.fix}") for h in outcome.hints)
