@@ -10,10 +10,12 @@ import pytest
 
 from oamconf.report import plugin as report_plugin
 from oamconf.steps import plugin as steps_plugin
+from oamconf.steps import settings
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     report_plugin.add_options(parser)
+    settings.add_options(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -22,6 +22,8 @@ MASK: Final = "***"
 # Shorter values would mask ordinary words all over a report; the shapes below still catch
 # short passwords where they stand next to their key ("password=abc").
 MIN_SECRET_LENGTH: Final = 4
+# Lines of a multi-line secret shorter than this are structure ("users:"), not credentials.
+_MIN_LINE_SECRET: Final = 16
 
 SENSITIVE_KEYS: Final = frozenset(
     {
@@ -116,10 +118,13 @@ class Redactor:
             except (ValueError, UnicodeDecodeError):
                 continue
             self.add_secret(decoded)
-            # Multi-line values (kubeconfigs, PEM) leak line by line in logs: register the lines.
+            # Multi-line values (kubeconfigs, PEM) leak line by line in logs: register each long
+            # line, and the value of each "key: value" line (a kubeconfig's token on its own).
             for line in decoded.splitlines():
-                if len(line.strip()) >= 16:  # noqa: PLR2004 - long enough to be a credential, not prose
-                    self.add_secret(line)
+                _, sep, value = line.partition(": ")
+                for candidate in (line, value if sep else ""):
+                    if len(candidate.strip()) >= _MIN_LINE_SECRET:
+                        self.add_secret(candidate)
 
     def redact(self, text: str) -> str:
         """Return *text* with every known secret and credential shape masked."""

@@ -76,6 +76,24 @@ class SystemClock:
         time.sleep(seconds)
 
 
+class FakeClock:
+    """Virtual time for self-tests and offline scenario runs: ``sleep`` advances, nothing waits.
+
+    ``sleeps`` records every requested sleep, so tests can assert the backoff.
+    """
+
+    def __init__(self, start: float = 0.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
 @dataclass(frozen=True)
 class WaitPolicy:
     """How long waits may take. ``timeout`` is the default deadline; a wait may ask for its own."""

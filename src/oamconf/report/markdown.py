@@ -74,6 +74,8 @@ def _step(step: StepResult) -> str:
         lines.append("- **Evidence**:")
         lines += [f"  - {line}" for line in step.evidence]
     lines += [f"- **Issue**: {w}" for w in step.warnings]
+    if step.verdict is StepVerdict.NEEDS_VERIFICATION:
+        lines += [f"- **Fix Required**: {h.fix} ({h.cause})" for h in step.hints]
     if step.verdict is StepVerdict.FAILED:
         lines.append(f"- **Problem**: {step.problem}")
         for hint in step.hints:
@@ -87,9 +89,7 @@ def _step(step: StepResult) -> str:
 
 def _diagnostics(step: StepResult) -> list[str]:
     blocks = [d for t in step.tests for d in t.diagnostics]
-    return [
-        f"\n<details><summary>{d.name}</summary>\n\n```text\n{d.text.rstrip()}\n```\n\n</details>" for d in blocks
-    ]
+    return [f"\n<details><summary>{d.name}</summary>\n\n```text\n{d.text.rstrip()}\n```\n\n</details>" for d in blocks]
 
 
 def _key_findings(run: RunResult) -> str:
@@ -112,7 +112,8 @@ def _issue(step: StepResult) -> str:
 
 
 def _recommendations(run: RunResult) -> str:
-    hints = list(dict.fromkeys(h for s in run.steps if s.verdict is StepVerdict.FAILED for h in s.hints))
+    needs_action = {StepVerdict.FAILED, StepVerdict.NEEDS_VERIFICATION}
+    hints = list(dict.fromkeys(h for s in run.steps if s.verdict in needs_action for h in s.hints))
     if not hints:
         return ""
     return "## Recommendations\n\n" + _numbered(f"**{h.cause}**: {h.fix}" for h in hints)

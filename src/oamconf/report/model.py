@@ -133,7 +133,8 @@ def build_run(
 ) -> RunResult:
     """Assemble the model from the ledger: every declared phase, with the steps collected for it."""
     steps_by_phase: dict[int, list[StepResult]] = {}
-    for spec in sorted(ledger.specs.values(), key=lambda s: s.key):
+    selected = [s for s in ledger.specs.values() if s.id in ledger.selected or s.id in ledger.outcomes]
+    for spec in sorted(selected, key=lambda s: s.key):
         result = StepResult(spec.id, spec.title, tuple(ledger.outcomes.get(spec.id, ())))
         steps_by_phase.setdefault(spec.phase, []).append(result)
     numbers = sorted(set(ledger.phases) | set(steps_by_phase))

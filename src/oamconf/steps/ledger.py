@@ -16,6 +16,7 @@ class StepLedger:
     phases: dict[int, Phase] = field(default_factory=lambda: phases_by_number(REFERENCE_PHASES))
     specs: dict[str, StepSpec] = field(default_factory=dict)
     outcomes: dict[str, list[TestOutcome]] = field(default_factory=dict)
+    selected: set[str] = field(default_factory=set)
     _prereqs: dict[str, list[StepSpec]] = field(default_factory=dict)
 
     def declare(self, specs: Iterable[StepSpec]) -> None:
@@ -47,12 +48,13 @@ class StepLedger:
     def blocking_cause(self, step_id: str) -> str | None:
         """``"blocked by 4.2 Title: <why 4.2 did not pass>"`` when a prerequisite did not pass.
 
-        Prerequisites that did not run in this session (deselected) do not block: the user chose
-        to run this step on its own.
+        A failed prerequisite is named before a blocked or skipped one, so the cause points at the
+        root. Prerequisites that did not run in this session (deselected) do not block: the user
+        chose to run this step on its own.
         """
-        for dep in self._prereqs.get(step_id, []):
-            if dep.id not in self.outcomes:
-                continue
-            if self.verdict(dep.id) in {StepVerdict.FAILED, StepVerdict.NOT_TESTED}:
-                return f"blocked by {dep.id} {dep.title}: {self.reason(dep.id)}"
+        ran = [d for d in self._prereqs.get(step_id, []) if d.id in self.outcomes]
+        failed = [d for d in ran if self.verdict(d.id) is StepVerdict.FAILED]
+        untested = [d for d in ran if self.verdict(d.id) is StepVerdict.NOT_TESTED]
+        for dep in failed + untested:
+            return f"blocked by {dep.id} {dep.title}: {self.reason(dep.id)}"
         return None

@@ -21,8 +21,9 @@ from oamconf.steps.evidence import evidence, evidence_of, redactor_of, run_info
 from oamconf.steps.ledger import StepLedger
 from oamconf.steps.model import StepSpec, phases_by_number
 from oamconf.steps.outcomes import Outcome, TestOutcome, first_line
+from oamconf.steps.settings import clock, wait_policy, wait_policy_of
 
-__all__ = ["evidence", "run_info"]
+__all__ = ["clock", "evidence", "run_info", "wait_policy"]
 
 LEDGER_KEY = pytest.StashKey[StepLedger]()
 SPEC_KEY = pytest.StashKey[StepSpec]()
@@ -44,6 +45,7 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    wait_policy_of(config)  # a bad --wait-timeout ends the run before collection, in one line
     config.addinivalue_line(
         "markers",
         "step(id, title, depends_on=()): a numbered step of the conformance report, e.g. step('4.2', "
@@ -51,9 +53,10 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Sort step tests by step id (stable within a step); other tests keep their place, first."""
+    """Declare every collected step, before -k/-m deselect any: a dependency on a deselected
+    step is valid (it just does not block), a dependency on a step nobody declares is not."""
     for item in items:
         marker = item.get_closest_marker("step")
         if marker is not None:
@@ -61,21 +64,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.stash[SPEC_KEY] = StepSpec.from_marker(marker.args, marker.kwargs, item.nodeid)
             except UsageError as err:
                 raise pytest.UsageError(str(err)) from None
+    ledger = ledger_of(config)
+    try:
+        phases = config.hook.pytest_oamconf_phases(config=config)
+        if phases:
+            ledger.phases = phases_by_number(phases)
+        ledger.declare(i.stash[SPEC_KEY] for i in items if SPEC_KEY in i.stash)
+    except (UsageError, ValueError) as err:
+        raise pytest.UsageError(str(err)) from None
+
+
+@pytest.hookimpl(trylast=True)
+def sort_steps(items: list[pytest.Item]) -> None:
+    """Sort step tests by step id (stable within a step); other tests keep their place, first."""
     plain = [i for i in items if SPEC_KEY not in i.stash]
     steps = sorted((i for i in items if SPEC_KEY in i.stash), key=lambda i: i.stash[SPEC_KEY].key)
     items[:] = plain + steps
-    del config  # the ledger is built once selection is final, in pytest_collection_finish
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    phases = session.config.hook.pytest_oamconf_phases(config=session.config)
-    ledger = ledger_of(session.config)
-    try:
-        if phases:
-            ledger.phases = phases_by_number(phases)
-        ledger.declare(i.stash[SPEC_KEY] for i in session.items if SPEC_KEY in i.stash)
-    except (UsageError, ValueError) as err:
-        raise pytest.UsageError(str(err)) from None
+    sort_steps(session.items)
+    ledger_of(session.config).selected = {i.stash[SPEC_KEY].id for i in session.items if SPEC_KEY in i.stash}
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -143,11 +152,10 @@ class RedactedRepr(TerminalRepr):
         tw.line(self.text)
 
 
-
 def _message(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
     exc = excinfo.value
-    if isinstance(exc, pytest.skip.Exception):
-        return exc.msg or "skipped"
+    if isinstance(exc, pytest.skip.Exception | pytest.fail.Exception):
+        return exc.msg or type(exc).__name__
     if isinstance(exc, ConformanceError | AssertionError):
         return str(exc).strip() or type(exc).__name__
     return f"{type(exc).__name__}: {exc}".strip()
