@@ -1,0 +1,129 @@
+"""`nox -s e2e` runs `pytest tests --conformance`: it stops in one line without a cluster,
+and runs step modules against an in-memory scenario with virtual time."""
+
+from __future__ import annotations
+
+import socket
+import textwrap
+from pathlib import Path
+
+import pytest
+
+SCENARIOS = Path(__file__).parent.parent / "scenarios"
+
+KUBECONFIG = """\
+apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster: {{server: "https://127.0.0.1:{port}"}}
+contexts:
+- name: kind-oamconf
+  context: {{cluster: c, user: u}}
+current-context: kind-oamconf
+users:
+- name: u
+  user: {{token: tok-abcdefgh12345678}}
+"""
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def preflight(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    pytester.makepyfile(test_never="def test_never():\n    raise AssertionError('must not run')\n")
+    return pytester.runpytest("-p", "fixtures.cluster", "-p", "no:cacheprovider", "--conformance", *args)
+
+
+def error_lines(result: pytest.RunResult) -> list[str]:
+    return [line for line in result.stderr.lines if line.strip()]
+
+
+def test_a_missing_kubeconfig_ends_the_run_in_one_line(pytester: pytest.Pytester) -> None:
+    result = preflight(pytester, "--kubeconfig", "no-such-kubeconfig.yaml")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    expected = (
+        "ERROR: cannot run the conformance phases: kubeconfig no-such-kubeconfig.yaml does not exist: "
+        "pass an existing file or set KUBECONFIG"
+    )
+    assert error_lines(result) == [expected]
+
+
+def test_an_unknown_context_is_named_with_the_available_ones(pytester: pytest.Pytester) -> None:
+    kubeconfig = pytester.path / "kc.yaml"
+    kubeconfig.write_text(KUBECONFIG.format(port=closed_port()), encoding="utf-8")
+    result = preflight(pytester, "--kubeconfig", str(kubeconfig), "--context", "prod")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    (line,) = error_lines(result)
+    assert line.endswith(f"context 'prod' is not in kubeconfig {kubeconfig}; available: kind-oamconf")
+
+
+def test_a_cluster_that_does_not_answer_stops_the_run_before_any_test(pytester: pytest.Pytester) -> None:
+    kubeconfig = pytester.path / "kc.yaml"
+    port = closed_port()
+    kubeconfig.write_text(KUBECONFIG.format(port=port), encoding="utf-8")
+    result = preflight(pytester, "--kubeconfig", str(kubeconfig))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    (line,) = error_lines(result)
+    assert line.startswith(
+        "ERROR: cannot run the conformance phases: no Kubernetes API answers for context kind-oamconf"
+    )
+    assert f"127.0.0.1:{port}" in line
+    assert line.endswith("start the cluster or pass --kubeconfig/--context")
+    assert "must not run" not in result.stdout.str()
+
+
+STEP_ON_SCENARIO = """
+import pytest
+from oamconf.k8s.api import Ref
+from oamconf.k8s.conditions import condition_is, on_object
+from oamconf.k8s.wait import Observation, wait_until
+
+APP = Ref("core.oam.dev/v1beta1", "Application", "test-postgres-only", "default")
+RELEASE = Ref("helm.crossplane.io/v1beta1", "Release", "test-db-postgresql")
+
+
+@pytest.mark.step("3.1", "PostgreSQL via OAM")
+def test_the_application_renders_a_ready_release(cluster, evidence, wait_policy, clock):
+    cluster.apply({"apiVersion": APP.api_version, "kind": APP.kind,
+                   "metadata": {"name": APP.name, "namespace": APP.namespace},
+                   "spec": {"components": [{"name": "db", "type": "postgresql"}]}})
+    app = wait_until(
+        on_object(cluster, APP, lambda o: Observation.simple(
+            o.field("status.status") == "running", f"want running, is {o.field('status.status')}")),
+        subject=str(APP), policy=wait_policy, clock=clock)
+    release = wait_until(on_object(cluster, RELEASE, condition_is("Ready")), subject=str(RELEASE),
+                         policy=wait_policy, clock=clock)
+    evidence.add(f"{APP}: {app.message}; {RELEASE}: {release.message}")
+"""
+
+
+def test_step_modules_run_offline_against_a_scenario_with_virtual_time(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_oam=textwrap.dedent(STEP_ON_SCENARIO))
+    scenario = SCENARIOS / "healthy-platform.yaml"
+    result = pytester.runpytest(
+        "-p", "fixtures.cluster", "-p", "no:cacheprovider", "--conformance", "--scenario", str(scenario),
+        "--report-dir", "reports",
+    )  # fmt: skip
+    result.assert_outcomes(passed=1)
+    assert result.duration < 10  # virtual time: the scenario's polls cost no real seconds
+    md = (pytester.path / "reports" / "report.md").read_text(encoding="utf-8")
+    assert "| Cluster | in-memory scenario healthy-platform (healthy-platform.yaml) |" in md
+    assert "Application default/test-postgres-only: want running, is running" in md
+
+
+def test_a_stuck_release_fails_the_step_with_its_last_state(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_oam=textwrap.dedent(STEP_ON_SCENARIO))
+    scenario = SCENARIOS / "release-stuck-pending.yaml"
+    result = pytester.runpytest(
+        "-p", "fixtures.cluster", "-p", "no:cacheprovider", "--conformance", "--scenario", str(scenario),
+        "--report-dir", "reports", "--wait-timeout", "120",
+    )  # fmt: skip
+    result.assert_outcomes(failed=1)
+    md = (pytester.path / "reports" / "report.md").read_text(encoding="utf-8")
+    assert "- **Status**: ❌ Failed" in md
+    # KubeVela keeps the Application in runningWorkflow while its Release is not Ready.
+    assert "Application default/test-postgres-only: want running, is runningWorkflow (waited 120s)" in md

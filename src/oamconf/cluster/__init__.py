@@ -1,0 +1,1 @@
+"""The cluster under test: connecting and preflight (and, next, the kind bootstrap)."""
