@@ -1,0 +1,274 @@
+"""Stand-ins for the real backend's self-tests: an API server, a ``kubectl``, and the fixtures built on them.
+
+The API server is real HTTP on 127.0.0.1, so the official client builds and sends every request
+exactly as it would to a cluster. It serves static discovery documents for a few kinds, records
+every request, and answers others with whatever a test programmed (a 404 Status otherwise).
+
+The fixtures at the end are shared by the ``test_kube_*`` modules, which bind them by name.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import threading
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Final
+
+import pytest
+
+from oamconf.k8s.kube import KubeCluster
+from oamconf.redact import Redactor
+
+TOKEN: Final = "fake-token-0123456789"  # planted, so tests can see it masked
+VERBS: Final = ["create", "delete", "get", "list", "patch", "update", "watch"]
+
+
+def _resource(name: str, kind: str, *, namespaced: bool) -> dict[str, Any]:
+    return {"name": name, "singularName": kind.lower(), "kind": kind, "namespaced": namespaced, "verbs": VERBS}
+
+
+def _group(name: str, version: str) -> dict[str, Any]:
+    entry = {"groupVersion": f"{name}/{version}", "version": version}
+    return {"name": name, "versions": [entry], "preferredVersion": entry}
+
+
+DISCOVERY: Final[dict[str, Any]] = {
+    "/version": {"major": "1", "minor": "36", "gitVersion": "v1.36.1-fake", "platform": "linux/amd64"},
+    "/api": {"kind": "APIVersions", "versions": ["v1"]},
+    "/api/v1": {
+        "kind": "APIResourceList",
+        "groupVersion": "v1",
+        "resources": [
+            _resource("namespaces", "Namespace", namespaced=False),
+            _resource("secrets", "Secret", namespaced=True),
+            _resource("pods", "Pod", namespaced=True),
+            {**_resource("pods/log", "Pod", namespaced=True), "verbs": ["get"]},
+            _resource("events", "Event", namespaced=True),
+            _resource("services", "Service", namespaced=True),
+        ],
+    },
+    "/apis": {
+        "kind": "APIGroupList",
+        "apiVersion": "v1",
+        "groups": [_group("helm.crossplane.io", "v1beta1"), _group("core.oam.dev", "v1beta1")],
+    },
+    "/apis/helm.crossplane.io/v1beta1": {
+        "kind": "APIResourceList",
+        "groupVersion": "helm.crossplane.io/v1beta1",
+        "resources": [_resource("releases", "Release", namespaced=False)],
+    },
+    "/apis/core.oam.dev/v1beta1": {
+        "kind": "APIResourceList",
+        "groupVersion": "core.oam.dev/v1beta1",
+        "resources": [_resource("applications", "Application", namespaced=True)],
+    },
+}
+
+
+def status_body(code: int, reason: str, message: str) -> dict[str, Any]:
+    """A ``meta/v1 Status`` failure document, as the API server sends with error codes."""
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "code": code,
+    }
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request as the server received it."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def param(self, name: str) -> str | None:
+        values = self.query.get(name)
+        return values[-1] if values else None
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+
+
+@dataclass
+class FakeApiServer:
+    """The server; ``start()`` binds a free loopback port, ``stop()`` shuts it down."""
+
+    received: list[Request] = field(default_factory=list)
+    _replies: dict[tuple[str, str], Reply] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _http: ThreadingHTTPServer | None = None
+    _thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._http is not None, "server not started"
+        host, port = self._http.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def answer(self, method: str, path: str, body: Any, *, status: int = 200) -> None:
+        """Answer ``method path`` with a JSON document."""
+        self._replies[method, path] = Reply(status, json.dumps(body).encode())
+
+    def answer_text(self, method: str, path: str, text: str) -> None:
+        self._replies[method, path] = Reply(200, text.encode(), "text/plain")
+
+    def fail(self, method: str, path: str, code: int, reason: str, message: str) -> None:
+        """Answer ``method path`` with an error Status."""
+        self.answer(method, path, status_body(code, reason, message), status=code)
+
+    def calls(self, path: str | None = None) -> list[Request]:
+        """Requests other than discovery, optionally only those to *path*."""
+        with self._lock:
+            seen = list(self.received)
+        return [r for r in seen if not _is_discovery(r) and (path is None or r.path == path)]
+
+    def start(self) -> None:
+        self._http = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._http.daemon_threads = True
+        # A short poll interval: shutdown() waits for the loop to notice, once per test.
+        loop = functools.partial(self._http.serve_forever, poll_interval=0.02)
+        self._thread = threading.Thread(target=loop, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._http is not None:
+            self._http.shutdown()
+            self._http.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def respond(self, request: Request) -> Reply:
+        with self._lock:
+            self.received.append(request)
+        if _is_discovery(request):
+            return Reply(200, json.dumps(DISCOVERY[request.path.rstrip("/")]).encode())
+        programmed = self._replies.get((request.method, request.path))
+        if programmed is not None:
+            return programmed
+        missing = status_body(404, "NotFound", f"{request.path} not found")
+        return Reply(404, json.dumps(missing).encode())
+
+
+def _is_discovery(request: Request) -> bool:
+    # The generated VersionApi asks for "/version/"; the API server serves both spellings.
+    return request.method == "GET" and request.path.rstrip("/") in DISCOVERY
+
+
+def _handler_for(server: FakeApiServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def _serve(self) -> None:
+            url = urllib.parse.urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            request = Request(
+                method=self.command,
+                path=url.path,
+                query=urllib.parse.parse_qs(url.query),
+                headers={k.lower(): v for k, v in self.headers.items()},
+                body=self.rfile.read(length) if length else b"",
+            )
+            reply = server.respond(request)
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            self.wfile.write(reply.body)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve  # noqa: N815 - http.server's names
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - overrides the base signature
+            """Keep the test output quiet."""
+
+    return Handler
+
+
+def write_kubeconfig(path: Path, server: str, *, context: str = "fake", token: str = TOKEN) -> Path:
+    """Write a kubeconfig with one cluster, one token user and one context pointing at *server*."""
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "fake-cluster", "cluster": {"server": server}}],
+        "users": [{"name": "fake-user", "user": {"token": token}}],
+        "contexts": [{"name": context, "context": {"cluster": "fake-cluster", "user": "fake-user"}}],
+        "current-context": context,
+    }
+    path.write_text(json.dumps(config), encoding="utf-8")
+    return path
+
+
+# A kubectl that forwards nothing: it listens itself and echoes, so a test can tell it is reached.
+_STAND_IN = """\
+#!{python}
+import json, os, socket, sys, threading
+with open({record!r}, "w") as out:
+    json.dump({{"argv": sys.argv[1:], "pid": os.getpid()}}, out)
+if "svc/missing" in sys.argv:
+    print('error: services "missing" not found', file=sys.stderr)
+    sys.exit(1)
+if "svc/silent" in sys.argv:
+    threading.Event().wait()
+target = next(a for a in sys.argv if a.startswith(":"))[1:]
+server = socket.create_server(("127.0.0.1", 0))
+print(f"Forwarding from 127.0.0.1:{{server.getsockname()[1]}} -> {{target}}", flush=True)
+while True:
+    conn, _ = server.accept()
+    with conn:
+        conn.sendall(conn.recv(1024))
+"""
+
+
+def write_fake_kubectl(path: Path, record: Path) -> Path:
+    """Write an executable stand-in ``kubectl`` that records its argv and pid as JSON in *record*.
+
+    ``svc/missing`` makes it fail like kubectl does for an unknown Service; ``svc/silent`` makes it
+    print nothing until terminated; any other Service gets a local echo server.
+    """
+    path.write_text(_STAND_IN.format(python=sys.executable, record=str(record)), encoding="utf-8")
+    path.chmod(0o755)
+    return path
+
+
+# -- fixtures shared by the test modules --------------------------------------------------------
+
+
+@pytest.fixture
+def api() -> Iterator[FakeApiServer]:
+    server = FakeApiServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redactor() -> Redactor:
+    return Redactor()
+
+
+@pytest.fixture
+def kubeconfig(api: FakeApiServer, tmp_path: Path) -> Path:
+    return write_kubeconfig(tmp_path / "kubeconfig", api.url)
+
+
+@pytest.fixture
+def cluster(kubeconfig: Path, redactor: Redactor) -> Iterator[KubeCluster]:
+    backend = KubeCluster.from_kubeconfig(kubeconfig, "fake", secrets=redactor)
+    yield backend
+    backend.close()

@@ -1,0 +1,351 @@
+"""``KubeCluster``: the ``Cluster`` interface on the official ``kubernetes`` client.
+
+Every kind, custom resources included, goes through the dynamic client, so the suite needs no
+generated models for Crossplane, KubeVela or Argo CD. Client exceptions never leave this module:
+they become ``ApiError`` subclasses whose one-line message says what the API server answered.
+Kubeconfig files and contexts are checked in ``kubeconfig``; port-forwards run ``kubectl``
+(``portforward``), which already knows every auth plugin a kubeconfig may use.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import json
+import shutil
+import tempfile
+import weakref
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import urllib3
+from kubernetes import client as k8s_client
+from kubernetes import config as k8s_config
+from kubernetes.client.exceptions import ApiException
+from kubernetes.dynamic import DynamicClient
+from kubernetes.dynamic.discovery import LazyDiscoverer
+from kubernetes.dynamic.exceptions import ResourceNotFoundError
+
+from oamconf.errors import AccessDenied, ApiError, ClusterUnreachable, UsageError
+from oamconf.k8s.api import FIELD_MANAGER, Endpoint, Event, KubeObject, Ref, label_selector
+from oamconf.k8s.kubeconfig import choose_context, file_names
+from oamconf.k8s.portforward import kubectl_port_forward
+from oamconf.redact import Redactor, SecretSink
+
+REQUEST_TIMEOUT: Final = 30.0
+FORWARD_TIMEOUT: Final = 30.0
+_OLDEST: Final = datetime.min.replace(tzinfo=UTC)
+
+
+class KubeCluster:
+    """A real cluster reached through a kubeconfig context.
+
+    Parameters:
+        api_client: a configured ``kubernetes.client.ApiClient``.
+        context_name: the name reports show (the kube context).
+        kubeconfig, context: handed to ``kubectl port-forward`` when set.
+        secrets: told about every Secret value this backend reads, so reports can mask it.
+        request_timeout: seconds per API request, so a silent server cannot hang a wait.
+        forward_timeout: seconds ``kubectl port-forward`` may take to report its local port.
+    """
+
+    def __init__(
+        self,
+        api_client: Any,
+        *,
+        context_name: str,
+        kubeconfig: Path | None = None,
+        context: str | None = None,
+        secrets: SecretSink | None = None,
+        request_timeout: float = REQUEST_TIMEOUT,
+        forward_timeout: float = FORWARD_TIMEOUT,
+    ) -> None:
+        self._api = api_client
+        self._name = context_name
+        self._kubectl_flags = ["--kubeconfig", str(kubeconfig)] if kubeconfig else []
+        if context:
+            self._kubectl_flags += ["--context", context]
+        self._secrets = secrets
+        self._timeout = request_timeout
+        self._forward_timeout = forward_timeout
+        self._dynamic: Any = None
+        # Discovery is cached per backend: the client's default file cache is shared across runs
+        # and would outlive the CRDs it describes.
+        self._cache_dir = tempfile.mkdtemp(prefix="oamconf-discovery-")
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self._cache_dir, ignore_errors=True)
+        if secrets is not None:  # the kubeconfig's bearer token, under whatever key this client uses
+            for value in api_client.configuration.api_key.values():
+                secrets.add_secret(str(value).removeprefix("Bearer").strip())
+
+    @classmethod
+    def from_kubeconfig(
+        cls,
+        path: Path | None,
+        context: str | None,
+        *,
+        secrets: SecretSink | None = None,
+        request_timeout: float = REQUEST_TIMEOUT,
+        forward_timeout: float = FORWARD_TIMEOUT,
+    ) -> KubeCluster:
+        """Connect through a kubeconfig; nothing is sent to the API server yet.
+
+        Parameters:
+            path: the kubeconfig file; ``None`` follows ``KUBECONFIG``, then ``~/.kube/config``.
+            context: a context in it; ``None`` takes its current-context.
+            secrets: the run's redactor (or any ``SecretSink``).
+            request_timeout, forward_timeout: as for the constructor.
+
+        Raises:
+            UsageError: the file is missing or unparsable, or the context is not in it.
+        """
+        files, chosen = choose_context(path, context)
+        try:
+            # The client's config module has no annotations.
+            api_client = k8s_config.new_client_from_config(  # type: ignore[no-untyped-call]
+                config_file=file_names(files), context=chosen, persist_config=False
+            )
+        except (k8s_config.ConfigException, OSError, ValueError) as err:
+            raise UsageError(f"kubeconfig {file_names(files)}, context {chosen}: {_one_line(str(err))}") from err
+        return cls(
+            api_client,
+            context_name=chosen,
+            kubeconfig=path,
+            context=context,
+            secrets=secrets,
+            request_timeout=request_timeout,
+            forward_timeout=forward_timeout,
+        )
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def server(self) -> str:
+        """The API server URL from the kubeconfig."""
+        return str(self._api.configuration.host)
+
+    def close(self) -> None:
+        """Release connections and the discovery cache."""
+        self._api.close()
+        self._cleanup()
+
+    def server_version(self) -> str:
+        """The server's ``gitVersion``: the cheapest proof that this context answers.
+
+        Raises:
+            ClusterUnreachable: no answer from the server URL.
+            AccessDenied: the credentials were refused.
+        """
+        with self._errors():
+            # Raw JSON: the generated model rejects servers that leave optional fields out.
+            response: Any = k8s_client.VersionApi(self._api).get_code(
+                _preload_content=False, _request_timeout=self._timeout
+            )
+        return str(json.loads(response.data).get("gitVersion") or "unknown")
+
+    def apply(self, manifest: Mapping[str, Any], *, field_manager: str = FIELD_MANAGER) -> KubeObject:
+        """Server-side apply *manifest*, forcing conflicts: the suite owns what it applies."""
+        ref = Ref.of(manifest)
+        resource = self._resource(ref.api_version, ref.kind)
+        if resource.namespaced and not ref.namespace:
+            raise UsageError(f"{ref} ({ref.api_version}) is namespaced: set metadata.namespace in its manifest")
+        with self._errors():
+            response = self._client().server_side_apply(
+                resource,
+                body=dict(manifest),
+                namespace=ref.namespace if resource.namespaced else None,
+                field_manager=field_manager,
+                force_conflicts=True,
+                serialize=False,
+                _request_timeout=self._timeout,
+            )
+        return KubeObject(self._read(response.data, ref.api_version, ref.kind))
+
+    def get(self, ref: Ref) -> KubeObject | None:
+        """The live object, or ``None`` on 404."""
+        resource = self._resource(ref.api_version, ref.kind)
+        with contextlib.suppress(_NotFound), self._errors():
+            response = self._client().get(
+                resource, name=ref.name, namespace=ref.namespace, serialize=False, _request_timeout=self._timeout
+            )
+            return KubeObject(self._read(response.data, ref.api_version, ref.kind))
+        return None
+
+    def list(
+        self,
+        api_version: str,
+        kind: str,
+        *,
+        namespace: str | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> builtins.list[KubeObject]:
+        """Objects of a kind in *namespace* (all when ``None``) matching the equality *labels*."""
+        items = self._items(api_version, kind, namespace, label_selector=label_selector(labels) or None)
+        # List items carry no apiVersion/kind; a KubeObject needs them to know its own Ref.
+        return [KubeObject(self._remember({"apiVersion": api_version, "kind": kind, **i})) for i in items]
+
+    def delete(self, ref: Ref) -> bool:
+        """Delete with background propagation; ``False`` when it was already gone."""
+        resource = self._resource(ref.api_version, ref.kind)
+        with contextlib.suppress(_NotFound), self._errors():
+            self._client().delete(
+                resource,
+                name=ref.name,
+                namespace=ref.namespace,
+                propagation_policy="Background",
+                serialize=False,
+                _request_timeout=self._timeout,
+            )
+            return True
+        return False
+
+    def events(self, ref: Ref) -> builtins.list[Event]:
+        """core/v1 Events whose involvedObject is *ref*, oldest first."""
+        selector = [f"involvedObject.name={ref.name}", f"involvedObject.kind={ref.kind}"]
+        if ref.namespace:
+            selector.append(f"involvedObject.namespace={ref.namespace}")
+        items = self._items("v1", "Event", ref.namespace, field_selector=",".join(selector))
+        return [_event(item) for item in sorted(items, key=_event_time)]
+
+    def pod_logs(self, namespace: str, pod: str, *, container: str | None = None, tail_lines: int = 200) -> str:
+        """The last *tail_lines* lines of a container's log."""
+        with self._errors():
+            text = k8s_client.CoreV1Api(self._api).read_namespaced_pod_log(
+                pod, namespace, container=container, tail_lines=tail_lines, _request_timeout=self._timeout
+            )
+        return str(text)
+
+    def port_forward(self, namespace: str, service: str, port: int) -> contextlib.AbstractContextManager[Endpoint]:
+        """Run ``kubectl port-forward svc/<service> :<port> -n <namespace>`` while the context is open.
+
+        Raises:
+            UsageError: kubectl is not on PATH.
+            ApiError: kubectl exited, or printed no local port within the forward timeout.
+        """
+        return kubectl_port_forward(
+            namespace, service, port, kubectl_flags=self._kubectl_flags, timeout=self._forward_timeout
+        )
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _client(self) -> Any:
+        # The dynamic client talks to the server as soon as it is built; build it on first use
+        # so that constructing a backend never fails on an unreachable cluster.
+        if self._dynamic is None:
+            cache = str(Path(self._cache_dir, "discovery.json"))
+            try:
+                with self._errors():
+                    self._dynamic = DynamicClient(  # type: ignore[no-untyped-call] # unannotated upstream
+                        self._api, cache_file=cache, discoverer=LazyDiscoverer
+                    )
+            except ValueError as err:  # not JSON, or plain HTTP sent to an HTTPS port
+                raise ClusterUnreachable(
+                    f"{self.server} does not answer as an API server: {_one_line(str(err))}"
+                ) from err
+        return self._dynamic
+
+    def _resource(self, api_version: str, kind: str) -> Any:
+        client = self._client()
+        try:
+            with self._errors():
+                return client.resources.get(api_version=api_version, kind=kind)
+        except ResourceNotFoundError as err:
+            message = f"the API server does not serve {api_version} {kind} (is its CRD installed?)"
+            raise ApiError(404, "KindNotServed", message) from err
+
+    def _items(self, api_version: str, kind: str, namespace: str | None, **query: Any) -> builtins.list[Any]:
+        resource = self._resource(api_version, kind)
+        with self._errors():
+            response = self._client().get(
+                resource, namespace=namespace, serialize=False, _request_timeout=self._timeout, **query
+            )
+        return builtins.list(json.loads(response.data).get("items") or [])
+
+    def _read(self, data: bytes, api_version: str, kind: str) -> dict[str, Any]:
+        raw: dict[str, Any] = json.loads(data)
+        raw.setdefault("apiVersion", api_version)
+        raw.setdefault("kind", kind)
+        return self._remember(raw)
+
+    def _remember(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """Tell the secret sink about a Secret's values before anyone can print them."""
+        if self._secrets is None or raw.get("kind") != "Secret" or raw.get("apiVersion") != "v1":
+            return raw
+        for key in ("data", "stringData"):
+            values = raw.get(key) or {}
+            if isinstance(self._secrets, Redactor):
+                self._secrets.add_secret_data(values)
+            else:
+                for value in values.values():
+                    self._secrets.add_secret(str(value))
+        return raw
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Translate client exceptions; a 404 becomes ``_NotFound`` for the callers that expect one."""
+        try:
+            yield
+        except ApiException as err:
+            raise _translate(err, self.server) from err
+        except urllib3.exceptions.HTTPError as err:
+            raise ClusterUnreachable(f"cannot reach the API server at {self.server}: {_short(err)}") from err
+
+
+class _NotFound(ApiError):
+    """A 404 on a named object: ``get`` and ``delete`` answer ``None``/``False`` for it."""
+
+
+def _translate(err: ApiException, server: str) -> ApiError:
+    status = int(err.status or 0)
+    if status == 0:  # the client reports TLS failures as status 0, the SSL error as reason
+        return ClusterUnreachable(f"cannot reach the API server at {server}: {_short(err.reason)}")
+    http_reason = str(err.reason or "Error").replace(" ", "")
+    try:
+        body = json.loads(err.body or "")
+    except (TypeError, ValueError):
+        body = {"message": err.body}
+    if not isinstance(body, dict):
+        body = {"message": body}
+    reason = str(body.get("reason") or http_reason)
+    message = _one_line(str(body.get("message") or http_reason))
+    if status in {401, 403}:
+        return AccessDenied(status, reason, message)
+    if status == 404:  # noqa: PLR2004 - HTTP Not Found
+        return _NotFound(status, reason, message)
+    return ApiError(status, reason, message)
+
+
+def _short(err: object) -> str:
+    """The useful tail of a urllib3 or SSL error, e.g. ``[Errno 111] Connection refused``."""
+    if isinstance(err, urllib3.exceptions.MaxRetryError) and err.reason is not None:
+        err = err.reason
+    lines = [line for line in str(err).splitlines() if line.strip()] or [type(err).__name__]
+    return _one_line(lines[-1].rsplit(": ", 1)[-1].rstrip("\"')"))
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def _event_time(item: Mapping[str, Any]) -> datetime:
+    stamp = item.get("lastTimestamp") or item.get("eventTime") or item.get("firstTimestamp")
+    try:
+        parsed = datetime.fromisoformat(str(stamp or (item.get("metadata") or {}).get("creationTimestamp")))
+    except ValueError:
+        return _OLDEST
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _event(item: Mapping[str, Any]) -> Event:
+    series = item.get("series") or {}
+    return Event(
+        type=str(item.get("type") or ""),
+        reason=str(item.get("reason") or ""),
+        message=str(item.get("message") or ""),
+        count=int(item.get("count") or series.get("count") or 1),
+        last_seen=str(item.get("lastTimestamp") or item.get("eventTime") or item.get("firstTimestamp") or ""),
+    )

@@ -1,0 +1,68 @@
+"""Kubeconfig loading for ``KubeCluster``: which files, which context, and errors that name them.
+
+The files and the context are checked before the client loads them, so a missing file, bad YAML
+or an unknown context is a one-line ``UsageError`` naming the file and the contexts it offers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from oamconf.errors import UsageError
+
+
+def choose_context(path: Path | None, context: str | None) -> tuple[list[Path], str]:
+    """The kubeconfig files to load and the context to use, checked so errors name the file.
+
+    Parameters:
+        path: the kubeconfig file; ``None`` follows ``KUBECONFIG``, then ``~/.kube/config``.
+        context: a context in it; ``None`` takes its current-context.
+
+    Raises:
+        UsageError: no file exists, one cannot be parsed, or the context is not in them.
+    """
+    if path is not None:
+        files = [path]
+    else:
+        listed = os.environ.get("KUBECONFIG", "").split(os.pathsep)
+        files = [Path(p).expanduser() for p in listed if p] or [Path("~/.kube/config").expanduser()]
+    present = [f for f in files if f.is_file()]
+    if not present or (path is not None and not path.is_file()):
+        raise UsageError(f"kubeconfig {file_names(files)} does not exist: pass an existing file or set KUBECONFIG")
+    contexts: list[str] = []
+    current = ""
+    for file in present:
+        doc = _parse_kubeconfig(file)
+        contexts += [str(c["name"]) for c in doc.get("contexts") or [] if isinstance(c, dict) and "name" in c]
+        current = current or str(doc.get("current-context") or "")  # the first file's wins, as in kubectl
+    available = ", ".join(contexts) or "none"
+    chosen = context or current
+    if not chosen:
+        raise UsageError(f"kubeconfig {file_names(present)} has no current-context: choose one of: {available}")
+    if chosen not in contexts:
+        raise UsageError(f"context {chosen!r} is not in kubeconfig {file_names(present)}; available: {available}")
+    return present, chosen
+
+
+def file_names(files: list[Path]) -> str:
+    """The files as ``KUBECONFIG`` would list them, for messages and for the client's loader."""
+    return os.pathsep.join(str(f) for f in files)
+
+
+def _parse_kubeconfig(file: Path) -> Mapping[str, Any]:
+    try:
+        doc = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        raise UsageError(f"kubeconfig {file} cannot be read ({err}): check the path and permissions") from err
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise UsageError(f"kubeconfig {file} is not valid YAML{where}: fix it or pass another file") from err
+    if not isinstance(doc, dict) or not isinstance(doc.get("contexts", []), list):
+        raise UsageError(f"kubeconfig {file} is not a kubeconfig (no contexts list): pass another file")
+    return doc
