@@ -1,0 +1,209 @@
+"""Scenario files set up a platform's story, and the suite's waits read it as they would a cluster.
+
+What a scenario or manifest file may say, and the errors for what it may not, are in
+test_scenario_files.py.
+"""
+
+from __future__ import annotations
+
+import socket
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from oamconf.errors import ApiError, UsageError, WaitFailed, WaitTimeout
+from oamconf.k8s.api import Endpoint, KubeObject, Ref
+from oamconf.k8s.conditions import condition_is, on_object
+from oamconf.k8s.scenario import load_scenario
+from oamconf.k8s.wait import FakeClock, Observation, wait_until
+
+SCENARIOS = Path(__file__).parent.parent / "scenarios"
+# The pinned upstream CRDs live next to the project (see shared/README.md), not in it.
+PINNED_CRDS = Path(__file__).resolve().parents[2].parent / "shared" / "crds"
+# The pinned CRDs are megabytes of YAML: libyaml's loader reads them ten times faster.
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+APP = Ref("core.oam.dev/v1beta1", "Application", "test-postgres-only", "default")
+RELEASE = Ref("helm.crossplane.io/v1beta1", "Release", "test-db-postgresql")
+
+
+def application() -> dict[str, Any]:
+    properties = {"username": "testuser", "password": "testpass123", "database": "testdb"}
+    component = {"name": "test-db", "type": "postgresql", "properties": properties}
+    meta = {"name": APP.name, "namespace": APP.namespace}
+    return {"apiVersion": APP.api_version, "kind": APP.kind, "metadata": meta, "spec": {"components": [component]}}
+
+
+def write(tmp_path: Path, text: str, name: str = "scenario.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def listening() -> Iterator[socket.socket]:
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        yield server
+
+
+# -- the example scenarios -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_example_scenario_loads_under_its_file_name_with_a_description(path: Path) -> None:
+    cluster = load_scenario(path)
+
+    assert cluster.name == path.stem
+    assert cluster.description
+
+
+def test_the_healthy_application_is_pending_twice_then_running() -> None:
+    cluster = load_scenario(SCENARIOS / "healthy-platform.yaml")
+    seen: list[str] = []
+
+    def phase_is_running(obj: KubeObject) -> Observation:
+        phase = obj.field("status.status", "none")
+        seen.append(phase)
+        return Observation.simple(phase == "running", f"want status running, is {phase}")
+
+    cluster.apply(application())
+    wait_until(on_object(cluster, APP, phase_is_running), subject=str(APP), clock=FakeClock())
+
+    assert seen == ["runningWorkflow", "runningWorkflow", "running"]
+    release = cluster.get(RELEASE)
+    assert release is not None
+    assert str(release.condition("Ready")) == "Ready=True reason=Available"
+    assert release.field("status.atProvider") == {
+        "state": "deployed",
+        "revision": 1,
+        "version": "17.1.0",
+        "releaseDescription": "Install complete",
+    }
+    assert release.labels["app.oam.dev/name"] == "test-postgres-only"
+
+
+def test_the_stuck_release_times_out_saying_what_it_last_saw() -> None:
+    cluster = load_scenario(SCENARIOS / "release-stuck-pending.yaml")
+    clock = FakeClock()
+
+    with pytest.raises(WaitTimeout) as caught:
+        wait_until(on_object(cluster, RELEASE, condition_is("Ready")), subject=str(RELEASE), timeout=300, clock=clock)
+
+    assert (
+        str(caught.value)
+        == "Release test-db-postgresql: want Ready=True, is Ready=False reason=Unavailable (waited 300s)"
+    )
+    assert clock.now == 300
+
+
+def test_a_forbidden_release_fails_the_wait_on_the_first_poll() -> None:
+    cluster = load_scenario(SCENARIOS / "forbidden.yaml")
+    clock = FakeClock()
+
+    with pytest.raises(WaitFailed) as caught:
+        wait_until(on_object(cluster, RELEASE, condition_is("Ready")), subject=str(RELEASE), clock=clock)
+
+    assert clock.now == 0
+    assert 'releases.helm.crossplane.io "test-db-postgresql" is forbidden' in str(caught.value)
+    with pytest.raises(ApiError, match=r"^403 Forbidden: releases\.helm\.crossplane\.io is forbidden"):
+        cluster.list(RELEASE.api_version, "Release")
+
+
+def test_server_errors_twice_then_success_ends_the_wait_on_the_third_poll(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        name: flaky-api
+        objects:
+          - apiVersion: helm.crossplane.io/v1beta1
+            kind: Release
+            metadata: {name: test-db-postgresql}
+            status: {conditions: [{type: Ready, status: "True", reason: Available}]}
+        failures:
+          - {verb: get, match: {kind: Release}, error: server-error, times: 2}
+        """,
+    )
+    cluster = load_scenario(path)
+    polls: list[float] = []
+    clock = FakeClock()
+
+    def counted() -> Observation:
+        polls.append(clock.now)
+        return on_object(cluster, RELEASE, condition_is("Ready"))()
+
+    result = wait_until(counted, subject=str(RELEASE), clock=clock)
+
+    assert result.message == "want Ready=True, is Ready=True reason=Available"
+    assert len(polls) == 3
+    assert polls[0] == 0 < polls[1] < polls[2]
+
+
+def test_a_port_forward_reaches_the_server_bound_to_the_scenarios_endpoint(listening: socket.socket) -> None:
+    address = Endpoint("127.0.0.1", listening.getsockname()[1])
+    cluster = load_scenario(SCENARIOS / "healthy-platform.yaml", endpoints={"postgresql": address})
+
+    with cluster.port_forward("default", "test-db-postgresql", 5432) as endpoint:
+        client = socket.create_connection((endpoint.host, endpoint.port), timeout=5)
+    accepted, _ = listening.accept()
+    with client, accepted:
+        accepted.sendall(b"R")
+        assert client.recv(1) == b"R"
+
+
+def test_a_service_whose_endpoint_the_test_did_not_bind_says_how_to_bind_it() -> None:
+    cluster = load_scenario(SCENARIOS / "healthy-platform.yaml")
+
+    with pytest.raises(ApiError) as caught, cluster.port_forward("default", "test-db-postgresql", 5432):
+        pass
+
+    assert caught.value.status == 404
+    assert str(caught.value).startswith(
+        "404 NotFound: no Service default/test-db-postgresql port 5432 in scenario healthy-platform: "
+        "endpoint 'postgresql' is not bound"
+    )
+
+
+def test_binding_an_endpoint_no_service_uses_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match=r"endpoint 'postgres' is used by no service \(they use: postgresql\)"):
+        load_scenario(SCENARIOS / "healthy-platform.yaml", endpoints={"postgres": Endpoint("127.0.0.1", 1)})
+
+
+@pytest.fixture(scope="module")
+def pinned_schemas() -> dict[tuple[str, str], dict[str, Any]]:
+    """``(apiVersion, kind)`` -> the CRD's OpenAPI schema, for every pinned upstream CRD."""
+    if not PINNED_CRDS.is_dir():
+        pytest.skip(f"pinned CRDs not found at {PINNED_CRDS}")
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for file in PINNED_CRDS.rglob("*.yaml"):
+        crd = yaml.load(file.read_text(encoding="utf-8"), Loader=FAST_LOADER)  # noqa: S506 - a safe loader
+        if isinstance(crd, dict) and crd.get("kind") == "CustomResourceDefinition":
+            spec = crd["spec"]
+            for version in spec["versions"]:
+                found[(f"{spec['group']}/{version['name']}", spec["names"]["kind"])] = version["schema"][
+                    "openAPIV3Schema"
+                ]
+    return found
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_example_custom_resources_match_the_pinned_crds(
+    path: Path, pinned_schemas: dict[tuple[str, str], dict[str, Any]]
+) -> None:
+    cluster = load_scenario(path)
+    cluster.apply(application())
+    for _ in range(3):  # play the story to its end, so statuses set by reactions are checked too
+        cluster.get(APP)
+
+    checked = []
+    for raw in cluster._objects.values():
+        schema = pinned_schemas.get((raw["apiVersion"], raw["kind"]))
+        if schema is not None:
+            error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(raw))
+            assert error is None, f"{raw['kind']} {raw['metadata']['name']}: {error.message} at {error.json_path}"
+            checked.append(raw["kind"])
+
+    assert "Release" in checked

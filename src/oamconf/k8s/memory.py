@@ -1,0 +1,309 @@
+"""An in-memory ``Cluster`` for the self-tests: a dict of objects that behaves enough like an API server.
+
+It does what the suite relies on and no more: server-side apply as a deep merge that never
+touches ``status``; ``uid``/``resourceVersion``/``generation`` bookkeeping; namespaced and
+cluster-scoped kinds; label selectors; injected failures (``reactions.Failure``); and
+controllers played by timed ``reactions.Reaction`` rules. Port-forwards lead to real local
+servers the test binds, so probes are exercised against real PostgreSQL/Redis/TLS endpoints.
+
+Scenario files (``scenario.load_scenario``) fill one of these; tests may also build one directly.
+Not thread-safe: one test drives one cluster.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import copy
+import datetime as dt
+import itertools
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Final, Literal
+
+from oamconf.errors import ApiError
+from oamconf.k8s.api import FIELD_MANAGER, Endpoint, Event, KubeObject, Ref, matches_labels
+from oamconf.k8s.reactions import Failure, Key, Reaction, Timeline, Verb, deep_merge, set_path
+
+DEFAULT_NAMESPACE: Final = "default"
+
+# The cluster-scoped kinds the platform uses, by API group; scenarios declare others.
+_CLUSTER_KINDS: Final = {
+    "": ("Namespace", "Node", "PersistentVolume"),
+    "apiextensions.k8s.io": ("CustomResourceDefinition",),
+    "rbac.authorization.k8s.io": ("ClusterRole", "ClusterRoleBinding"),
+    "storage.k8s.io": ("StorageClass",),
+    "helm.crossplane.io": ("Release", "ProviderConfig"),
+    "kubernetes.crossplane.io": ("Object", "ProviderConfig"),
+    "pkg.crossplane.io": ("Provider", "ProviderRevision", "Function", "FunctionRevision", "DeploymentRuntimeConfig"),
+    "apiextensions.crossplane.io": ("CompositeResourceDefinition", "Composition"),
+    "core.oam.dev": ("ResourceTracker",),
+}
+CLUSTER_SCOPED: Final = frozenset((group, kind) for group, kinds in _CLUSTER_KINDS.items() for kind in kinds)
+
+Scope = Literal["Cluster", "Namespaced"]
+
+
+class MemoryCluster:
+    """A ``Cluster`` held in memory.
+
+    ``applied`` holds every manifest an ``apply`` accepted, as sent; ``deleted`` every ref a
+    ``delete`` was asked for (found or not), so tests can assert what the suite did.
+
+    Parameters:
+        name: the scenario name, shown in reports and error messages.
+        description: one line about the scenario.
+    """
+
+    def __init__(self, name: str = "memory", *, description: str = "") -> None:
+        self._name = name
+        self.description = description
+        self.applied: builtins.list[KubeObject] = []
+        self.deleted: builtins.list[Ref] = []
+        self._objects: dict[Key, dict[str, Any]] = {}
+        self._scopes: dict[tuple[str, str], Scope] = {}
+        self._events: dict[Key, builtins.list[Event]] = {}
+        self._logs: dict[tuple[str, str], dict[str, str]] = {}
+        self._services: dict[tuple[str, str, int], str] = {}
+        self._endpoints: dict[str, Endpoint] = {}
+        self._failures: builtins.list[Failure] = []
+        self._timeline = Timeline()
+        self._versions = itertools.count(1)
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    # -- setting the scene -------------------------------------------------------------------
+
+    def declare_kind(self, api_version: str, kind: str, scope: Scope) -> None:
+        """Say whether a kind (of any version of its API group) is cluster-scoped or namespaced."""
+        self._scopes[(api_version.rpartition("/")[0], kind)] = scope
+
+    def is_cluster_scoped(self, api_version: str, kind: str) -> bool:
+        group_kind = (api_version.rpartition("/")[0], kind)
+        declared = self._scopes.get(group_kind)
+        return group_kind in CLUSTER_SCOPED if declared is None else declared == "Cluster"
+
+    def seed(self, manifests: Iterable[Mapping[str, Any]]) -> None:
+        """Add or replace objects as they are, ``status`` included (not recorded in ``applied``)."""
+        for manifest in manifests:
+            self._put(manifest)
+
+    def add_event(self, ref: Ref, event: Event) -> None:
+        self._events.setdefault(self._key(ref), []).append(event)
+
+    def add_log(self, namespace: str, pod: str, container: str, text: str) -> None:
+        self._logs.setdefault((namespace, pod), {})[container] = text
+
+    def add_service(self, namespace: str, name: str, port: int, endpoint: str) -> None:
+        """Declare a Service port whose port-forward leads to the endpoint bound as *endpoint*."""
+        self._services[(namespace, name, port)] = endpoint
+
+    def bind(self, endpoint: str, address: Endpoint) -> None:
+        """Bind an endpoint name (``postgresql``) to a real local server's address."""
+        self._endpoints[endpoint] = address
+
+    def add_failure(self, failure: Failure) -> None:
+        self._failures.append(failure)
+
+    def add_reaction(self, reaction: Reaction) -> None:
+        self._timeline.reactions.append(reaction)
+
+    # -- the Cluster protocol ----------------------------------------------------------------
+
+    def apply(self, manifest: Mapping[str, Any], *, field_manager: str = FIELD_MANAGER) -> KubeObject:
+        """Merge *manifest* into the stored object; ``status`` in it is ignored, as the API
+        server ignores it for kinds with a status subresource."""
+        del field_manager  # one writer: ownership conflicts cannot happen here
+        ref = Ref.of(manifest)
+        self._check("apply", ref)
+        if not (ref.api_version and ref.kind and ref.name):
+            raise ApiError(422, "Invalid", f"{ref}: apiVersion, kind and metadata.name are required")
+        self.applied.append(KubeObject(copy.deepcopy(dict(manifest))))
+        key = self._key(ref)
+        wanted = self._placed(key, {k: v for k, v in manifest.items() if k != "status"})
+        for server_set in ("uid", "resourceVersion", "generation", "creationTimestamp", "managedFields"):
+            wanted["metadata"].pop(server_set, None)
+        current = self._objects.get(key)
+        stored = self._put(wanted) if current is None else self._update(key, deep_merge(current, wanted))
+        self._arm("apply", key)
+        return KubeObject(copy.deepcopy(stored))
+
+    def get(self, ref: Ref) -> KubeObject | None:
+        self._check("get", ref)
+        key = self._key(ref)
+        found = self._objects.get(key)
+        result = KubeObject(copy.deepcopy(found)) if found is not None else None
+        self._polled({key})
+        return result
+
+    def list(
+        self,
+        api_version: str,
+        kind: str,
+        *,
+        namespace: str | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> builtins.list[KubeObject]:
+        self._check("list", Ref(api_version, kind, "", namespace))
+        if self.is_cluster_scoped(api_version, kind):
+            namespace = None
+
+        def wanted(key: Key) -> bool:
+            return key[:2] == (api_version, kind) and namespace in {None, key[2]}
+
+        found = sorted(
+            (key, obj) for key, obj in self._objects.items() if wanted(key) and matches_labels(KubeObject(obj), labels)
+        )
+        result = [KubeObject(copy.deepcopy(obj)) for _, obj in found]
+        self._polled({key for key, _ in found})
+        return result
+
+    def delete(self, ref: Ref) -> bool:
+        self._check("delete", ref)
+        key = self._key(ref)
+        self.deleted.append(self._ref(key))
+        gone = self._remove(key)
+        if gone:
+            self._arm("delete", key)
+        return gone
+
+    def events(self, ref: Ref) -> builtins.list[Event]:
+        return builtins.list(self._events.get(self._key(ref), []))
+
+    def pod_logs(self, namespace: str, pod: str, *, container: str | None = None, tail_lines: int = 200) -> str:
+        containers = self._logs.get((namespace, pod))
+        if containers is None:
+            raise ApiError(404, "NotFound", f'pods "{pod}" not found in namespace {namespace}')
+        if container is None:
+            if len(containers) != 1:
+                choices = " ".join(sorted(containers))
+                raise ApiError(
+                    400,
+                    "BadRequest",
+                    f"a container name must be specified for pod {pod}, choose one of: [{choices}]",
+                )
+            container = next(iter(containers))
+        if container not in containers:
+            raise ApiError(400, "BadRequest", f"container {container} is not valid for pod {pod}")
+        return "\n".join(containers[container].splitlines()[-tail_lines:])
+
+    @contextlib.contextmanager
+    def port_forward(self, namespace: str, service: str, port: int) -> Iterator[Endpoint]:
+        where = f"no Service {namespace}/{service} port {port} in scenario {self._name}"
+        endpoint = self._services.get((namespace, service, port))
+        if endpoint is None:
+            raise ApiError(404, "NotFound", where)
+        address = self._endpoints.get(endpoint)
+        if address is None:
+            raise ApiError(
+                404,
+                "NotFound",
+                f"{where}: endpoint {endpoint!r} is not bound; "
+                f"pass endpoints={{{endpoint!r}: Endpoint(host, port)}} to load_scenario() or call bind()",
+            )
+        yield address
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _key(self, ref: Ref) -> Key:
+        cluster_scoped = self.is_cluster_scoped(ref.api_version, ref.kind)
+        namespace = "" if cluster_scoped else ref.namespace or DEFAULT_NAMESPACE
+        return (ref.api_version, ref.kind, namespace, ref.name)
+
+    @staticmethod
+    def _ref(key: Key) -> Ref:
+        api_version, kind, namespace, name = key
+        return Ref(api_version, kind, name, namespace or None)
+
+    def _check(self, verb: Verb, ref: Ref) -> None:
+        for failure in self._failures:
+            error = failure.trip(verb, ref)
+            if error is not None:
+                raise error
+
+    def _placed(self, key: Key, obj: Mapping[str, Any]) -> dict[str, Any]:
+        """A deep copy of *obj* whose metadata.namespace agrees with the kind's scope."""
+        placed = copy.deepcopy(dict(obj))
+        meta = placed["metadata"] = dict(placed.get("metadata") or {})
+        if key[2]:
+            meta["namespace"] = key[2]
+        else:
+            meta.pop("namespace", None)
+        return placed
+
+    def _put(self, obj: Mapping[str, Any]) -> dict[str, Any]:
+        """Store a new object, or replace one wholesale, filling in what the server sets."""
+        key = self._key(Ref.of(obj))
+        stored = self._placed(key, obj)
+        before = (self._objects.get(key) or {}).get("metadata") or {}
+        meta = stored["metadata"]
+        meta.setdefault("uid", before.get("uid") or str(uuid.uuid4()))
+        meta.setdefault("creationTimestamp", before.get("creationTimestamp") or _now())
+        meta.setdefault("generation", 1)
+        meta["resourceVersion"] = str(next(self._versions))
+        self._objects[key] = stored
+        return stored
+
+    def _update(self, key: Key, obj: dict[str, Any]) -> dict[str, Any]:
+        """Store a changed object: a new resourceVersion if anything changed, a new generation
+        if anything but metadata and status did (the rule the API server uses for CRDs)."""
+        before = self._objects[key]
+        if obj == before:
+            return before
+        meta = obj["metadata"]
+        if _desired(obj) != _desired(before):
+            meta["generation"] = int(meta.get("generation", 1)) + 1
+        meta["resourceVersion"] = str(next(self._versions))
+        self._objects[key] = obj
+        return obj
+
+    def _remove(self, key: Key) -> bool:
+        found = self._objects.pop(key, None)
+        self._events.pop(key, None)
+        self._timeline.forget(key)
+        if found is not None and key[:2] == ("v1", "Namespace"):
+            # Deleting a namespace deletes what is in it, as the namespace controller does.
+            for inner in [k for k in self._objects if k[2] == key[3]]:
+                self._remove(inner)
+        return found is not None
+
+    def _arm(self, verb: Literal["apply", "delete"], key: Key) -> None:
+        self._timeline.arm(verb, key, self._ref(key))
+        self._fire_due({key})
+
+    def _polled(self, keys: set[Key]) -> None:
+        """Count one poll of each of *keys*; reactions whose count is reached act right away,
+        so the poll that completes the count still sees the old state and every read after it the new."""
+        self._timeline.count_polls(keys)
+        self._fire_due(keys)
+
+    def _fire_due(self, keys: set[Key]) -> None:
+        for reaction, key in self._timeline.take_due(keys):
+            self._fire(reaction, key)
+
+    def _fire(self, reaction: Reaction, key: Key) -> None:
+        current = self._objects.get(key)
+        if current is not None:
+            changed = copy.deepcopy(current)
+            if reaction.set_status is not None:
+                changed["status"] = copy.deepcopy(dict(reaction.set_status))
+            if reaction.merge_status is not None:
+                changed["status"] = deep_merge(changed.get("status") or {}, reaction.merge_status)
+            for path, value in reaction.set_fields.items():
+                set_path(changed, path, value)
+            self._update(key, changed)
+        self.seed(reaction.create)
+        for ref in reaction.delete:
+            self._remove(self._key(ref))
+        for event in reaction.events:
+            self._events.setdefault(key, []).append(event)
+
+
+def _desired(obj: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in obj.items() if k not in {"metadata", "status"}}
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
