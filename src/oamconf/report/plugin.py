@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from _pytest.junitxml import xml_key  # pytest has no public handle on the JUnit writer's global properties
 
+from oamconf import __version__
 from oamconf.redact import Redactor
 from oamconf.report.html import html_extra, outcome_html, summary_html
 from oamconf.report.markdown import duration_text, render_markdown
@@ -88,7 +89,12 @@ class ReportWriter:
             title=TITLE,
             started=self.started,
             duration=time.monotonic() - self.clock_start,
-            header=list(info.facts.items()),
+            header=[
+                ("Started", f"{self.started:%Y-%m-%d %H:%M:%S} UTC"),
+                ("Suite", f"oam-vcluster-conformance {__version__}"),
+                *info.facts.items(),
+                ("Secrets", "redacted"),
+            ],
             bill_of_materials=list(info.components.items()),
         )
         self.config.stash[RUN_KEY] = run
