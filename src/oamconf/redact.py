@@ -76,9 +76,21 @@ _SHAPES: Final = (
 
 
 class SecretSink(Protocol):
-    """Anything that can be told about a secret value (the Kubernetes backends take one)."""
+    """Anything that can be told about secret values (the Kubernetes backends take one)."""
 
     def add_secret(self, value: str) -> None: ...
+
+    def add_secret_data(self, data: Mapping[str, Any]) -> None: ...
+
+
+def remember_secret(sink: SecretSink | None, obj: Mapping[str, Any]) -> None:
+    """If *obj* is a core/v1 Secret, tell *sink* its values before anyone can print them."""
+    if sink is None or obj.get("kind") != "Secret" or obj.get("apiVersion") != "v1":
+        return
+    for key in ("data", "stringData"):
+        values = obj.get(key)
+        if isinstance(values, Mapping):
+            sink.add_secret_data(values)
 
 
 class Redactor:

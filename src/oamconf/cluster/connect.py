@@ -56,7 +56,7 @@ def connect(target: Target, redactor: Redactor) -> Connection:
         ConformanceError: the API server does not answer, or refuses the credentials.
     """
     if target.scenario is not None:
-        memory = load_scenario(target.scenario, dict(target.endpoints))
+        memory = load_scenario(target.scenario, dict(target.endpoints), secrets=redactor)
         return Connection(memory, f"in-memory scenario {memory.name} ({target.scenario.name})", "scenario")
     cluster = KubeCluster.from_kubeconfig(target.kubeconfig, target.context, secrets=redactor)
     where = f"context {cluster.name}"

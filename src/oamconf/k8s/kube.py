@@ -15,24 +15,23 @@ import json
 import shutil
 import tempfile
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-import urllib3
 from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
-from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.discovery import LazyDiscoverer
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
-from oamconf.errors import AccessDenied, ApiError, ClusterUnreachable, UsageError
+from oamconf.errors import ApiError, ClusterUnreachable, UsageError
 from oamconf.k8s.api import FIELD_MANAGER, Endpoint, Event, KubeObject, Ref, label_selector
+from oamconf.k8s.apierrors import NotFound, api_errors, one_line
 from oamconf.k8s.kubeconfig import choose_context, file_names
 from oamconf.k8s.portforward import kubectl_port_forward
-from oamconf.redact import Redactor, SecretSink
+from oamconf.redact import SecretSink, remember_secret
 
 REQUEST_TIMEOUT: Final = 30.0
 FORWARD_TIMEOUT: Final = 30.0
@@ -107,7 +106,7 @@ class KubeCluster:
                 config_file=file_names(files), context=chosen, persist_config=False
             )
         except (k8s_config.ConfigException, OSError, ValueError) as err:
-            raise UsageError(f"kubeconfig {file_names(files)}, context {chosen}: {_one_line(str(err))}") from err
+            raise UsageError(f"kubeconfig {file_names(files)}, context {chosen}: {one_line(str(err))}") from err
         return cls(
             api_client,
             context_name=chosen,
@@ -167,7 +166,7 @@ class KubeCluster:
     def get(self, ref: Ref) -> KubeObject | None:
         """The live object, or ``None`` on 404."""
         resource = self._resource(ref.api_version, ref.kind)
-        with contextlib.suppress(_NotFound), self._errors():
+        with contextlib.suppress(NotFound), self._errors():
             response = self._client().get(
                 resource, name=ref.name, namespace=ref.namespace, serialize=False, _request_timeout=self._timeout
             )
@@ -190,7 +189,7 @@ class KubeCluster:
     def delete(self, ref: Ref) -> bool:
         """Delete with background propagation; ``False`` when it was already gone."""
         resource = self._resource(ref.api_version, ref.kind)
-        with contextlib.suppress(_NotFound), self._errors():
+        with contextlib.suppress(NotFound), self._errors():
             self._client().delete(
                 resource,
                 name=ref.name,
@@ -243,7 +242,7 @@ class KubeCluster:
                     )
             except ValueError as err:  # not JSON, or plain HTTP sent to an HTTPS port
                 raise ClusterUnreachable(
-                    f"{self.server} does not answer as an API server: {_one_line(str(err))}"
+                    f"{self.server} does not answer as an API server: {one_line(str(err))}"
                 ) from err
         return self._dynamic
 
@@ -271,64 +270,12 @@ class KubeCluster:
         return self._remember(raw)
 
     def _remember(self, raw: dict[str, Any]) -> dict[str, Any]:
-        """Tell the secret sink about a Secret's values before anyone can print them."""
-        if self._secrets is None or raw.get("kind") != "Secret" or raw.get("apiVersion") != "v1":
-            return raw
-        for key in ("data", "stringData"):
-            values = raw.get(key) or {}
-            if isinstance(self._secrets, Redactor):
-                self._secrets.add_secret_data(values)
-            else:
-                for value in values.values():
-                    self._secrets.add_secret(str(value))
+        remember_secret(self._secrets, raw)
         return raw
 
-    @contextlib.contextmanager
-    def _errors(self) -> Iterator[None]:
-        """Translate client exceptions; a 404 becomes ``_NotFound`` for the callers that expect one."""
-        try:
-            yield
-        except ApiException as err:
-            raise _translate(err, self.server) from err
-        except urllib3.exceptions.HTTPError as err:
-            raise ClusterUnreachable(f"cannot reach the API server at {self.server}: {_short(err)}") from err
-
-
-class _NotFound(ApiError):
-    """A 404 on a named object: ``get`` and ``delete`` answer ``None``/``False`` for it."""
-
-
-def _translate(err: ApiException, server: str) -> ApiError:
-    status = int(err.status or 0)
-    if status == 0:  # the client reports TLS failures as status 0, the SSL error as reason
-        return ClusterUnreachable(f"cannot reach the API server at {server}: {_short(err.reason)}")
-    http_reason = str(err.reason or "Error").replace(" ", "")
-    try:
-        body = json.loads(err.body or "")
-    except (TypeError, ValueError):
-        body = {"message": err.body}
-    if not isinstance(body, dict):
-        body = {"message": body}
-    reason = str(body.get("reason") or http_reason)
-    message = _one_line(str(body.get("message") or http_reason))
-    if status in {401, 403}:
-        return AccessDenied(status, reason, message)
-    if status == 404:  # noqa: PLR2004 - HTTP Not Found
-        return _NotFound(status, reason, message)
-    return ApiError(status, reason, message)
-
-
-def _short(err: object) -> str:
-    """The useful tail of a urllib3 or SSL error, e.g. ``[Errno 111] Connection refused``."""
-    if isinstance(err, urllib3.exceptions.MaxRetryError) and err.reason is not None:
-        err = err.reason
-    lines = [line for line in str(err).splitlines() if line.strip()] or [type(err).__name__]
-    return _one_line(lines[-1].rsplit(": ", 1)[-1].rstrip("\"')"))
-
-
-def _one_line(text: str, limit: int = 300) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+    def _errors(self) -> contextlib.AbstractContextManager[None]:
+        """Translate client exceptions; a 404 becomes ``NotFound`` for the callers that expect one."""
+        return api_errors(self.server)
 
 
 def _event_time(item: Mapping[str, Any]) -> datetime:

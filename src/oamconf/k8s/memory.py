@@ -24,6 +24,7 @@ from typing import Any, Final, Literal
 from oamconf.errors import ApiError
 from oamconf.k8s.api import FIELD_MANAGER, Endpoint, Event, KubeObject, Ref, matches_labels
 from oamconf.k8s.reactions import Failure, Key, Reaction, Timeline, Verb, deep_merge, set_path
+from oamconf.redact import SecretSink, remember_secret
 
 DEFAULT_NAMESPACE: Final = "default"
 
@@ -53,10 +54,12 @@ class MemoryCluster:
     Parameters:
         name: the scenario name, shown in reports and error messages.
         description: one line about the scenario.
+        secrets: told about every Secret this backend hands out, as the real backend does.
     """
 
-    def __init__(self, name: str = "memory", *, description: str = "") -> None:
+    def __init__(self, name: str = "memory", *, description: str = "", secrets: SecretSink | None = None) -> None:
         self._name = name
+        self._secrets = secrets
         self.description = description
         self.applied: builtins.list[KubeObject] = []
         self.deleted: builtins.list[Ref] = []
@@ -135,6 +138,8 @@ class MemoryCluster:
         key = self._key(ref)
         found = self._objects.get(key)
         result = KubeObject(copy.deepcopy(found)) if found is not None else None
+        if found is not None:
+            remember_secret(self._secrets, found)
         self._polled({key})
         return result
 
@@ -157,6 +162,8 @@ class MemoryCluster:
             (key, obj) for key, obj in self._objects.items() if wanted(key) and matches_labels(KubeObject(obj), labels)
         )
         result = [KubeObject(copy.deepcopy(obj)) for _, obj in found]
+        for _, obj in found:
+            remember_secret(self._secrets, obj)
         self._polled({key for key, _ in found})
         return result
 

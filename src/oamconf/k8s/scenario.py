@@ -55,18 +55,22 @@ from oamconf.k8s.api import Endpoint, Event, Ref
 from oamconf.k8s.memory import MemoryCluster, Scope
 from oamconf.k8s.reactions import ERROR_KINDS, VERBS, Failure, Match, Reaction
 from oamconf.k8s.yamldoc import Where, YamlDoc, read_documents
+from oamconf.redact import SecretSink
 
 _TOP: Final = ("name", "description", "kinds", "objects", "events", "logs", "services", "failures", "reactions")
 _MATCH: Final = ("apiVersion", "kind", "name", "namespace")
 _EFFECTS: Final = ("set_status", "merge_status", "set", "create", "delete", "events")
 
 
-def load_scenario(path: Path, endpoints: Mapping[str, Endpoint] | None = None) -> MemoryCluster:
+def load_scenario(
+    path: Path, endpoints: Mapping[str, Endpoint] | None = None, *, secrets: SecretSink | None = None
+) -> MemoryCluster:
     """Build a ``MemoryCluster`` from the scenario file *path*.
 
     Parameters:
         path: the scenario's YAML file (format in this module's docstring).
         endpoints: real local servers for the scenario's ``services``, by endpoint name.
+        secrets: the run's redactor: Secrets the scenario hands out are masked in reports.
 
     Raises:
         UsageError: the file is missing, not YAML, or not a scenario; the message names file, line and key.
@@ -79,6 +83,7 @@ def load_scenario(path: Path, endpoints: Mapping[str, Endpoint] | None = None) -
     cluster = MemoryCluster(
         doc.text(("name",), top.get("name", path.stem)),
         description=doc.text(("description",), top["description"]) if "description" in top else "",
+        secrets=secrets,
     )
     for where, item in _each(doc, top, "kinds"):
         kind = doc.mapping(where, item, ("apiVersion", "kind", "scope"), ("apiVersion", "kind", "scope"))

@@ -20,7 +20,7 @@ from oamconf.steps.diagnose import diagnose
 from oamconf.steps.evidence import evidence, evidence_of, redactor_of, run_info
 from oamconf.steps.ledger import StepLedger
 from oamconf.steps.model import StepSpec, phases_by_number
-from oamconf.steps.outcomes import Outcome, TestOutcome, first_line
+from oamconf.steps.outcomes import Diagnostic, Hint, Outcome, TestOutcome, first_line
 from oamconf.steps.settings import clock, wait_policy, wait_policy_of
 
 __all__ = ["clock", "evidence", "run_info", "wait_policy"]
@@ -177,16 +177,17 @@ def _outcome(item: pytest.Item, parts: dict[str, pytest.TestReport]) -> TestOutc
     if kind is Outcome.FAILED and not hints:
         found = diagnose(message + "\n" + "\n".join(d.text for d in ev.diagnostics))
         hints = [found] if found else []
+    clean = redactor_of(item.config).redact
     return TestOutcome(
         nodeid=item.nodeid,
         name=_display_name(item),
         outcome=kind,
-        message=redactor_of(item.config).redact(message),
+        message=clean(message),
         duration=sum(p.duration for p in parts.values()),
-        evidence=tuple(ev.lines),
-        warnings=tuple(ev.warnings),
-        hints=tuple(hints),
-        diagnostics=tuple(ev.diagnostics),
+        evidence=tuple(clean(line) for line in ev.lines),
+        warnings=tuple(clean(line) for line in ev.warnings),
+        hints=tuple(Hint(clean(h.cause), clean(h.fix)) for h in hints),
+        diagnostics=tuple(Diagnostic(d.name, clean(d.text)) for d in ev.diagnostics),
     )
 
 
