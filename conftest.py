@@ -3,4 +3,4 @@
 Kept here because pytest only honours ``pytest_plugins`` in the root conftest.
 """
 
-pytest_plugins = ["fixtures.cluster"]
+pytest_plugins = ["fixtures.cluster", "fixtures.configuration"]

@@ -3,6 +3,7 @@ and runs step modules against an in-memory scenario with virtual time."""
 
 from __future__ import annotations
 
+import re
 import socket
 import textwrap
 from pathlib import Path
@@ -127,3 +128,27 @@ def test_a_stuck_release_fails_the_step_with_its_last_state(pytester: pytest.Pyt
     assert "- **Status**: ❌ Failed" in md
     # KubeVela keeps the Application in runningWorkflow while its Release is not Ready.
     assert "Application default/test-postgres-only: want running, is runningWorkflow (waited 120s)" in md
+
+
+def test_a_bad_version_override_ends_the_run_before_connecting(pytester: pytest.Pytester) -> None:
+    result = preflight(pytester, "-p", "fixtures.configuration", "--set", "crossplane.chart_versio=2.3.5")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    expected = (
+        "ERROR: override 'crossplane.chart_versio=2.3.5': unknown key 'chart_versio' in crossplane; "
+        "use one of: chart, chart_version, repository"
+    )
+    assert error_lines(result) == [expected]
+
+
+def test_the_report_header_lists_every_pinned_component(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_oam=textwrap.dedent(STEP_ON_SCENARIO))
+    result = pytester.runpytest(
+        "-p", "fixtures.cluster", "-p", "fixtures.configuration", "-p", "no:cacheprovider", "--conformance",
+        "--scenario", str(SCENARIOS / "healthy-platform.yaml"), "--report-dir", "reports",
+        "--set", "crossplane.chart_version=2.3.5",
+    )  # fmt: skip
+    result.assert_outcomes(passed=1)
+    md = (pytester.path / "reports" / "report.md").read_text(encoding="utf-8")
+    assert "| Crossplane chart | crossplane 2.3.5 (https://charts.crossplane.io/stable) |" in md
+    assert "| vCluster chart | vcluster 0.36.1 (https://charts.loft.sh) |" in md
+    assert re.search(r"\| kind node image \| kindest/node:v[\d.]+@sha256:[0-9a-f]{64} \|", md)
