@@ -1,0 +1,172 @@
+"""The guard refuses clusters that are not the suite's; cleanup deletes only what this run made."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from oamconf.cluster.guard import ensure_ours
+from oamconf.cluster.ownership import MANAGED_BY, MANAGED_BY_LABEL, RUN_ID_LABEL, Owned, new_run_id, run_labels
+from oamconf.errors import ConformanceError, UsageError
+from oamconf.k8s.api import Ref
+from oamconf.k8s.memory import MemoryCluster
+from oamconf.k8s.reactions import Failure, Match
+
+LOCAL_KIND = ("oamconf-e2e", "dev")
+RUN = "0123abcd"
+
+
+def config_map(name: str, namespace: str = "conformance", **labels: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": namespace, "labels": labels},
+    }
+
+
+def cm(name: str, namespace: str = "conformance") -> Ref:
+    return Ref("v1", "ConfigMap", name, namespace)
+
+
+def ns(name: str) -> Ref:
+    return Ref("v1", "Namespace", name)
+
+
+# -- the guard ------------------------------------------------------------------------------------
+
+
+def test_the_guard_lets_the_suite_work_in_a_local_kind_cluster_named_like_ours() -> None:
+    ensure_ours("kind-oamconf-e2e", LOCAL_KIND, allow_foreign=False)
+
+
+@pytest.mark.parametrize(
+    ("context", "reason"),
+    [
+        pytest.param("prod-eu", "it is not a kind context", id="not-kind"),
+        pytest.param("kind-dev", "kind cluster 'dev' is not named oamconf-*", id="not-our-name"),
+        pytest.param("kind-oamconf-gone", "no kind cluster 'oamconf-gone' exists on this machine", id="not-local"),
+    ],
+)
+def test_the_guard_refuses_a_foreign_context_in_one_line_naming_it_and_the_flag(context: str, reason: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        ensure_ours(context, LOCAL_KIND, allow_foreign=False)
+
+    assert str(caught.value) == (
+        f"refusing to install or delete anything in context {context!r}: {reason}; "
+        "use a kind-oamconf-* cluster, or pass --allow-foreign-cluster if this cluster is meant to be changed"
+    )
+
+
+def test_allow_foreign_cluster_lets_the_suite_work_anywhere() -> None:
+    ensure_ours("prod-eu", (), allow_foreign=True)
+
+
+# -- run ids and labels ---------------------------------------------------------------------------
+
+
+def test_each_run_gets_a_different_short_hex_id() -> None:
+    ids = {new_run_id() for _ in range(20)}
+
+    assert len(ids) == 20
+    assert all(re.fullmatch(r"[0-9a-f]{8}", run_id) for run_id in ids)
+    assert run_labels(RUN) == {"app.kubernetes.io/managed-by": "oam-vcluster-conformance", "oamconf.io/run-id": RUN}
+
+
+def test_owned_apply_adds_the_run_labels_keeps_the_manifests_own_and_leaves_the_input_alone() -> None:
+    cluster = MemoryCluster()
+    manifest = config_map("settings", app="db")
+
+    live = Owned(cluster, RUN).apply(manifest)
+
+    assert live.labels == {"app": "db", MANAGED_BY_LABEL: MANAGED_BY, RUN_ID_LABEL: RUN}
+    assert manifest["metadata"]["labels"] == {"app": "db"}
+
+
+def test_owned_namespace_creates_a_labelled_namespace() -> None:
+    cluster = MemoryCluster()
+
+    Owned(cluster, RUN).namespace("conformance")
+
+    live = cluster.get(ns("conformance"))
+    assert live is not None
+    assert live.labels[RUN_ID_LABEL] == RUN
+
+
+# -- cleanup --------------------------------------------------------------------------------------
+
+
+def test_cleanup_deletes_only_this_runs_objects_newest_first() -> None:
+    cluster = MemoryCluster()
+    # Foreign objects under the names this run uses, in another namespace: one unlabelled, one another run's.
+    cluster.seed(
+        [config_map("settings", "elsewhere"), config_map("secrets-ref", "elsewhere", **run_labels("ffff0000"))]
+    )
+    owned = Owned(cluster, RUN)
+    owned.namespace("conformance")
+    owned.apply(config_map("settings"))
+    owned.apply(config_map("settings"))  # applied twice, recorded once
+    owned.apply(config_map("secrets-ref"))
+
+    deleted = owned.cleanup()
+
+    assert deleted == [cm("secrets-ref"), cm("settings"), ns("conformance")]
+    assert cluster.deleted == deleted
+    assert cluster.get(cm("settings", "elsewhere")) is not None
+    assert cluster.get(cm("secrets-ref", "elsewhere")) is not None
+
+
+def test_cleanup_leaves_an_object_someone_else_replaced_under_the_same_name() -> None:
+    cluster = MemoryCluster()
+    owned = Owned(cluster, RUN)
+    owned.apply(config_map("shared"))
+    owned.apply(config_map("mine"))
+    cluster.seed([config_map("shared", team="payments")])  # deleted and re-created by another owner
+
+    deleted = owned.cleanup()
+
+    assert deleted == [cm("mine")]
+    assert cluster.deleted == [cm("mine")]
+    replaced = cluster.get(cm("shared"))
+    assert replaced is not None
+    assert replaced.labels == {"team": "payments"}
+
+
+def test_cleanup_leaves_an_object_relabelled_by_another_run() -> None:
+    cluster = MemoryCluster()
+    owned = Owned(cluster, RUN)
+    owned.apply(config_map("shared"))
+    Owned(cluster, "99999999").apply(config_map("shared"))
+
+    assert owned.cleanup() == []
+    assert cluster.deleted == []
+
+
+def test_cleanup_skips_what_is_already_gone_and_a_second_cleanup_deletes_nothing() -> None:
+    cluster = MemoryCluster()
+    owned = Owned(cluster, RUN)
+    owned.apply(config_map("short-lived"))
+    owned.apply(config_map("kept"))
+    cluster.delete(cm("short-lived"))
+
+    assert owned.cleanup() == [cm("kept")]
+    assert owned.cleanup() == []
+
+
+def test_cleanup_tries_everything_and_names_what_it_could_not_delete_and_the_label_to_use() -> None:
+    cluster = MemoryCluster()
+    owned = Owned(cluster, RUN)
+    owned.apply(config_map("first"))
+    owned.apply(config_map("locked"))
+    owned.apply(config_map("last"))
+    cluster.add_failure(Failure(frozenset({"delete"}), Match(name="locked"), "forbidden"))
+
+    with pytest.raises(ConformanceError) as caught:
+        owned.cleanup()
+
+    message = str(caught.value)
+    assert message.startswith(f"cleanup of run {RUN} left 1 object(s) (ConfigMap conformance/locked: 403 Forbidden")
+    assert message.endswith(f"delete them by label oamconf.io/run-id={RUN}")
+    assert cluster.get(cm("first")) is None
+    assert cluster.get(cm("last")) is None

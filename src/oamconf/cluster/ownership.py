@@ -1,0 +1,116 @@
+"""What this run made: a run id, the labels on everything the suite creates, and a cleanup that
+deletes only that.
+
+Names alone do not prove ownership: between our apply and our cleanup someone may delete an
+object and create their own under the same name. So cleanup deletes an object only if this run
+recorded it AND the live object still carries this run's id label. The labels also let a person
+clean up by hand after a crashed run: ``kubectl delete ns -l oamconf.io/run-id=<id>``.
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+from collections.abc import Mapping
+from typing import Any, Final
+
+from oamconf.errors import ApiError, ConformanceError
+from oamconf.k8s.api import Cluster, KubeObject, Ref
+
+MANAGED_BY_LABEL: Final = "app.kubernetes.io/managed-by"
+MANAGED_BY: Final = "oam-vcluster-conformance"
+RUN_ID_LABEL: Final = "oamconf.io/run-id"
+# 8 hex digits: short enough for resource names, 4 billion values make clashes between runs unlikely.
+_RUN_ID_BYTES: Final = 4
+
+
+def new_run_id() -> str:
+    """A short random hex id for one run, e.g. ``"3f9a0c1e"``."""
+    return secrets.token_hex(_RUN_ID_BYTES)
+
+
+def run_labels(run_id: str) -> dict[str, str]:
+    """The labels the suite puts on everything it creates in run *run_id*."""
+    return {MANAGED_BY_LABEL: MANAGED_BY, RUN_ID_LABEL: run_id}
+
+
+def labelled(manifest: Mapping[str, Any], labels: Mapping[str, str]) -> dict[str, Any]:
+    """A copy of *manifest* with *labels* added to its own (ours win on a clash); the input is untouched."""
+    copied = copy.deepcopy(dict(manifest))
+    meta = copied["metadata"] = dict(copied.get("metadata") or {})
+    meta["labels"] = {**(meta.get("labels") or {}), **labels}
+    return copied
+
+
+class Owned:
+    """Records what this run creates in *cluster*, and deletes only that at the end.
+
+    Parameters:
+        cluster: the cluster the run works in.
+        run_id: this run's id (``new_run_id()``).
+    """
+
+    def __init__(self, cluster: Cluster, run_id: str) -> None:
+        self.cluster = cluster
+        self.run_id = run_id
+        self._recorded: list[Ref] = []
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return run_labels(self.run_id)
+
+    @property
+    def recorded(self) -> tuple[Ref, ...]:
+        """What this run applied, in the order it was first applied."""
+        return tuple(self._recorded)
+
+    def apply(self, manifest: Mapping[str, Any]) -> KubeObject:
+        """Apply *manifest* with this run's labels added, and record it for ``cleanup()``.
+
+        Raises:
+            ApiError: the API server refused the apply (nothing is recorded then).
+        """
+        live = self.cluster.apply(labelled(manifest, self.labels))
+        # The API server's answer names the namespace even when the manifest left it to the default.
+        if live.ref not in self._recorded:
+            self._recorded.append(live.ref)
+        return live
+
+    def namespace(self, name: str) -> KubeObject:
+        """Create (or adopt into this run) the namespace *name*, labelled as ours.
+
+        Raises:
+            ApiError: the API server refused it.
+        """
+        return self.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+
+    def is_ours(self, obj: KubeObject) -> bool:
+        """Whether the live *obj* carries this run's labels (not merely a name we used)."""
+        return all(obj.labels.get(key) == value for key, value in self.labels.items())
+
+    def cleanup(self) -> list[Ref]:
+        """Delete, newest first, what this run recorded and still carries its id; return what went.
+
+        Objects already gone, and objects now carrying someone else's labels, are left alone.
+        Every object is tried even when one fails; the records are cleared, so a second call
+        deletes nothing.
+
+        Raises:
+            ConformanceError: one line naming what could not be deleted and the label to clean up by.
+        """
+        deleted: list[Ref] = []
+        failures: list[str] = []
+        for ref in reversed(self._recorded):
+            try:
+                live = self.cluster.get(ref)
+                if live is not None and self.is_ours(live) and self.cluster.delete(ref):
+                    deleted.append(ref)
+            except ApiError as err:
+                failures.append(f"{ref}: {err}")
+        self._recorded.clear()
+        if failures:
+            raise ConformanceError(
+                f"cleanup of run {self.run_id} left {len(failures)} object(s) ({failures[0]}): "
+                f"delete them by label {RUN_ID_LABEL}={self.run_id}"
+            )
+        return deleted
