@@ -3,4 +3,5 @@
 Kept here because pytest only honours ``pytest_plugins`` in the root conftest.
 """
 
-pytest_plugins = ["fixtures.cluster", "fixtures.configuration"]
+# configuration first: fixtures.cluster imports it, and pytest must register it before that import.
+pytest_plugins = ["fixtures.configuration", "fixtures.cluster"]

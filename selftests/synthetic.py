@@ -33,3 +33,6 @@ class SyntheticRun:
 
 
 RunSteps = Callable[..., SyntheticRun]
+
+# The conformance fixtures for an inner pytester run (configuration first: cluster imports it).
+SUITE_PLUGINS = ("-p", "fixtures.configuration", "-p", "fixtures.cluster", "-p", "no:cacheprovider")

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from synthetic import SUITE_PLUGINS
+
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
 
 KUBECONFIG = """\
@@ -36,7 +38,7 @@ def closed_port() -> int:
 
 def preflight(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     pytester.makepyfile(test_never="def test_never():\n    raise AssertionError('must not run')\n")
-    return pytester.runpytest("-p", "fixtures.cluster", "-p", "no:cacheprovider", "--conformance", *args)
+    return pytester.runpytest(*SUITE_PLUGINS, "--conformance", *args)
 
 
 def error_lines(result: pytest.RunResult) -> list[str]:
@@ -106,7 +108,7 @@ def test_step_modules_run_offline_against_a_scenario_with_virtual_time(pytester:
     pytester.makepyfile(test_oam=textwrap.dedent(STEP_ON_SCENARIO))
     scenario = SCENARIOS / "healthy-platform.yaml"
     result = pytester.runpytest(
-        "-p", "fixtures.cluster", "-p", "no:cacheprovider", "--conformance", "--scenario", str(scenario),
+        *SUITE_PLUGINS, "--conformance", "--scenario", str(scenario),
         "--report-dir", "reports",
     )  # fmt: skip
     result.assert_outcomes(passed=1)
@@ -120,7 +122,7 @@ def test_a_stuck_release_fails_the_step_with_its_last_state(pytester: pytest.Pyt
     pytester.makepyfile(test_oam=textwrap.dedent(STEP_ON_SCENARIO))
     scenario = SCENARIOS / "release-stuck-pending.yaml"
     result = pytester.runpytest(
-        "-p", "fixtures.cluster", "-p", "no:cacheprovider", "--conformance", "--scenario", str(scenario),
+        *SUITE_PLUGINS, "--conformance", "--scenario", str(scenario),
         "--report-dir", "reports", "--wait-timeout", "120",
     )  # fmt: skip
     result.assert_outcomes(failed=1)
@@ -131,7 +133,7 @@ def test_a_stuck_release_fails_the_step_with_its_last_state(pytester: pytest.Pyt
 
 
 def test_a_bad_version_override_ends_the_run_before_connecting(pytester: pytest.Pytester) -> None:
-    result = preflight(pytester, "-p", "fixtures.configuration", "--set", "crossplane.chart_versio=2.3.5")
+    result = preflight(pytester, "--set", "crossplane.chart_versio=2.3.5")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     expected = (
         "ERROR: override 'crossplane.chart_versio=2.3.5': unknown key 'chart_versio' in crossplane; "
@@ -143,7 +145,7 @@ def test_a_bad_version_override_ends_the_run_before_connecting(pytester: pytest.
 def test_the_report_header_lists_every_pinned_component(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_oam=textwrap.dedent(STEP_ON_SCENARIO))
     result = pytester.runpytest(
-        "-p", "fixtures.cluster", "-p", "fixtures.configuration", "-p", "no:cacheprovider", "--conformance",
+        *SUITE_PLUGINS, "--conformance",
         "--scenario", str(SCENARIOS / "healthy-platform.yaml"), "--report-dir", "reports",
         "--set", "crossplane.chart_version=2.3.5",
     )  # fmt: skip

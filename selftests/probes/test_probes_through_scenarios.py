@@ -11,6 +11,7 @@ import pytest
 
 from oamconf.probes.certs import make_ca, make_server_cert, serve_tls
 from probes.servers import PgTarget
+from synthetic import SUITE_PLUGINS
 
 SCENARIO = """
 name: databases-and-vcluster
@@ -74,7 +75,7 @@ def test_steps_probe_real_servers_through_scenario_port_forwards(
     pg = pg_target.endpoint
     with serve_tls(cert) as api:
         result = pytester.runpytest(
-            "-p", "fixtures.cluster", "-p", "no:cacheprovider", "--scenario", str(scenario), "--report-dir", "out",
+            *SUITE_PLUGINS, "--scenario", str(scenario), "--report-dir", "out",
             "--endpoint", f"postgresql={pg.host}:{pg.port}",
             "--endpoint", f"redis={redis_proc.host}:{redis_proc.port}",
             "--endpoint", f"vcluster-api={api.host}:{api.port}",

@@ -7,6 +7,8 @@ import textwrap
 
 import pytest
 
+from synthetic import SUITE_PLUGINS
+
 DB_PASSWORD = "Pl4nted-DB-pass-7781"
 VALUES_PASSWORD = "Pl4nted-values-pass-2231"
 CONN_PASSWORD = "Pl4nted-conn-pass-9054"
@@ -86,7 +88,7 @@ def test_no_planted_secret_reaches_any_report_log_or_terminal_line(pytester: pyt
     scenario.write_text(textwrap.dedent(SCENARIO), encoding="utf-8")
     pytester.makepyfile(test_leaky=textwrap.dedent(STEP))
     result = pytester.runpytest(
-        "-p", "fixtures.cluster", "-p", "no:cacheprovider", "--scenario", str(scenario),
+        *SUITE_PLUGINS, "--scenario", str(scenario),
         "--report-dir", "reports", "-rA", "--log-level=INFO",
     )  # fmt: skip
     result.assert_outcomes(failed=1, skipped=1)

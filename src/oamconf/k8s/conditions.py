@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from oamconf.k8s.api import Cluster, KubeObject, Ref
-from oamconf.k8s.wait import Check, Observation
+from oamconf.k8s.wait import Check, Clock, Observation, WaitPolicy, wait_until
 
 Verdict = Callable[[KubeObject], Observation]
 
@@ -63,3 +63,20 @@ def all_of(*verdicts: Verdict) -> Verdict:
         return Observation.succeeded("; ".join(o.message for o in seen))
 
     return verdict
+
+
+def wait_for(
+    cluster: Cluster,
+    ref: Ref,
+    verdict: Verdict,
+    *,
+    timeout: float | None = None,
+    policy: WaitPolicy | None = None,
+    clock: Clock | None = None,
+) -> Observation:
+    """Wait until *ref* satisfies *verdict*; the succeeding observation says what was seen.
+
+    Raises:
+        WaitFailed, WaitTimeout: as ``wait_until``, naming *ref*.
+    """
+    return wait_until(on_object(cluster, ref, verdict), subject=str(ref), timeout=timeout, policy=policy, clock=clock)

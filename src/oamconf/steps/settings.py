@@ -72,7 +72,12 @@ def wait_policy(pytestconfig: pytest.Config) -> WaitPolicy:
     return wait_policy_of(pytestconfig)
 
 
+def clock_of(config: pytest.Config) -> Clock:
+    """Real time, unless an offline run installed a fake clock in the config stash."""
+    return config.stash.get(CLOCK_KEY, SystemClock())
+
+
 @pytest.fixture(scope="session")
 def clock(pytestconfig: pytest.Config) -> Clock:
     """Real time, unless an offline run installed a fake clock in the config stash."""
-    return pytestconfig.stash.get(CLOCK_KEY, SystemClock())
+    return clock_of(pytestconfig)

@@ -1,0 +1,148 @@
+"""The bootstrap, as a recipe: preflight, cluster up, platform installed; teardown mirrored.
+
+Like e2e-framework's ``testenv.Setup(CreateCluster..., ...)`` / ``Finish(ExportClusterLogs...,
+DestroyCluster...)``, every stage is a named call of another module:
+
+1. ``preflight``: the cluster plan (mode, contradictory options), the tools (from PATH or a
+   verified download) and, for a kind cluster, the Docker daemon. Nothing is created yet, so a
+   failure here leaves nothing behind and is reported in one line.
+2. ``up``: create or reuse the kind cluster (or take the existing one), connect, then install the
+   reference platform, components concurrently, when the plan says so.
+3. ``down``: export kind's logs into the report directory, then delete the cluster if the plan
+   says so (kept when a step failed, for debugging).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from oamconf.cluster.components import reference_platform
+from oamconf.cluster.helm import Helm
+from oamconf.cluster.install import InstallReport, install_platform
+from oamconf.cluster.kind import KindCluster
+from oamconf.cluster.lifecycle import ClusterOptions, ClusterPlan, Mode, Teardown, bring_up, plan, tear_down
+from oamconf.cluster.tools import ResolvedTools, check_docker, resolve_tools
+from oamconf.errors import AccessDenied, ApiError, ConformanceError
+from oamconf.k8s.kube import KubeCluster
+from oamconf.k8s.wait import Clock, WaitPolicy
+from oamconf.platform.paths import FIXTURES
+from oamconf.platform.profile import Profile
+from oamconf.platform.versions import Versions
+from oamconf.redact import Redactor
+
+KIND_CONFIG = FIXTURES / "kind" / "kind-config.yaml"
+
+
+@dataclass(frozen=True)
+class BootstrapSettings:
+    """Everything the bootstrap needs to know, from the command line and the config files."""
+
+    options: ClusterOptions
+    versions: Versions
+    profile: Profile
+    report_dir: Path
+    work_dir: Path
+    cache_dir: Path
+
+
+@dataclass
+class Bootstrap:
+    """One run's cluster: planned, brought up, torn down. Each stage records what it did."""
+
+    settings: BootstrapSettings
+    redactor: Redactor
+    policy: WaitPolicy
+    clock: Clock
+    plan: ClusterPlan | None = None
+    tools: ResolvedTools | None = None
+    docker: str | None = None
+    cluster: KubeCluster | None = None
+    server_version: str = ""
+    install: InstallReport | None = None
+    facts: dict[str, str] = field(default_factory=dict)
+
+    def preflight(self) -> None:
+        """Plan the cluster, find the tools, check Docker; raise one-line errors, create nothing.
+
+        Testing an existing platform without installing needs neither kind nor helm nor Docker,
+        so nothing is resolved or downloaded for it.
+        """
+        self.plan = plan(self.settings.options)
+        self.facts["Cluster mode"] = self.plan.description()
+        if self.plan.mode is Mode.EXISTING and not self.plan.should_install:
+            return
+        self.tools = resolve_tools(self.settings.versions.tools, cache_dir=self.settings.cache_dir)
+        # kubectl port-forward and anything else run by name must find the resolved tools first.
+        tool_dirs = dict.fromkeys(str(t.path.parent) for t in (self.tools.kind, self.tools.helm, self.tools.kubectl))
+        os.environ["PATH"] = os.pathsep.join([*tool_dirs, os.environ.get("PATH", "")])
+        for tool in (self.tools.kind, self.tools.helm, self.tools.kubectl):
+            self.facts[f"{tool.name} CLI"] = f"{tool.version} ({tool.source})"
+        if self.plan.mode is not Mode.EXISTING:
+            self.docker = check_docker()
+            self.facts["Docker"] = self.docker
+
+    def up(self) -> KubeCluster:
+        """Bring the cluster up, connect, and install the platform when the plan says so.
+
+        Raises:
+            ConformanceError: kind failed, the guard refused the target, the API server did not
+                answer, or a component did not become ready (``ClusterBootstrapError``).
+        """
+        if self.plan is None:
+            self.preflight()
+        if self.plan is None:  # preflight sets it or raises
+            raise ConformanceError("the bootstrap preflight did not run")
+        self.settings.work_dir.mkdir(parents=True, exist_ok=True)
+        self.plan = bring_up(
+            self.plan,
+            self._kind(),
+            config=KIND_CONFIG,
+            node_image=self.settings.versions.cluster.node_image,
+            kubeconfig=self.settings.work_dir / "kubeconfig",
+        )
+        self.cluster = KubeCluster.from_kubeconfig(self.plan.kubeconfig, self.plan.context, secrets=self.redactor)
+        self.server_version = _answering(self.cluster)
+        if self.plan.should_install and self.tools is not None:
+            self.install = install_platform(
+                reference_platform(self.settings.versions, self.settings.profile),
+                cluster=self.cluster,
+                helm=Helm(self.tools.helm.path, kubeconfig=self.plan.kubeconfig, context=self.plan.context),
+                profile=self.settings.profile,
+                policy=self.policy,
+                clock=self.clock,
+            )
+            for name, timing in self.install.rows():
+                self.facts[f"Install {name}"] = timing
+        return self.cluster
+
+    def down(self, *, any_step_failed: bool) -> Teardown | None:
+        """Export logs, then delete the cluster if the plan says so; ``None`` before ``up``."""
+        if self.plan is None:
+            return None
+        if self.cluster is not None:
+            self.cluster.close()
+        report_dir = self.settings.report_dir
+        result = tear_down(self.plan, self._kind(), any_step_failed=any_step_failed, report_dir=report_dir)
+        self.facts["Cluster mode"] = result.summary
+        return result
+
+    def _kind(self) -> KindCluster:
+        # An existing cluster tested without installing has no resolved kind: it never runs kind.
+        binary = self.tools.kind.path if self.tools is not None else "kind"
+        return KindCluster(self.settings.options.cluster_name, binary, redactor=self.redactor)
+
+
+def _answering(cluster: KubeCluster) -> str:
+    try:
+        return cluster.server_version()
+    except AccessDenied as err:
+        raise ConformanceError(
+            f"context {cluster.name} refuses the kubeconfig's credentials ({err}): refresh them"
+        ) from None
+    except ApiError as err:
+        raise ConformanceError(
+            f"no Kubernetes API answers for context {cluster.name} ({err}): "
+            "start the cluster or pass --kubeconfig/--context"
+        ) from None
