@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from cluster.standins import put_first_on_path, write_standin
 from synthetic import SUITE_PLUGINS
 
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
@@ -154,3 +155,60 @@ def test_the_report_header_lists_every_pinned_component(pytester: pytest.Pyteste
     assert "| Crossplane chart | crossplane 2.3.5 (https://charts.crossplane.io/stable) |" in md
     assert "| vCluster chart | vcluster 0.36.1 (https://charts.loft.sh) |" in md
     assert re.search(r"\| kind node image \| kindest/node:v[\d.]+@sha256:[0-9a-f]{64} \|", md)
+
+
+TOOL_STANDINS = {
+    "kind": "print('kind v0.32.0 go1.24.1 linux/amd64')",
+    "helm": "print('v4.2.3+g0000000')",
+    "kubectl": 'print(\'{"clientVersion": {"gitVersion": "v1.36.1"}}\')',
+}
+
+
+def test_without_docker_the_run_stops_in_one_line_before_any_cluster_work(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bin_dir = pytester.path / "bin"
+    kind = write_standin(bin_dir, "kind", TOOL_STANDINS["kind"])
+    for name in ("helm", "kubectl"):
+        write_standin(bin_dir, name, TOOL_STANDINS[name])
+    put_first_on_path(monkeypatch, bin_dir, only=True)
+    result = preflight(pytester, "--cache-dir", str(pytester.path / "cache"))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert error_lines(result) == [
+        (
+            "ERROR: cannot run the conformance phases: docker not found on PATH: install Docker (kind runs its nodes "
+            "as Docker containers), or test an existing cluster with --kubeconfig"
+        )
+    ]
+    assert kind.calls() == [["version"]]  # asked its version; created nothing
+    assert result.duration < 10
+
+
+def test_a_stopped_docker_daemon_is_named_with_docker_s_own_words(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bin_dir = pytester.path / "bin"
+    for name, body in TOOL_STANDINS.items():
+        write_standin(bin_dir, name, body)
+    write_standin(
+        bin_dir,
+        "docker",
+        "import sys\nsys.stderr.write('Cannot connect to the Docker daemon at unix:///var/run/docker.sock. "
+        "Is the docker daemon running?\\n')\nsys.exit(1)",
+    )
+    put_first_on_path(monkeypatch, bin_dir, only=True)
+    result = preflight(pytester, "--cache-dir", str(pytester.path / "cache"))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    (line,) = error_lines(result)
+    assert line.startswith("ERROR: cannot run the conformance phases: Docker daemon not reachable (Cannot connect")
+    assert line.endswith("start Docker, or test an existing cluster with --kubeconfig")
+
+
+def test_contradictory_cluster_options_are_refused_in_one_line(pytester: pytest.Pytester) -> None:
+    result = preflight(pytester, "--keep-cluster", "--delete-on-failure")
+    assert error_lines(result) == [
+        (
+            "ERROR: cannot run the conformance phases: --keep-cluster and --delete-on-failure contradict each other: "
+            "pass one of them"
+        )
+    ]
