@@ -1,19 +1,19 @@
 """The reference platform as data: real fixture files, names from the profile, and readiness verdicts
 that pass on healthy objects and say precisely what is wrong with unhealthy ones.
 
-The object builders here (status shapes from platform-facts.md §1, §2.1, §4.1) are also used by
-test_install.py to seed a healthy cluster.
+The objects come from healthy.py (status shapes from platform-facts.md §1, §2.1, §4.1).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from oamconf.cluster.components import Component, Ready, reference_platform
+from cluster.healthy import crd, deployment, every_ready, healthy_objects, package, statefulset
+from oamconf.cluster.components import Component, reference_platform
 from oamconf.errors import UsageError
 from oamconf.k8s.api import Ref
 from oamconf.k8s.conditions import on_object
@@ -22,127 +22,6 @@ from oamconf.k8s.wait import State
 from oamconf.platform.paths import FIXTURES
 from oamconf.platform.profile import load_profile
 from oamconf.platform.versions import load_versions
-
-# -- healthy and unhealthy objects, as the controllers write them ---------------------------------
-
-
-def deployment(ref: Ref, *, available: bool = True, generation: int = 1, observed: int = 1) -> dict[str, Any]:
-    reason = "MinimumReplicasAvailable" if available else "MinimumReplicasUnavailable"
-    message = "Deployment has minimum availability." if available else "Deployment does not have minimum availability."
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": ref.name, "namespace": ref.namespace, "generation": generation},
-        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": ref.name}}},
-        "status": {
-            "observedGeneration": observed,
-            "replicas": 1,
-            "updatedReplicas": 1,
-            "readyReplicas": 1 if available else 0,
-            "availableReplicas": 1 if available else 0,
-            **({} if available else {"unavailableReplicas": 1}),
-            "conditions": [
-                {"type": "Available", "status": str(available), "reason": reason, "message": message},
-                {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"},
-            ],
-        },
-    }
-
-
-def statefulset(ref: Ref, *, ready: int = 1) -> dict[str, Any]:
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "StatefulSet",
-        "metadata": {"name": ref.name, "namespace": ref.namespace, "generation": 1},
-        "spec": {"replicas": 1, "serviceName": ref.name, "selector": {"matchLabels": {"app": ref.name}}},
-        "status": {
-            "observedGeneration": 1,
-            "replicas": 1,
-            "currentReplicas": 1,
-            "updatedReplicas": 1,
-            **({"readyReplicas": ready, "availableReplicas": ready} if ready else {}),
-            "currentRevision": f"{ref.name}-6d5f8c7b9",
-            "updateRevision": f"{ref.name}-6d5f8c7b9",
-            "collisionCount": 0,
-        },
-    }
-
-
-def crd(ref: Ref, *, established: bool = True) -> dict[str, Any]:
-    plural, _, group = ref.name.partition(".")
-    conditions = [{"type": "NamesAccepted", "status": "True", "reason": "NoConflicts", "message": "no conflicts found"}]
-    if established:
-        conditions.append(
-            {
-                "type": "Established",
-                "status": "True",
-                "reason": "InitialNamesAccepted",
-                "message": "the initial names have been accepted",
-            }
-        )
-    else:
-        conditions.append(
-            {"type": "Established", "status": "False", "reason": "Installing", "message": "the initial names..."}
-        )
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": ref.name, "generation": 1},
-        "spec": {"group": group, "names": {"plural": plural}, "scope": "Cluster"},
-        "status": {"conditions": conditions, "acceptedNames": {"plural": plural}, "storedVersions": ["v1"]},
-    }
-
-
-def package(ref: Ref, *, healthy: bool = True, message: str = "") -> dict[str, Any]:
-    healthy_condition = (
-        {"type": "Healthy", "status": "True", "reason": "HealthyPackageRevision"}
-        if healthy
-        else {"type": "Healthy", "status": "False", "reason": "UnhealthyPackageRevision", "message": message}
-    )
-    return {
-        "apiVersion": ref.api_version,
-        "kind": ref.kind,
-        "metadata": {"name": ref.name, "generation": 1},
-        "spec": {"package": f"xpkg.crossplane.io/crossplane-contrib/{ref.name}:v1.0.0"},
-        "status": {
-            "currentRevision": f"{ref.name}-5b8e1f3a9c2d",
-            "conditions": [
-                {"type": "Installed", "status": "True", "reason": "ActivePackageRevision"},
-                healthy_condition,
-            ],
-        },
-    }
-
-
-def xrd(ref: Ref) -> dict[str, Any]:
-    return {
-        "apiVersion": ref.api_version,
-        "kind": ref.kind,
-        "metadata": {"name": ref.name, "generation": 1},
-        "status": {"conditions": [{"type": "Established", "status": "True", "reason": "WatchingComposite"}]},
-    }
-
-
-_HEALTHY: dict[str, Callable[[Ref], dict[str, Any]]] = {
-    "Deployment": deployment,
-    "StatefulSet": statefulset,
-    "CustomResourceDefinition": crd,
-    "Provider": package,
-    "Function": package,
-    "CompositeResourceDefinition": xrd,
-}
-
-
-def every_ready(components: Iterable[Component]) -> list[Ready]:
-    return [r for c in components for r in (*c.install.before_apply, *c.ready)]
-
-
-def healthy_objects(components: Iterable[Component]) -> list[dict[str, Any]]:
-    """A healthy object for every object the components wait for."""
-    return [_HEALTHY[r.ref.kind](r.ref) for r in every_ready(components)]
-
-
-# -- the tests ---------------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -228,6 +107,17 @@ def test_charts_come_from_the_versions_file_and_names_from_the_profile() -> None
         "Deployment gitops/argocd-applicationset-controller",
         "StatefulSet gitops/argocd-application-controller",
     ]
+
+
+def test_each_check_waits_with_the_profile_timeout_of_its_kind(platform: tuple[Component, ...]) -> None:
+    assert {(r.ref.kind, r.wait) for r in every_ready(platform)} == {
+        ("Deployment", "deployment_available"),
+        ("StatefulSet", "deployment_available"),
+        ("Provider", "package_healthy"),
+        ("Function", "package_healthy"),
+        ("CustomResourceDefinition", "crd_established"),
+        ("CompositeResourceDefinition", "crd_established"),
+    }
 
 
 def test_a_fixtures_folder_without_the_platform_manifests_is_a_usage_error(tmp_path: Path) -> None:

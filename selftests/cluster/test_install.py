@@ -2,7 +2,7 @@
 twice, and the first failure is reported in one line after the running ones finish.
 
 Helm is a stand-in process (its run time per release set by the test) or a recorder; the cluster is
-a ``MemoryCluster`` seeded with the healthy objects of test_components.py.
+a ``MemoryCluster`` seeded with the healthy objects of healthy.py.
 """
 
 from __future__ import annotations
@@ -14,24 +14,25 @@ from typing import Any
 
 import pytest
 
+from cluster.healthy import crd, deployment, healthy_objects, package, statefulset
+from cluster.recorders import RecordingCluster, RecordingHelm
 from cluster.standins import Standin, write_standin
-from cluster.test_components import deployment, healthy_objects, package, statefulset
-from oamconf.cluster.commands import Completed
 from oamconf.cluster.components import Component, Install, Manifests, reference_platform
 from oamconf.cluster.helm import Helm
 from oamconf.cluster.install import DEFAULT_LABELS, ClusterBootstrapError, InstallReport, install_platform
 from oamconf.errors import UsageError
-from oamconf.k8s.api import FIELD_MANAGER, KubeObject, Ref
+from oamconf.k8s.api import Ref
 from oamconf.k8s.memory import MemoryCluster
 from oamconf.k8s.reactions import Failure, Match, Reaction
 from oamconf.k8s.wait import Clock, FakeClock, SystemClock, WaitPolicy
 from oamconf.platform.profile import Profile, load_profile
-from oamconf.platform.versions import Chart, load_versions
+from oamconf.platform.versions import load_versions
 
 CROSSPLANE = Ref("apps/v1", "Deployment", "crossplane", "crossplane-system")
 REPO_SERVER = Ref("apps/v1", "Deployment", "argocd-repo-server", "argocd")
 CONTROLLER = Ref("apps/v1", "StatefulSet", "argocd-application-controller", "argocd")
 HELM_PROVIDER = Ref("pkg.crossplane.io/v1", "Provider", "provider-helm")
+APPLICATIONS_CRD = Ref("apiextensions.k8s.io/v1", "CustomResourceDefinition", "applications.core.oam.dev")
 
 # The stand-in helm sleeps as long as the test says for its release (argv: upgrade --install <release>).
 _HELM_BODY = """\
@@ -67,37 +68,6 @@ def install(
     return install_platform(
         components, cluster=cluster, helm=helm, profile=profile, policy=WaitPolicy(), clock=clock or FakeClock()
     )
-
-
-class RecordingHelm(Helm):
-    """Records ``helm <release>`` in the shared log instead of running anything."""
-
-    def __init__(self, log: list[str]) -> None:
-        super().__init__(Path("helm"), kubeconfig=None, context=None)
-        self.log = log
-
-    def upgrade_install(
-        self, release: str, chart: Chart, *, namespace: str, values_files: Sequence[Path] = (), timeout: float
-    ) -> Completed:
-        del chart, namespace, values_files, timeout
-        self.log.append(f"helm {release}")
-        return Completed(("helm",), "", "")
-
-
-class RecordingCluster(MemoryCluster):
-    """Records every apply and get in the shared log, in the order they happen."""
-
-    def __init__(self, log: list[str]) -> None:
-        super().__init__("recording")
-        self.log = log
-
-    def apply(self, manifest: Mapping[str, Any], *, field_manager: str = FIELD_MANAGER) -> KubeObject:
-        self.log.append(f"apply {Ref.of(manifest)}")
-        return super().apply(manifest, field_manager=field_manager)
-
-    def get(self, ref: Ref) -> KubeObject | None:
-        self.log.append(f"get {ref}")
-        return super().get(ref)
 
 
 def becomes_healthy_after(
@@ -195,6 +165,22 @@ def test_a_component_that_never_becomes_ready_fails_in_one_line_after_the_runnin
     assert f"component argocd: {report.result('argocd').message}" == str(caught.value)
     assert ("platform", "not started") in report.rows()
     assert ("argocd", "failed 0s-300s (300s)") in report.rows()
+
+
+def test_a_crd_that_is_never_established_fails_after_the_profiles_crd_timeout(
+    platform: tuple[Component, ...], tmp_path: Path
+) -> None:
+    cluster = healthy_cluster(platform)
+    cluster.seed([crd(APPLICATIONS_CRD, established=False)])
+    profile = load_profile(overrides=["timeouts.crd_established=45"])
+
+    with pytest.raises(ClusterBootstrapError) as caught:
+        install(platform, cluster, slow_helm(tmp_path)[0], profile)
+
+    assert str(caught.value) == (
+        "component kubevela: CustomResourceDefinition applications.core.oam.dev: "
+        "want Established=True, is Established=False reason=Installing (waited 45s)"
+    )
 
 
 def test_installing_twice_applies_the_same_manifests_and_runs_helm_again_without_error(

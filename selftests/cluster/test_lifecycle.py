@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cluster.test_kind import NODE_IMAGE, FakeKind, fake_kind
+from cluster.kindfake import NODE_IMAGE, FakeKind, fake_kind
 from oamconf.cluster.lifecycle import ClusterOptions, ClusterPlan, Mode, bring_up, plan, tear_down
 from oamconf.errors import UsageError
 

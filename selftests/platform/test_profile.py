@@ -25,6 +25,7 @@ def test_the_default_profile_describes_the_reference_platform() -> None:
         "VirtualCluster",
     )
     assert profile.applications.postgres == "test-postgres-only"
+    assert (profile.timeouts.crd_established, profile.timeouts.package_healthy) == (120, 300)
 
 
 def test_an_unknown_key_in_the_profile_is_one_line(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from oamconf.platform.profile import Profile
 from oamconf.platform.versions import Chart, Versions
 
 # Names of ``profile.Timeouts`` fields: each wait takes the timeout of its kind from the profile.
-WaitKind = Literal["deployment_available", "package_healthy"]
+WaitKind = Literal["deployment_available", "package_healthy", "crd_established"]
 
 CRD_API: Final = "apiextensions.k8s.io/v1"
 # Release names are ours to choose; the charts derive their object names from them (facts §2.1, §4.1).
@@ -150,8 +150,8 @@ class Component:
 # -- the reference platform ----------------------------------------------------------------------
 
 
-def crd(name: str, wait: WaitKind) -> Ready:
-    return Ready(Ref(CRD_API, "CustomResourceDefinition", name), established, wait)
+def crd(name: str) -> Ready:
+    return Ready(Ref(CRD_API, "CustomResourceDefinition", name), established, "crd_established")
 
 
 def deployments(namespace: str, *names: str) -> tuple[Ready, ...]:
@@ -195,7 +195,7 @@ def reference_platform(versions: Versions, profile: Profile, *, fixtures: Path =
             Install(
                 # Crossplane creates its own CRDs when it starts (facts §1.1), not the chart.
                 before_apply=tuple(
-                    crd(f"{plural}.pkg.crossplane.io", "deployment_available")
+                    crd(f"{plural}.pkg.crossplane.io")
                     for plural in ("providers", "functions", "deploymentruntimeconfigs")
                 ),
                 manifests=Manifests(crossplane_files, skip_kinds=config_kinds),
@@ -206,8 +206,8 @@ def reference_platform(versions: Versions, profile: Profile, *, fixtures: Path =
                     ("Provider", xp.kubernetes_provider),
                     ("Function", xp.patch_and_transform_function),
                 ),
-                crd("releases.helm.crossplane.io", "package_healthy"),
-                crd("objects.kubernetes.crossplane.io", "package_healthy"),
+                crd("releases.helm.crossplane.io"),
+                crd("objects.kubernetes.crossplane.io"),
             ),
             needs=("crossplane",),
         ),
@@ -215,8 +215,8 @@ def reference_platform(versions: Versions, profile: Profile, *, fixtures: Path =
             "provider-configs",
             Install(
                 before_apply=(
-                    crd("providerconfigs.helm.crossplane.io", "package_healthy"),
-                    crd("providerconfigs.kubernetes.crossplane.io", "package_healthy"),
+                    crd("providerconfigs.helm.crossplane.io"),
+                    crd("providerconfigs.kubernetes.crossplane.io"),
                 ),
                 manifests=Manifests(crossplane_files, only_kinds=config_kinds),
             ),
@@ -228,7 +228,7 @@ def reference_platform(versions: Versions, profile: Profile, *, fixtures: Path =
             Install(helm=HelmInstall(KUBEVELA_RELEASE, versions.kubevela, ns.kubevela)),
             (
                 *deployments(ns.kubevela, f"{KUBEVELA_RELEASE}-vela-core", f"{KUBEVELA_RELEASE}-cluster-gateway"),
-                crd("applications.core.oam.dev", "deployment_available"),
+                crd("applications.core.oam.dev"),
             ),
         ),
         _argocd(versions, profile, fixtures),
@@ -277,7 +277,7 @@ def _existing(paths: Iterable[Path], folder: Path | None = None) -> tuple[Path, 
 def _xrds_established(files: Iterable[Path]) -> tuple[Ready, ...]:
     """Every XRD among *files* Established: Crossplane sets that once the XR's CRD is served."""
     return tuple(
-        Ready(Ref(doc.api_version, doc.kind, doc.name), established, "package_healthy")
+        Ready(Ref(doc.api_version, doc.kind, doc.name), established, "crd_established")
         for path in files
         for doc in load_documents(path)
         if doc.kind == "CompositeResourceDefinition"

@@ -1,8 +1,8 @@
 """Installing the platform's components concurrently, each followed by its readiness wait.
 
-A component starts as soon as every component it ``needs`` is ready, so the bootstrap takes as
-long as its slowest chain (Crossplane → packages → ProviderConfigs → platform), not the sum of all
-installs. Every step can run again on a warm cluster: ``helm upgrade --install`` and server-side
+A component starts as soon as every component it ``needs`` is ready (``schedule``), so the bootstrap
+takes as long as its slowest chain (Crossplane → packages → ProviderConfigs → platform), not the sum
+of all installs. Every step can run again on a warm cluster: ``helm upgrade --install`` and server-side
 apply converge instead of failing on what already exists.
 
 The first failure stops new components from starting; those already running finish (a half-run
@@ -15,44 +15,24 @@ from __future__ import annotations
 import builtins
 import contextlib
 import copy
-import logging
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 from oamconf.cluster.components import Component, Ready, WaitKind
 from oamconf.cluster.helm import Helm
-from oamconf.errors import ApiError, ConformanceError, UsageError
+from oamconf.cluster.schedule import ComponentResult, check_graph, one_line, schedule
+from oamconf.errors import ApiError, ConformanceError
 from oamconf.k8s.api import FIELD_MANAGER, Cluster, Endpoint, Event, KubeObject, Ref
 from oamconf.k8s.conditions import on_object
 from oamconf.k8s.wait import Clock, Observation, WaitPolicy, wait_until
 from oamconf.platform.profile import Profile
 
-log = logging.getLogger(__name__)
-
 # Stamped on everything the bootstrap applies, so teardown and humans can tell it apart.
 DEFAULT_LABELS: Final = {"app.kubernetes.io/managed-by": "oam-vcluster-conformance"}
 # The API server rejected the manifest itself: applying it again cannot succeed.
 _REJECTED: Final = frozenset({400, 422})
-
-Status = Literal["ready", "failed", "not started"]
-
-
-@dataclass(frozen=True)
-class ComponentResult:
-    """How one component went; times are seconds since the install began (``None``: never started)."""
-
-    name: str
-    status: Status
-    start: float | None = None
-    end: float | None = None
-    message: str = ""
-
-    @property
-    def duration(self) -> float | None:
-        return None if self.start is None or self.end is None else self.end - self.start
 
 
 @dataclass(frozen=True)
@@ -120,87 +100,15 @@ def install_platform(
     check_graph(components)
     steps = _Steps(_Serialized(cluster), helm, profile, policy, clock, dict(apply_labels))
     started = clock.monotonic()
-    results, failure = _schedule(components, steps, lambda: clock.monotonic() - started)
+    results, failure = schedule(components, steps.install, lambda: clock.monotonic() - started)
     report = InstallReport(
         tuple(results.get(c.name, ComponentResult(c.name, "not started")) for c in components),
         clock.monotonic() - started,
     )
     if failure is not None:
         name, err = failure
-        raise ClusterBootstrapError(name, _one_line(err), report) from err
+        raise ClusterBootstrapError(name, one_line(err), report) from err
     return report
-
-
-def check_graph(components: Sequence[Component]) -> None:
-    """Raise ``UsageError`` for a duplicate name, an unknown ``needs`` or a dependency cycle."""
-    by_name = _by_name(components)
-    done: set[str] = set()
-
-    def visit(name: str, path: tuple[str, ...]) -> None:
-        if name in path:
-            cycle = " -> ".join((*path[path.index(name) :], name))
-            raise UsageError(f"components need each other in a cycle: {cycle}")
-        if name not in done:
-            for need in by_name[name].needs:
-                visit(need, (*path, name))
-            done.add(name)
-
-    for component in components:
-        visit(component.name, ())
-
-
-def _by_name(components: Sequence[Component]) -> dict[str, Component]:
-    by_name: dict[str, Component] = {}
-    for component in components:
-        if component.name in by_name:
-            raise UsageError(f"component {component.name} is defined twice")
-        by_name[component.name] = component
-    for component in components:
-        unknown = [need for need in component.needs if need not in by_name]
-        if unknown:
-            known = ", ".join(sorted(by_name))
-            raise UsageError(f"component {component.name} needs {unknown[0]}, which is not a component ({known})")
-    return by_name
-
-
-def _schedule(
-    components: Sequence[Component], steps: _Steps, now: Callable[[], float]
-) -> tuple[dict[str, ComponentResult], tuple[str, BaseException] | None]:
-    """Run each component once its needs are ready; after a failure, only drain what runs."""
-    results: dict[str, ComponentResult] = {}
-    waiting = list(components)
-    running: dict[Future[None], tuple[str, float]] = {}
-    failure: tuple[str, BaseException] | None = None
-    with ThreadPoolExecutor(max_workers=max(1, len(components)), thread_name_prefix="install") as pool:
-        while True:
-            startable = [c for c in waiting if all(_ready(results, n) for n in c.needs)] if failure is None else []
-            for component in startable:
-                waiting.remove(component)
-                log.info("installing %s", component.name)
-                running[pool.submit(steps.install, component)] = (component.name, now())
-            if not running:
-                return results, failure
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                name, start = running.pop(future)
-                err = future.exception()
-                status: Status = "ready" if err is None else "failed"
-                results[name] = ComponentResult(name, status, start, now(), "" if err is None else _one_line(err))
-                log.info("%s %s", name, status)
-                if err is not None and failure is None:
-                    failure = (name, err)
-
-
-def _ready(results: Mapping[str, ComponentResult], name: str) -> bool:
-    found = results.get(name)
-    return found is not None and found.status == "ready"
-
-
-def _one_line(err: BaseException) -> str:
-    if isinstance(err, ConformanceError):
-        return str(err)
-    # A bug, not a platform failure: say what it was; the chained traceback has the rest.
-    return f"{type(err).__name__}: {err}"
 
 
 @dataclass(frozen=True)

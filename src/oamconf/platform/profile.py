@@ -70,6 +70,7 @@ class Timeouts:
 
     deployment_available: int
     package_healthy: int
+    crd_established: int
     release_ready: int
     oam_application_running: int
     vcluster_ready: int
