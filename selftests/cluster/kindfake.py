@@ -25,7 +25,9 @@ def kubeconfig(name):
     return f"apiVersion: v1\\nkind: Config\\ncurrent-context: kind-{{name}}\\ncontexts:\\n- name: kind-{{name}}\\n"
 name = opt("--name", "kind")
 verb = args[:2]
-if verb == ["get", "clusters"]:
+if args == ["version"]:
+    print("kind v0.32.0 go1.24.1 linux/amd64")
+elif verb == ["get", "clusters"]:
     if clusters:
         print("\\n".join(clusters))
     else:

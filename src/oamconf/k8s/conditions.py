@@ -27,7 +27,7 @@ def on_object(cluster: Cluster, ref: Ref, verdict: Verdict) -> Check:
     def check() -> Observation:
         obj = cluster.get(ref)
         if obj is None:
-            return Observation.pending(f"{ref}: not found yet")
+            return Observation.pending("not found yet")  # wait_until names the object
         return verdict(obj)
 
     return check
