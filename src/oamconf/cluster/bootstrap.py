@@ -85,15 +85,16 @@ class Bootstrap:
         self.facts["Cluster mode"] = self.plan.description()
         if self.plan.mode is Mode.EXISTING and not self.plan.should_install:
             return
+        # Docker first: without it nothing else matters, and the check costs nothing to download.
+        if self.plan.mode is not Mode.EXISTING:
+            self.docker = check_docker()
+            self.facts["Docker"] = self.docker
         self.tools = resolve_tools(self.settings.versions.tools, cache_dir=self.settings.cache_dir)
         # kubectl port-forward and anything else run by name must find the resolved tools first.
         tool_dirs = dict.fromkeys(str(t.path.parent) for t in (self.tools.kind, self.tools.helm, self.tools.kubectl))
         os.environ["PATH"] = os.pathsep.join([*tool_dirs, os.environ.get("PATH", "")])
         for tool in (self.tools.kind, self.tools.helm, self.tools.kubectl):
             self.facts[f"{tool.name} CLI"] = f"{tool.version} ({tool.source})"
-        if self.plan.mode is not Mode.EXISTING:
-            self.docker = check_docker()
-            self.facts["Docker"] = self.docker
 
     def up(self) -> Cluster:
         """Bring the cluster up, connect, and install the platform when the plan says so.
