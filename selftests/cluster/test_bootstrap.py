@@ -3,6 +3,8 @@ in-memory cluster standing in for the one kind would create."""
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,9 +17,11 @@ from oamconf.cluster.bootstrap import KIND_CONFIG, Bootstrap, BootstrapSettings
 from oamconf.cluster.components import reference_platform
 from oamconf.cluster.install import ClusterBootstrapError
 from oamconf.cluster.lifecycle import ClusterOptions
+from oamconf.errors import UsageError
 from oamconf.k8s.api import Cluster, Ref
 from oamconf.k8s.memory import MemoryCluster
 from oamconf.k8s.wait import FakeClock, WaitPolicy
+from oamconf.platform.paths import FIXTURES
 from oamconf.platform.profile import load_profile
 from oamconf.platform.versions import load_versions
 from oamconf.redact import Redactor
@@ -124,3 +128,20 @@ def test_an_existing_cluster_is_only_connected_to(tmp_path: Path, monkeypatch: p
     assert r.helm.calls() == []
     assert r.memory.applied == []
     assert r.memory.deleted == []
+
+
+def test_a_manifest_that_does_not_parse_stops_the_run_before_any_cluster_exists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fixtures = tmp_path / "fixtures"
+    shutil.copytree(FIXTURES, fixtures, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    broken = fixtures / "platform" / "crossplane" / "provider-helm.yaml"
+    broken.write_text(broken.read_text(encoding="utf-8") + "\n---\nkind: [unclosed\n", encoding="utf-8")
+    r = rig(tmp_path, monkeypatch, ClusterOptions())
+    r.bootstrap.settings = dataclasses.replace(r.bootstrap.settings, fixtures=fixtures)
+    with pytest.raises(UsageError) as caught:
+        r.bootstrap.up()
+    assert str(caught.value).startswith(f"{broken}:")
+    assert "\n" not in str(caught.value)
+    assert r.kind.calls() == []
+    assert r.helm.calls() == []

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from oamconf.cluster.components import reference_platform
+from oamconf.cluster.components import Component, reference_platform
 from oamconf.cluster.helm import Helm
 from oamconf.cluster.install import InstallReport, install_platform
 from oamconf.cluster.kind import KindCluster
@@ -57,6 +57,7 @@ class BootstrapSettings:
     report_dir: Path
     work_dir: Path
     cache_dir: Path
+    fixtures: Path = FIXTURES
 
 
 @dataclass
@@ -72,6 +73,7 @@ class Bootstrap:
     tools: ResolvedTools | None = None
     docker: str | None = None
     cluster: Cluster | None = None
+    components: tuple[Component, ...] = ()
     install: InstallReport | None = None
     facts: dict[str, str] = field(default_factory=dict)
 
@@ -85,6 +87,13 @@ class Bootstrap:
         self.facts["Cluster mode"] = self.plan.description()
         if self.plan.mode is Mode.EXISTING and not self.plan.should_install:
             return
+        # Parse every manifest now: a broken one must stop the run before a cluster exists.
+        self.components = reference_platform(
+            self.settings.versions, self.settings.profile, fixtures=self.settings.fixtures
+        )
+        for component in self.components:
+            if component.install.manifests is not None:
+                component.install.manifests.documents()
         # Docker first: without it nothing else matters, and the check costs nothing to download.
         if self.plan.mode is not Mode.EXISTING:
             self.docker = check_docker()
@@ -120,7 +129,7 @@ class Bootstrap:
         )
         if self.plan.should_install and self.tools is not None:
             self.install = install_platform(
-                reference_platform(self.settings.versions, self.settings.profile),
+                self.components,
                 cluster=self.cluster,
                 helm=Helm(self.tools.helm.path, kubeconfig=self.plan.kubeconfig, context=self.plan.context),
                 profile=self.settings.profile,
