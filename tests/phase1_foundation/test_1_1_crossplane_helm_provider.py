@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from oamconf.cluster.components import deployment_available, package_healthy
 from oamconf.k8s.api import Cluster, Ref
-from oamconf.k8s.conditions import wait_for
+from oamconf.k8s.conditions import deployment_available, package_healthy, wait_for
 from oamconf.k8s.wait import Clock, WaitPolicy
 from oamconf.platform.profile import Profile
 from oamconf.steps.evidence import Evidence

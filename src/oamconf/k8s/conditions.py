@@ -7,6 +7,7 @@ says exactly what was last seen.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Final
 
 from oamconf.k8s.api import Cluster, KubeObject, Ref
 from oamconf.k8s.wait import Check, Clock, Observation, WaitPolicy, wait_until
@@ -63,6 +64,52 @@ def all_of(*verdicts: Verdict) -> Verdict:
         return Observation.succeeded("; ".join(o.message for o in seen))
 
     return verdict
+
+
+# -- verdicts of the workloads and APIs the platform is made of ----------------------------------
+
+
+def _generation_observed(obj: KubeObject) -> Observation | None:
+    """Pending while the controller has not seen the latest spec: after `helm upgrade` the old
+    status (Available=True of the previous rollout) would otherwise pass for the new one."""
+    want = obj.metadata.get("generation")
+    seen = obj.status.get("observedGeneration")
+    if want is None or seen is None or int(seen) >= int(want):
+        return None
+    return Observation.pending(f"want observedGeneration {want}, is {seen}")
+
+
+def condition_true(type_: str) -> Verdict:
+    """``type_=True``; unlike ``condition_is`` the message leaves out the condition's message,
+    which for Deployments and CRDs only repeats the reason."""
+
+    def verdict(obj: KubeObject) -> Observation:
+        lagging = _generation_observed(obj)
+        if lagging is not None:
+            return lagging
+        found = obj.condition(type_)
+        if found is None:
+            return Observation.pending(f"want {type_}=True, is no {type_} condition yet")
+        seen = f"{found.type}={found.status}" + (f" reason={found.reason}" if found.reason else "")
+        return Observation.simple(found.status == "True", f"want {type_}=True, is {seen}")
+
+    return verdict
+
+
+def statefulset_ready(obj: KubeObject) -> Observation:
+    """Every wanted replica is ready (``status.readyReplicas == spec.replicas``)."""
+    lagging = _generation_observed(obj)
+    if lagging is not None:
+        return lagging
+    wanted = int(obj.field("spec.replicas", 1))
+    ready = int(obj.status.get("readyReplicas") or 0)
+    return Observation.simple(ready == wanted, f"want readyReplicas={wanted}, is readyReplicas={ready}")
+
+
+deployment_available: Final = condition_true("Available")
+established: Final = condition_true("Established")
+# Healthy=False messages say why a package is unhealthy (pull errors, dependencies), so keep them.
+package_healthy: Final = all_of(condition_is("Installed"), condition_is("Healthy"))
 
 
 def wait_for(
