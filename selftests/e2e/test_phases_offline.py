@@ -65,6 +65,9 @@ def test_an_unhealthy_provider_fails_step_one_one_with_its_reason(pytester: pyte
         "message='cannot resolve package dependencies' (waited 300s)"
     )
     assert problem in md
+    # The failed wait's object is dumped under the step, as kubectl describe would show it.
+    assert "<summary>Provider provider-helm status</summary>" in md
+    assert "currentRevision: provider-helm-" in md
 
 
 def test_a_missing_component_definition_says_which_file_to_apply(pytester: pytest.Pytester) -> None:

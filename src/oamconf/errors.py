@@ -57,6 +57,8 @@ class WaitTimeout(ConformanceError):
         self.subject = subject
         self.last = last
         self.waited = waited
+        # The object waited on, when the wait was on one (a ``k8s.api.Ref``): failure diagnostics read it.
+        self.ref: object | None = None
 
 
 class WaitFailed(ConformanceError):
@@ -66,6 +68,7 @@ class WaitFailed(ConformanceError):
         super().__init__(f"{subject}: {message}")
         self.subject = subject
         self.last = message
+        self.ref: object | None = None
 
 
 class ProbeFailed(ConformanceError):

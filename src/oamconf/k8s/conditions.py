@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Final
 
+from oamconf.errors import WaitFailed, WaitTimeout
 from oamconf.k8s.api import Cluster, KubeObject, Ref
 from oamconf.k8s.wait import Check, Clock, Observation, WaitPolicy, wait_until
 
@@ -126,4 +127,10 @@ def wait_for(
     Raises:
         WaitFailed, WaitTimeout: as ``wait_until``, naming *ref*.
     """
-    return wait_until(on_object(cluster, ref, verdict), subject=str(ref), timeout=timeout, policy=policy, clock=clock)
+    try:
+        return wait_until(
+            on_object(cluster, ref, verdict), subject=str(ref), timeout=timeout, policy=policy, clock=clock
+        )
+    except (WaitTimeout, WaitFailed) as err:
+        err.ref = ref  # so the report can show this object's status and events
+        raise

@@ -15,7 +15,9 @@ from _pytest._code.code import TerminalRepr  # pytest has no public base for cus
 from _pytest._io import TerminalWriter
 
 from oamconf.errors import ConformanceError, UsageError
+from oamconf.k8s.api import Ref
 from oamconf.redact import Redactor
+from oamconf.steps.catch import gather
 from oamconf.steps.diagnose import diagnose
 from oamconf.steps.evidence import evidence, evidence_of, redactor_of, run_info
 from oamconf.steps.ledger import StepLedger
@@ -120,6 +122,7 @@ def pytest_runtest_makereport(
     parts[report.when] = report
     if call.excinfo is not None and report.when in parts and not report.passed:
         item.stash.setdefault(_MESSAGES_KEY, {})[report.when] = _message(call.excinfo)
+        _gather_diagnostics(item, call.excinfo.value)
     if report.when == "teardown":
         outcome = _outcome(item, parts)
         item.stash[OUTCOME_KEY] = outcome
@@ -150,6 +153,14 @@ class RedactedRepr(TerminalRepr):
 
     def toterminal(self, tw: TerminalWriter) -> None:
         tw.line(self.text)
+
+
+def _gather_diagnostics(item: pytest.Item, exc: BaseException) -> None:
+    """A failed wait on an object: add that object's status and events to the step's diagnostics."""
+    ref = getattr(exc, "ref", None)
+    cluster = getattr(item, "funcargs", {}).get("cluster")
+    if isinstance(ref, Ref) and cluster is not None:
+        evidence_of(item).diagnostics.extend(gather(cluster, ref, redactor_of(item.config)))
 
 
 def _message(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
