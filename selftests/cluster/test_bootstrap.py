@@ -74,7 +74,7 @@ def test_a_default_run_creates_the_cluster_installs_the_platform_and_deletes_it(
     create = next(call for call in r.kind.calls() if call[:2] == ["create", "cluster"])
     node_image = load_versions().cluster.node_image
     assert ["--image", node_image] == create[create.index("--image") : create.index("--image") + 2]
-    assert create[create.index("--config") + 1] == str(KIND_CONFIG)
+    assert create[create.index("--config") + 1] == str(FIXTURES / KIND_CONFIG)
     releases = sorted(call[2] for call in r.helm.calls() if call[:2] == ["upgrade", "--install"])
     assert releases == ["argocd", "crossplane", "kubevela"]
     assert all(str(r.work / "kubeconfig") in call for call in r.helm.calls() if call[0] == "upgrade")
@@ -82,6 +82,8 @@ def test_a_default_run_creates_the_cluster_installs_the_platform_and_deletes_it(
     applied = [o for o in r.memory.applied if o.ref == provider]
     assert applied
     assert applied[0].labels["app.kubernetes.io/managed-by"] == "oam-vcluster-conformance"
+    assert applied[0].labels["oamconf.io/run-id"] == r.bootstrap.run_id
+    assert r.work.stat().st_mode & 0o777 == 0o700  # the admin kubeconfig's folder is private
     assert r.bootstrap.facts["Kubernetes server"] == "v1.36.1"
     assert r.bootstrap.facts["Install platform"].startswith("ready")
     r.bootstrap.down(any_step_failed=False)

@@ -3,6 +3,7 @@ and runs step modules against an in-memory scenario with virtual time."""
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import textwrap
@@ -212,3 +213,60 @@ def test_contradictory_cluster_options_are_refused_in_one_line(pytester: pytest.
             "pass one of them"
         )
     ]
+
+
+FAILING_BOOTSTRAP = """
+import json
+import pytest
+from fixtures.cluster import BOOTSTRAP_KEY
+from oamconf.cluster.install import ClusterBootstrapError, InstallReport
+
+class FailingBootstrap:
+    cluster = None
+    facts = {}
+    downs = []
+
+    def up(self):
+        raise ClusterBootstrapError(
+            "argocd", "Deployment argocd/argocd-repo-server: not found yet (waited 300s)", InstallReport((), 0.0)
+        )
+
+    def down(self, *, any_step_failed):
+        self.downs.append(any_step_failed)
+
+def pytest_configure(config):
+    config.stash[BOOTSTRAP_KEY] = FailingBootstrap()
+
+def pytest_unconfigure(config):
+    with open("downs.json", "w") as out:
+        json.dump(FailingBootstrap.downs, out)
+"""
+
+STEPS_NEEDING_A_CLUSTER = """
+import pytest
+
+@pytest.mark.step("1.1", "Crossplane Helm Provider")
+def test_provider(cluster):
+    pass
+
+@pytest.mark.step("1.2", "OAM ComponentDefinitions")
+def test_definitions(cluster):
+    pass
+
+@pytest.mark.step("2.1", "vCluster Creation")
+def test_vcluster(cluster):
+    pass
+"""
+
+
+def test_a_failed_bootstrap_keeps_the_cluster_and_fails_the_steps_with_its_reason(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeconftest(FAILING_BOOTSTRAP)
+    pytester.makepyfile(test_steps=STEPS_NEEDING_A_CLUSTER)
+    result = pytester.runpytest(*SUITE_PLUGINS, "--report-dir", "reports")
+    result.assert_outcomes(errors=2, skipped=1)
+    assert json.loads((pytester.path / "downs.json").read_text(encoding="utf-8")) == [True]  # torn down once, kept
+    md = (pytester.path / "reports" / "report.md").read_text(encoding="utf-8")
+    assert "- **Problem**: component argocd: Deployment argocd/argocd-repo-server: not found yet (waited 300s)" in md
+    assert "- **Not tested**: blocked by 1.1 Crossplane Helm Provider: component argocd:" in md

@@ -24,6 +24,7 @@ from oamconf.cluster.helm import Helm
 from oamconf.cluster.install import InstallReport, install_platform
 from oamconf.cluster.kind import KindCluster
 from oamconf.cluster.lifecycle import ClusterOptions, ClusterPlan, Mode, Teardown, bring_up, plan, tear_down
+from oamconf.cluster.ownership import new_run_id, run_labels
 from oamconf.cluster.tools import ResolvedTools, check_docker, resolve_tools
 from oamconf.errors import AccessDenied, ApiError, ConformanceError
 from oamconf.k8s.api import Cluster
@@ -34,7 +35,7 @@ from oamconf.platform.profile import Profile
 from oamconf.platform.versions import Versions
 from oamconf.redact import Redactor
 
-KIND_CONFIG = FIXTURES / "kind" / "kind-config.yaml"
+KIND_CONFIG = Path("kind") / "kind-config.yaml"  # under the fixtures folder
 
 # How the bootstrap opens the cluster it brought up, returning it and the server's version;
 # the self-tests open an in-memory one instead.
@@ -55,7 +56,7 @@ class BootstrapSettings:
     versions: Versions
     profile: Profile
     report_dir: Path
-    work_dir: Path
+    work_dir: Path  # private (0700): the kind cluster's admin kubeconfig is written here
     cache_dir: Path
     fixtures: Path = FIXTURES
 
@@ -69,6 +70,7 @@ class Bootstrap:
     policy: WaitPolicy
     clock: Clock
     connect: Connector = kube_connector
+    run_id: str = field(default_factory=new_run_id)
     plan: ClusterPlan | None = None
     tools: ResolvedTools | None = None
     docker: str | None = None
@@ -85,6 +87,7 @@ class Bootstrap:
         """
         self.plan = plan(self.settings.options)
         self.facts["Cluster mode"] = self.plan.description()
+        self.facts["Run id"] = self.run_id
         if self.plan.mode is Mode.EXISTING and not self.plan.should_install:
             return
         # Parse every manifest now: a broken one must stop the run before a cluster exists.
@@ -116,11 +119,13 @@ class Bootstrap:
             self.preflight()
         if self.plan is None:  # preflight sets it or raises
             raise ConformanceError("the bootstrap preflight did not run")
-        self.settings.work_dir.mkdir(parents=True, exist_ok=True)
+        # The admin kubeconfig lands here: never under the report directory, never readable by others.
+        self.settings.work_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.settings.work_dir.chmod(0o700)
         self.plan = bring_up(
             self.plan,
             self._kind(),
-            config=KIND_CONFIG,
+            config=self.settings.fixtures / KIND_CONFIG,
             node_image=self.settings.versions.cluster.node_image,
             kubeconfig=self.settings.work_dir / "kubeconfig",
         )
@@ -131,10 +136,16 @@ class Bootstrap:
             self.install = install_platform(
                 self.components,
                 cluster=self.cluster,
-                helm=Helm(self.tools.helm.path, kubeconfig=self.plan.kubeconfig, context=self.plan.context),
+                helm=Helm(
+                    self.tools.helm.path,
+                    kubeconfig=self.plan.kubeconfig,
+                    context=self.plan.context,
+                    redactor=self.redactor,
+                ),
                 profile=self.settings.profile,
                 policy=self.policy,
                 clock=self.clock,
+                apply_labels=run_labels(self.run_id),
             )
             for name, timing in self.install.rows():
                 self.facts[f"Install {name}"] = timing

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-import copy
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,10 +21,11 @@ from typing import Any, Final
 
 from oamconf.cluster.components import Component, Ready, WaitKind
 from oamconf.cluster.helm import Helm
+from oamconf.cluster.ownership import labelled
 from oamconf.cluster.schedule import ComponentResult, check_graph, one_line, schedule
 from oamconf.errors import ApiError, ConformanceError
 from oamconf.k8s.api import FIELD_MANAGER, Cluster, Endpoint, Event, KubeObject, Ref
-from oamconf.k8s.conditions import on_object
+from oamconf.k8s.conditions import wait_for
 from oamconf.k8s.wait import Clock, Observation, WaitPolicy, wait_until
 from oamconf.platform.profile import Profile
 
@@ -91,7 +91,7 @@ def install_platform(
         profile: the timeout of each kind of wait.
         policy: poll intervals.
         clock: time for waits and for the report.
-        apply_labels: added to every applied manifest (a label the manifest sets itself wins).
+        apply_labels: added to every applied manifest (they win over a label the manifest sets itself).
 
     Raises:
         UsageError: a component needs an unknown component, or the needs form a cycle.
@@ -143,17 +143,17 @@ class _Steps:
         return float(getattr(self.profile.timeouts, kind))
 
     def wait(self, ready: Ready) -> None:
-        check = on_object(self.cluster, ready.ref, ready.verdict)
-        wait_until(check, subject=ready.subject, timeout=self.timeout(ready.wait), policy=self.policy, clock=self.clock)
+        timeout = self.timeout(ready.wait)
+        wait_for(self.cluster, ready.ref, ready.verdict, timeout=timeout, policy=self.policy, clock=self.clock)
 
     def apply(self, manifest: Mapping[str, Any]) -> None:
         """Apply, retrying while the API cannot take it yet: a CRD just created is not served at
         once, and a webhook's Service has no endpoints until its pod is ready."""
-        labelled = _with_labels(manifest, self.labels)
+        with_labels = labelled(manifest, self.labels)
 
         def attempt() -> Observation:
             try:
-                self.cluster.apply(labelled)
+                self.cluster.apply(with_labels)
             except ApiError as err:
                 if err.status in _REJECTED:
                     return Observation.failed(f"rejected: {err}")
@@ -164,13 +164,6 @@ class _Steps:
         wait_until(
             attempt, subject=subject, timeout=self.timeout("deployment_available"), policy=self.policy, clock=self.clock
         )
-
-
-def _with_labels(manifest: Mapping[str, Any], labels: Mapping[str, str]) -> dict[str, Any]:
-    labelled = copy.deepcopy(dict(manifest))
-    meta = labelled.setdefault("metadata", {})
-    meta["labels"] = {**labels, **(meta.get("labels") or {})}
-    return labelled
 
 
 class _Serialized:
