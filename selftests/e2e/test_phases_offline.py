@@ -14,10 +14,10 @@ ROOT = Path(__file__).resolve().parents[2]
 HEALTHY = ROOT / "selftests" / "scenarios" / "healthy-platform.yaml"
 
 
-def run_phases(pytester: pytest.Pytester, scenario: Path) -> tuple[pytest.RunResult, str]:
+def run_phases(pytester: pytest.Pytester, scenario: Path, *args: str) -> tuple[pytest.RunResult, str]:
     result = pytester.runpytest(
         str(ROOT / "tests"), *SUITE_PLUGINS,
-        "--conformance", "--scenario", str(scenario), "--report-dir", "reports",
+        "--conformance", "--scenario", str(scenario), "--report-dir", "reports", *args,
     )  # fmt: skip
     return result, (pytester.path / "reports" / "report.md").read_text(encoding="utf-8")
 
@@ -39,6 +39,9 @@ def broken(pytester: pytest.Pytester, change: str) -> Path:
                 "message": "cannot resolve package dependencies",
             },
         ]
+    elif change == "redis-definition-unreconciled":
+        definition = next(o for o in objects if (o["kind"], o["metadata"]["name"]) == ("ComponentDefinition", "redis"))
+        definition.pop("status")
     elif change == "redis-definition-missing":
         doc["objects"] = [
             o for o in objects if not (o["kind"] == "ComponentDefinition" and o["metadata"]["name"] == "redis")
@@ -53,7 +56,7 @@ def test_a_healthy_foundation_passes_phase_one_with_evidence(pytester: pytest.Py
     result.assert_outcomes(passed=6)
     assert "## Phase 1: Foundation Components ✅ PASSED" in md
     assert "Provider provider-helm (xpkg.crossplane.io/crossplane-contrib/provider-helm:v1.4.0) Installed=True" in md
-    assert "ComponentDefinition vela-system/postgresql registered (postgresql-v1)" in md
+    assert "ComponentDefinition vela-system/postgresql registered (revision postgresql-v1)" in md
 
 
 def test_an_unhealthy_provider_fails_step_one_one_with_its_reason(pytester: pytest.Pytester) -> None:
@@ -74,3 +77,15 @@ def test_a_missing_component_definition_says_which_file_to_apply(pytester: pytes
     result, md = run_phases(pytester, broken(pytester, "redis-definition-missing"))
     result.assert_outcomes(passed=5, failed=1)
     assert "ComponentDefinition vela-system/redis not found: apply fixtures/platform/kubevela/" in md
+
+
+def test_wait_timeout_caps_the_profile_s_timeouts_so_a_run_fails_fast(pytester: pytest.Pytester) -> None:
+    result, md = run_phases(pytester, broken(pytester, "provider-unhealthy"), "--wait-timeout", "60")
+    result.assert_outcomes(passed=5, failed=1)
+    assert "message='cannot resolve package dependencies' (waited 60s)" in md
+
+
+def test_a_definition_kubevela_never_reconciled_is_not_registered(pytester: pytest.Pytester) -> None:
+    result, md = run_phases(pytester, broken(pytester, "redis-definition-unreconciled"))
+    result.assert_outcomes(passed=5, failed=1)
+    assert "ComponentDefinition vela-system/redis: want a latestRevision, is none yet (waited 300s)" in md

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from oamconf.k8s.api import KubeObject
-from oamconf.k8s.conditions import all_of, condition_is
+from oamconf.k8s.conditions import all_of, condition_is, statefulset_ready
 from oamconf.k8s.wait import State
 
 
@@ -52,3 +52,23 @@ def test_fields_are_read_by_dotted_path() -> None:
     assert obj.field("status.atProvider.state") == "pending-upgrade"
     assert obj.field("status.atProvider.revision", 0) == 0
     assert str(obj.ref) == "Release test-db-postgresql"
+
+
+def statefulset(**status: object) -> KubeObject:
+    return KubeObject(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "StatefulSet",
+            "metadata": {"name": "argocd-application-controller", "namespace": "argocd", "generation": 2},
+            "spec": {"replicas": 1},
+            "status": {"observedGeneration": 2, **status},
+        }
+    )
+
+
+def test_a_statefulset_mid_rollout_is_not_ready_even_with_a_ready_old_pod() -> None:
+    rolling = statefulset(readyReplicas=1, currentRevision="ctrl-1", updateRevision="ctrl-2", updatedReplicas=0)
+    seen = statefulset_ready(rolling)
+    assert (seen.state, seen.message) == (State.PENDING, "want revision ctrl-2 on 1 replicas, is 0 updated")
+    done = statefulset(readyReplicas=1, currentRevision="ctrl-2", updateRevision="ctrl-2", updatedReplicas=1)
+    assert statefulset_ready(done).state is State.SUCCEEDED

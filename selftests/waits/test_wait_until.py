@@ -103,3 +103,9 @@ def test_other_exceptions_are_bugs_and_propagate() -> None:
     check, _ = scripted(KeyError("status"))
     with pytest.raises(KeyError):
         wait_until(check, subject="x", clock=FakeClock())
+
+
+def test_a_cap_bounds_even_a_wait_with_its_own_deadline() -> None:
+    check, _ = scripted(Observation.pending("want Healthy=True, is Healthy=False"))
+    with pytest.raises(WaitTimeout, match=r"\(waited 42s\)$"):
+        wait_until(check, subject="Provider provider-helm", clock=FakeClock(), timeout=300, policy=WaitPolicy(cap=42))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from oamconf.k8s.api import Cluster, Ref
+from oamconf.k8s.api import Cluster, KubeObject, Ref
 from oamconf.k8s.conditions import deployment_available, wait_for
-from oamconf.k8s.wait import Clock, WaitPolicy
+from oamconf.k8s.wait import Clock, Observation, WaitPolicy
 from oamconf.platform.profile import Profile
 from oamconf.steps.evidence import Evidence
 
@@ -31,12 +31,23 @@ def test_kubevela_is_running(
 @pytest.mark.parametrize("component", ["postgresql", "redis"])
 @STEP
 def test_the_component_definition_is_registered(
-    component: str, cluster: Cluster, profile: Profile, evidence: Evidence
+    component: str, cluster: Cluster, profile: Profile, evidence: Evidence, wait_policy: WaitPolicy, clock: Clock
 ) -> None:
-    """The platform's ComponentDefinition exists where every Application can see it."""
+    """The platform's ComponentDefinition exists where every Application can see it, and KubeVela took it."""
     name = getattr(profile.definitions, component)
     ref = Ref("core.oam.dev/v1beta1", "ComponentDefinition", name, profile.definitions.namespace)
-    definition = cluster.get(ref)
-    assert definition is not None, f"{ref} not found: apply fixtures/platform/kubevela/componentdefinition-{name}.yaml"
-    revision = definition.field("status.latestRevision.name", "no revision yet")
-    evidence.add(f"ComponentDefinition {ref.namespace}/{name} registered ({revision})")
+    assert cluster.get(ref) is not None, (
+        f"{ref} not found: apply fixtures/platform/kubevela/componentdefinition-{name}.yaml"
+    )
+    # KubeVela records a DefinitionRevision once it has parsed the CUE template (platform facts §7.6).
+    seen = wait_for(
+        cluster, ref, _has_revision, timeout=profile.timeouts.deployment_available, policy=wait_policy, clock=clock
+    )
+    evidence.add(f"ComponentDefinition {ref.namespace}/{name} registered ({seen.message})")
+
+
+def _has_revision(definition: KubeObject) -> Observation:
+    revision = definition.field("status.latestRevision.name")
+    return Observation.simple(
+        bool(revision), f"revision {revision}" if revision else "want a latestRevision, is none yet"
+    )

@@ -98,13 +98,20 @@ def condition_true(type_: str) -> Verdict:
 
 
 def statefulset_ready(obj: KubeObject) -> Observation:
-    """Every wanted replica is ready (``status.readyReplicas == spec.replicas``)."""
+    """Every wanted replica is ready and runs the current revision (after an upgrade, old pods
+    that are still ready do not count)."""
     lagging = _generation_observed(obj)
     if lagging is not None:
         return lagging
     wanted = int(obj.field("spec.replicas", 1))
     ready = int(obj.status.get("readyReplicas") or 0)
-    return Observation.simple(ready == wanted, f"want readyReplicas={wanted}, is readyReplicas={ready}")
+    if ready != wanted:
+        return Observation.pending(f"want readyReplicas={wanted}, is readyReplicas={ready}")
+    current, update = obj.status.get("currentRevision"), obj.status.get("updateRevision")
+    if current and update and current != update:
+        updated = int(obj.status.get("updatedReplicas") or 0)
+        return Observation.pending(f"want revision {update} on {wanted} replicas, is {updated} updated")
+    return Observation.succeeded(f"readyReplicas={ready} of {wanted}")
 
 
 deployment_available: Final = condition_true("Available")

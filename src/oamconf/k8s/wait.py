@@ -96,11 +96,17 @@ class FakeClock:
 
 @dataclass(frozen=True)
 class WaitPolicy:
-    """How long waits may take. ``timeout`` is the default deadline; a wait may ask for its own."""
+    """How long waits may take.
+
+    ``timeout`` is the deadline of a wait that names none; ``cap``, when set (``--wait-timeout``),
+    bounds every wait, also those with their own deadline from the profile, so a user can make a
+    whole run fail fast.
+    """
 
     timeout: float = DEFAULT_TIMEOUT
     first_interval: float = FIRST_INTERVAL
     max_interval: float = MAX_INTERVAL
+    cap: float | None = None
 
 
 def guarded(check: Check) -> Check:
@@ -141,6 +147,8 @@ def wait_until(
     policy = policy or WaitPolicy()
     clock = clock or SystemClock()
     deadline_after = policy.timeout if timeout is None else timeout
+    if policy.cap is not None:
+        deadline_after = min(deadline_after, policy.cap)
     started = clock.monotonic()
     backoff = tenacity.wait_exponential(multiplier=policy.first_interval, max=policy.max_interval)
 

@@ -55,15 +55,20 @@ def add_options(parser: pytest.Parser) -> None:
         dest="wait_timeout",
         metavar="SECONDS",
         default=None,
-        help=f"default deadline of every wait (env {WAIT_TIMEOUT.env}; default {WAIT_TIMEOUT.default:g}s)",
+        help=(
+            f"cap every wait at SECONDS, also those the profile times (env {WAIT_TIMEOUT.env}); "
+            f"without it each wait uses its profile timeout, or {WAIT_TIMEOUT.default:g}s"
+        ),
     )
 
 
 def wait_policy_of(config: pytest.Config) -> WaitPolicy:
     try:
-        return WaitPolicy(timeout=WAIT_TIMEOUT.read(config))
+        seconds = WAIT_TIMEOUT.read(config)
     except UsageError as err:
         raise pytest.UsageError(str(err)) from None
+    given = config.getoption("wait_timeout", None) is not None or bool(os.environ.get(WAIT_TIMEOUT.env))
+    return WaitPolicy(timeout=seconds, cap=seconds if given else None)
 
 
 @pytest.fixture(scope="session")
