@@ -208,3 +208,30 @@ def test_a_bad_wait_timeout_names_the_option_and_the_variable(run_steps: RunStep
     assert run.result.ret == 4
     assert "--wait-timeout='0' is not a number of seconds from 1 to 7200" in run.result.stderr.str()
     assert "OAMCONF_WAIT_TIMEOUT" in run.result.stderr.str()
+
+
+def test_every_test_of_a_step_adds_to_what_the_step_waits_for(run_steps: RunSteps) -> None:
+    run = run_steps(
+        "-rs",
+        test_union="""
+        import pytest
+
+        @pytest.mark.step("3.1", "PostgreSQL via OAM")
+        def test_postgres():
+            pytest.fail("Release test-db-postgresql not Ready")
+
+        @pytest.mark.step("3.2", "Database Connectivity")
+        def test_connect():
+            pass
+
+        @pytest.mark.step("4.1", "Registration", depends_on=["3.2"])
+        def test_registration_a():
+            pass
+
+        @pytest.mark.step("4.1", "Registration", depends_on=["3.1"])
+        def test_registration_b():
+            pass
+        """,
+    )
+    run.result.assert_outcomes(passed=1, failed=1, skipped=2)
+    assert "blocked by 3.1 PostgreSQL via OAM: Release test-db-postgresql not Ready" in run.result.stdout.str()

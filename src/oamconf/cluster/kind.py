@@ -1,6 +1,6 @@
 """A kind cluster handle: create, find, fetch the kubeconfig of, export the logs of, and delete one.
 
-Why not pytest-kubernetes' ``KindManagerBase``: the design asked for it, but after reading
+Why not pytest-kubernetes' ``KindManagerBase`` (no longer a dependency): the design asked for it, but after reading
 ``pytest_kubernetes/providers/{base,kind}.py`` (0.9) nothing of value is left once its defects
 are overridden, and what would remain inherited is dangerous:
 
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from oamconf.cluster.commands import CommandFailed, Completed, display, run
+from oamconf.cluster.commands import CommandFailed, Completed, run
 from oamconf.errors import UsageError
 from oamconf.redact import Redactor
 
@@ -136,10 +136,6 @@ class KindCluster:
         """
         extra = ["--kubeconfig", str(kubeconfig)] if kubeconfig is not None else []
         self._kind("delete", "cluster", "--name", self.name, *extra, timeout=CREATE_TIMEOUT)
-
-    def command(self, *args: str) -> str:
-        """How a kind command reads in a message: ``kind delete cluster --name oamconf-e2e``."""
-        return display([self.binary, *args])
 
     def _kind(self, *args: str, timeout: float = QUERY_TIMEOUT) -> Completed:
         return run([self.binary, *args], timeout=timeout, redactor=self.redactor)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -198,9 +198,3 @@ def label_selector(labels: Mapping[str, str] | None) -> str:
 
 def matches_labels(obj: KubeObject, labels: Mapping[str, str] | None) -> bool:
     return all(obj.labels.get(k) == v for k, v in (labels or {}).items())
-
-
-@contextlib.contextmanager
-def fixed_endpoint(host: str, port: int) -> Iterator[Endpoint]:
-    """A port-forward stand-in for an address that is already local."""
-    yield Endpoint(host, port)

@@ -138,11 +138,3 @@ def component_source(template: str, *, context: Mapping[str, Any], parameter: Ma
     Application's properties.
     """
     return f"{template}\ncontext: {json.dumps(dict(context))}\nparameter: {json.dumps(dict(parameter))}\n"
-
-
-def render_component(template: str, *, context: Mapping[str, Any], parameter: Mapping[str, Any]) -> dict[str, Any]:
-    """Render a ComponentDefinition's CUE template and return its ``output`` object."""
-    output = export(component_source(template, context=context, parameter=parameter), "output")
-    if not isinstance(output, dict):
-        raise CueError(f"output is a {type(output).__name__}, not an object")
-    return output

@@ -52,17 +52,6 @@ def _source(definition: Document, *, app_name: str, component: str, namespace: s
     return cue.component_source(template_of(definition), context=context, parameter=properties)
 
 
-def render_definition(
-    definition: Document, *, app_name: str, component: str, namespace: str, properties: dict[str, Any]
-) -> dict[str, Any]:
-    """Render one component: its ``output`` object, or ``CueError``."""
-    source = _source(definition, app_name=app_name, component=component, namespace=namespace, properties=properties)
-    output = cue.export(source, "output")
-    if not isinstance(output, dict):
-        raise cue.CueError(f"output is a {type(output).__name__}, not an object")
-    return output
-
-
 @dataclass(frozen=True)
 class _Job:
     source: Document

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -26,8 +27,11 @@ class StepLedger:
             if known is not None and known.title != spec.title:
                 msg = f"step {spec.id} is titled both {known.title!r} and {spec.title!r}: use one title"
                 raise ValueError(msg)
-            if known is None or len(spec.depends_on) > len(known.depends_on):
+            if known is None:
                 self.specs[spec.id] = spec
+            else:  # several tests of one step: the step waits for what any of them names
+                union = tuple(dict.fromkeys((*known.depends_on, *spec.depends_on)))
+                self.specs[spec.id] = dataclasses.replace(known, depends_on=union)
         self._prereqs = {s.id: prerequisites(s, self.specs.values(), self.phases) for s in self.specs.values()}
 
     def record(self, step_id: str, outcome: TestOutcome) -> None:

@@ -76,7 +76,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError(str(err)) from None
 
 
-@pytest.hookimpl(trylast=True)
 def sort_steps(items: list[pytest.Item]) -> None:
     """Sort step tests by step id (stable within a step); other tests keep their place, first."""
     plain = [i for i in items if SPEC_KEY not in i.stash]
