@@ -137,10 +137,31 @@ def test_cleanup_leaves_an_object_relabelled_by_another_run() -> None:
     cluster = MemoryCluster()
     owned = Owned(cluster, RUN)
     owned.apply(config_map("shared"))
-    Owned(cluster, "99999999").apply(config_map("shared"))
+    # Another run (another tool) took the object over and stamped its own id on it.
+    cluster.apply(config_map("shared", **{"oamconf.io/run-id": "99999999"}))
 
     assert owned.cleanup() == []
     assert cluster.deleted == []
+
+
+def test_an_existing_object_that_is_not_ours_is_never_taken_over() -> None:
+    cluster = MemoryCluster()
+    cluster.seed([config_map("platform-settings", team="platform")])
+    owned = Owned(cluster, RUN)
+    with pytest.raises(ConformanceError, match=r"^ConfigMap conformance/platform-settings already exists and was not"):
+        owned.apply(config_map("platform-settings"))
+    assert cluster.applied == []
+    assert owned.cleanup() == []
+
+
+def test_an_existing_namespace_is_used_but_never_labelled_or_deleted() -> None:
+    cluster = MemoryCluster()
+    cluster.seed([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}}])
+    owned = Owned(cluster, RUN)
+    assert owned.namespace("default").labels == {}
+    owned.namespace("conformance")
+    assert owned.cleanup() == [Ref("v1", "Namespace", "conformance")]
+    assert cluster.get(Ref("v1", "Namespace", "default")) is not None
 
 
 def test_cleanup_skips_what_is_already_gone_and_a_second_cleanup_deletes_nothing() -> None:

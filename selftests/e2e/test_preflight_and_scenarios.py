@@ -270,3 +270,31 @@ def test_a_failed_bootstrap_keeps_the_cluster_and_fails_the_steps_with_its_reaso
     md = (pytester.path / "reports" / "report.md").read_text(encoding="utf-8")
     assert "- **Problem**: component argocd: Deployment argocd/argocd-repo-server: not found yet (waited 300s)" in md
     assert "- **Not tested**: blocked by 1.1 Crossplane Helm Provider: component argocd:" in md
+
+
+OWNED_STEP = """
+import pytest
+from oamconf.k8s.api import Ref
+
+@pytest.mark.step("3.1", "PostgreSQL via OAM")
+def test_creates_what_it_needs(owned, cluster, evidence):
+    owned.namespace("conformance")
+    owned.apply({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "creds", "namespace": "conformance"},
+                 "stringData": {"password": "generated-pass-1234"}})
+    live = cluster.get(Ref("v1", "Secret", "creds", "conformance"))
+    evidence.add(f"run id label: {live.labels['oamconf.io/run-id'] == owned.run_id}")
+
+def test_zz_after_the_session_fixture_is_gone():
+    pass
+"""
+
+
+def test_what_the_steps_create_is_labelled_and_deleted_at_the_end(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_owned=OWNED_STEP)
+    scenario = SCENARIOS / "healthy-platform.yaml"
+    result = pytester.runpytest(*SUITE_PLUGINS, "--conformance", "--scenario", str(scenario), "--report-dir", "r")
+    result.assert_outcomes(passed=2)
+    md = (pytester.path / "r" / "report.md").read_text(encoding="utf-8")
+    assert "run id label: True" in md
+    assert "| Cleanup | deleted 2 object(s) this run created |" in md
+    assert "generated-pass-1234" not in md

@@ -68,8 +68,17 @@ class Owned:
         """Apply *manifest* with this run's labels added, and record it for ``cleanup()``.
 
         Raises:
+            ConformanceError: an object of that name exists and was not created by this run (taking
+                it over would label it as ours and delete it at the end).
             ApiError: the API server refused the apply (nothing is recorded then).
         """
+        ref = Ref.of(manifest)
+        existing = self.cluster.get(ref) if ref.name else None
+        if existing is not None and not self.is_ours(existing) and existing.ref not in self._recorded:
+            raise ConformanceError(
+                f"{ref} already exists and was not created by this run: refusing to take it over "
+                "(delete it, or give the suite's object another name)"
+            )
         live = self.cluster.apply(labelled(manifest, self.labels))
         # The API server's answer names the namespace even when the manifest left it to the default.
         if live.ref not in self._recorded:
@@ -77,11 +86,15 @@ class Owned:
         return live
 
     def namespace(self, name: str) -> KubeObject:
-        """Create (or adopt into this run) the namespace *name*, labelled as ours.
+        """The namespace *name*: created and owned by this run, or, when it already exists and is
+        someone else's, used as it is and never labelled or deleted.
 
         Raises:
             ApiError: the API server refused it.
         """
+        existing = self.cluster.get(Ref("v1", "Namespace", name))
+        if existing is not None and not self.is_ours(existing):
+            return existing
         return self.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
 
     def is_ours(self, obj: KubeObject) -> bool:
