@@ -147,3 +147,14 @@ def test_a_manifest_that_does_not_parse_stops_the_run_before_any_cluster_exists(
     assert "\n" not in str(caught.value)
     assert r.kind.calls() == []
     assert r.helm.calls() == []
+
+
+def test_an_override_the_fixtures_do_not_honour_is_refused_before_any_cluster_exists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    r = rig(tmp_path, monkeypatch, ClusterOptions())
+    versions = load_versions(overrides=["vcluster.chart_version=0.37.0"])
+    r.bootstrap.settings = dataclasses.replace(r.bootstrap.settings, versions=versions)
+    with pytest.raises(UsageError, match=r"^cannot install the platform as asked: .*vcluster.*0\.37\.0"):
+        r.bootstrap.up()
+    assert r.kind.calls() == []

@@ -30,6 +30,7 @@ from oamconf.errors import AccessDenied, ApiError, ConformanceError
 from oamconf.k8s.api import Cluster
 from oamconf.k8s.kube import KubeCluster
 from oamconf.k8s.wait import Clock, WaitPolicy
+from oamconf.platform.consistency import ensure_installable
 from oamconf.platform.paths import FIXTURES
 from oamconf.platform.profile import Profile
 from oamconf.platform.versions import Versions
@@ -90,22 +91,30 @@ class Bootstrap:
         self.facts["Run id"] = self.run_id
         if self.plan.mode is Mode.EXISTING and not self.plan.should_install:
             return
-        # Parse every manifest now: a broken one must stop the run before a cluster exists.
-        self.components = reference_platform(
-            self.settings.versions, self.settings.profile, fixtures=self.settings.fixtures
-        )
-        for component in self.components:
-            if component.install.manifests is not None:
-                component.install.manifests.documents()
-        # Docker first: without it nothing else matters, and the check costs nothing to download.
+        self._check_platform()
+        # Docker before the tools: without it nothing else matters, and checking costs no download.
         if self.plan.mode is not Mode.EXISTING:
             self.docker = check_docker()
             self.facts["Docker"] = self.docker
+        self._resolve_tools()
+
+    def _check_platform(self) -> None:
+        """Parse every manifest and refuse overrides the fixtures do not honour, before a cluster exists."""
+        fixtures = self.settings.fixtures
+        self.components = reference_platform(self.settings.versions, self.settings.profile, fixtures=fixtures)
+        for component in self.components:
+            if component.install.manifests is not None:
+                component.install.manifests.documents()
+        # An override the fixtures ignore would install something other than what the report says.
+        ensure_installable(self.settings.versions, self.settings.profile, fixtures=fixtures)
+
+    def _resolve_tools(self) -> None:
         self.tools = resolve_tools(self.settings.versions.tools, cache_dir=self.settings.cache_dir)
+        resolved = (self.tools.kind, self.tools.helm, self.tools.kubectl)
         # kubectl port-forward and anything else run by name must find the resolved tools first.
-        tool_dirs = dict.fromkeys(str(t.path.parent) for t in (self.tools.kind, self.tools.helm, self.tools.kubectl))
+        tool_dirs = dict.fromkeys(str(t.path.parent) for t in resolved)
         os.environ["PATH"] = os.pathsep.join([*tool_dirs, os.environ.get("PATH", "")])
-        for tool in (self.tools.kind, self.tools.helm, self.tools.kubectl):
+        for tool in resolved:
             self.facts[f"{tool.name} CLI"] = f"{tool.version} ({tool.source})"
 
     def up(self) -> Cluster:

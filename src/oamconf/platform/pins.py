@@ -26,13 +26,27 @@ def _walk(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ..
             yield from _walk(value, (*path, index))
 
 
+def _repository(package: str) -> str:
+    """``xpkg.io/org/name:v1.0`` or ``...@sha256:...`` → ``xpkg.io/org/name`` (a registry port is kept)."""
+    name = package.partition("@")[0]
+    head, colon, tag = name.rpartition(":")
+    return head if colon and "/" not in tag else name
+
+
 def _group(node: dict[str, Any]) -> str:
     return str(node.get("apiVersion", "")).partition("/")[0]
 
 
-def pin_mismatches(platform: Platform, versions: Versions) -> list[str]:
-    """One line per version in a manifest that differs from the versions file."""
-    checker = _Pins(versions)
+def pin_mismatches(
+    platform: Platform, versions: Versions, *, source: str = "versions.toml", fix: str = "make them agree"
+) -> list[str]:
+    """One line per version in a manifest that differs from the versions file.
+
+    Parameters:
+        source: how the lines name where *versions* came from (a run's overrides are not the file).
+        fix: the advice that ends each line.
+    """
+    checker = _Pins(versions, source, fix)
     for doc in platform.documents:
         checker.check(f"{doc.where}: {doc.ref}", doc.body)
     for output in platform.rendered:
@@ -41,10 +55,12 @@ def pin_mismatches(platform: Platform, versions: Versions) -> list[str]:
 
 
 class _Pins:
-    def __init__(self, versions: Versions) -> None:
+    def __init__(self, versions: Versions, source: str, fix: str) -> None:
         self.versions = versions
+        self.source = source
+        self.fix = fix
         self.charts = {chart.chart: (table, chart) for table, chart in versions.charts().items()}
-        self.packages = set(vars(versions.packages).values())
+        self.packages: dict[str, str] = dict(vars(versions.packages))
         self.errors: list[str] = []
 
     def differ(self, where: str, path: tuple[Any, ...], *, what: str, seen: Any, pin: tuple[str, str, Any]) -> None:
@@ -52,8 +68,8 @@ class _Pins:
         table, key, want = pin
         if seen != want:
             self.errors.append(
-                f"{where}: {field_path(list(path))}: {what} {seen!r} differs from versions.toml "
-                f"[{table}] {key} {want!r}; make them agree"
+                f"{where}: {field_path(list(path))}: {what} {seen!r} differs from {self.source} "
+                f"[{table}] {key} {want!r}; {self.fix}"
             )
 
     def check(self, where: str, body: dict[str, Any]) -> None:
@@ -71,23 +87,32 @@ class _Pins:
                     source.get("targetRevision"),
                 )
             elif group == "pkg.crossplane.io" and kind in {"Provider", "Function"}:
-                package = node.get("spec", {}).get("package")
-                if package not in self.packages:
-                    self.errors.append(
-                        f"{where}: {field_path([*path, 'spec', 'package'])}: {package!r} is not "
-                        "one of versions.toml [packages]; make them agree"
-                    )
+                self.package(where, (*path, "spec", "package"), node.get("spec", {}).get("package"))
             elif group == "apiextensions.crossplane.io" and kind == "CompositeResourceDefinition":
                 self.xrd(where, path, node)
 
     def chart(self, where: str, path: tuple[Any, ...], name: Any, repository: Any, version: Any) -> Chart | None:
         if name not in self.charts:
-            self.errors.append(f"{where}: {field_path([*path, 'chart'])}: chart {name!r} is not in versions.toml")
+            self.errors.append(
+                f"{where}: {field_path([*path, 'chart'])}: chart {name!r} is not in {self.source}; {self.fix}"
+            )
             return None
         table, chart = self.charts[name]
         self.differ(where, path, what="chart repository", seen=repository, pin=(table, "repository", chart.repository))
         self.differ(where, path, what="chart version", seen=version, pin=(table, "chart_version", chart.chart_version))
         return chart
+
+    def package(self, where: str, path: tuple[Any, ...], package: Any) -> None:
+        """A package is compared with the pin of the same repository, so the line names its key."""
+        if package in self.packages.values():
+            return
+        same = [key for key, pin in self.packages.items() if _repository(pin) == _repository(str(package))]
+        if same:
+            self.differ(where, path, what="package", seen=package, pin=("packages", same[0], self.packages[same[0]]))
+        else:
+            self.errors.append(
+                f"{where}: {field_path(list(path))}: {package!r} is not one of {self.source} [packages]; {self.fix}"
+            )
 
     def release(self, where: str, path: tuple[Any, ...], node: dict[str, Any]) -> None:
         for_provider = node.get("spec", {}).get("forProvider", {})
