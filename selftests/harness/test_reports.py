@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from oamconf.redact import Redactor
+from oamconf.report.html import outcome_html
+from oamconf.steps import outcomes
 from synthetic import RunSteps, SyntheticRun
 
 PLATFORM_RUN = """
@@ -153,3 +156,24 @@ def _section(markdown: str, heading: str) -> str:
     rest = markdown[start + len(heading) :]
     stop = re.search(rf"^#{{1,{level}}} ", rest, flags=re.MULTILINE)
     return heading + (rest[: stop.start()] if stop else rest)
+
+
+def test_html_evidence_is_redacted_before_it_is_escaped() -> None:
+    """A secret with ``& < > " '`` is still the redactor's to find: escaping comes after it."""
+    secret = "Zk7unit&<>\"'-pw-4410"
+    redactor = Redactor()
+    redactor.add_secret(secret)
+    outcome = outcomes.TestOutcome(  # imported by module: pytest would try to collect a TestOutcome name
+        nodeid="test_db.py::test_login",
+        name="test_login",
+        outcome=outcomes.Outcome.FAILED,
+        message=f"login with {secret} failed",
+        evidence=(f"tried {secret}",),
+        hints=(outcomes.Hint(cause=f"{secret} is stale", fix="rotate it"),),
+        diagnostics=(outcomes.Diagnostic(name="env", text=f"PGPASSWORD={secret}"),),
+    )
+
+    block = outcome_html("3.2 Database Connectivity", outcomes.StepVerdict.FAILED, outcome, redactor)
+
+    assert "Zk7unit" not in block
+    assert "<li>tried ***</li>" in block

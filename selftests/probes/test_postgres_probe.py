@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
+import socket
+import socketserver
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -90,3 +95,50 @@ def test_a_server_that_never_answers_times_out_in_the_time_given(
     # 2 s is the least libpq waits for a connection.
     with pytest.raises(ProbeFailed, match=re.escape("no answer within 2s")):
         probe(pg_target, endpoint=silent_endpoint, timeout=2)
+
+
+class _NotPostgres(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        # What a port-forward to the wrong container port (an HTTP metrics port) answers.
+        self.request.recv(64)
+        self.request.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+
+
+@contextlib.contextmanager
+def _http_on_two_addresses() -> Iterator[int]:
+    """One port, served on 127.0.0.1 and 127.0.0.2, speaking HTTP instead of PostgreSQL."""
+    with contextlib.ExitStack() as stack:
+        first = stack.enter_context(socketserver.TCPServer(("127.0.0.1", 0), _NotPostgres))
+        port = first.server_address[1]
+        second = stack.enter_context(socketserver.TCPServer(("127.0.0.2", port), _NotPostgres))
+        for server in (first, second):
+            thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+            thread.start()
+            stack.callback(thread.join)
+            stack.callback(server.shutdown)
+        yield port
+
+
+def test_a_name_with_two_addresses_that_do_not_speak_postgres_fails_in_one_line(
+    pg_target: PgTarget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """psycopg tries each address of a name (a headless Service has one per pod) and reports each
+    attempt on a line of its own; the probe's message is one line naming both."""
+    name = "test-db-postgresql-hl.default.svc"
+    resolve = socket.getaddrinfo
+
+    def two_addresses(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host != name:
+            return resolve(host, port, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (addr, int(port))) for addr in ("127.0.0.1", "127.0.0.2")]
+
+    monkeypatch.setattr(socket, "getaddrinfo", two_addresses)
+    with _http_on_two_addresses() as port, pytest.raises(ProbeFailed) as failure:
+        probe(pg_target, endpoint=Endpoint(name, port))
+
+    message = str(failure.value)
+    assert len(message.splitlines()) == 1, message
+    assert "Multiple connection attempts failed" in message
+    assert "hostaddr: '127.0.0.1'" in message
+    assert "hostaddr: '127.0.0.2'" in message
+    assert "received invalid response to SSL negotiation" in message

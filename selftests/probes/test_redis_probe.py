@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import secrets
+import socketserver
+import threading
 from typing import Any
 
 import pytest
@@ -77,3 +79,28 @@ def test_a_port_that_hangs_up_says_the_pod_behind_it_is_unreachable(hangup_endpo
 def test_a_server_that_never_answers_times_out_in_the_time_given(silent_endpoint: Endpoint) -> None:
     with pytest.raises(ProbeFailed, match=re.escape("no answer within 0.5s")):
         probe_redis(silent_endpoint, timeout=0.5)
+
+
+class _ProxyWithABrokenBackend(socketserver.BaseRequestHandler):
+    """Answers every command with an error holding a bare carriage return, as a proxy might."""
+
+    def handle(self) -> None:
+        while data := self.request.recv(4096):
+            commands = len(re.findall(rb"(?:^|\r\n)\*\d+\r\n", data))
+            self.request.sendall(b"-ERR proxy: backend down\rretry later\r\n" * commands)
+
+
+def test_an_error_with_a_line_break_is_reported_on_one_line() -> None:
+    with socketserver.TCPServer(("127.0.0.1", 0), _ProxyWithABrokenBackend) as server:
+        thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+        thread.start()
+        try:
+            with pytest.raises(ProbeFailed) as failure:
+                probe_redis(Endpoint("127.0.0.1", server.server_address[1]), timeout=2)
+        finally:
+            server.shutdown()
+            thread.join()
+
+    message = str(failure.value)
+    assert len(message.splitlines()) == 1, repr(message)
+    assert "proxy: backend down retry later" in message

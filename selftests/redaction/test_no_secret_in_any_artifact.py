@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import base64
 import textwrap
+from pathlib import Path
 
 import pytest
 
-from synthetic import SUITE_PLUGINS
+from synthetic import SUITE_PLUGINS, RunSteps
 
 DB_PASSWORD = "Pl4nted-DB-pass-7781"
 VALUES_PASSWORD = "Pl4nted-values-pass-2231"
@@ -102,3 +103,57 @@ def test_no_planted_secret_reaches_any_report_log_or_terminal_line(pytester: pyt
         for secret in PLANTED:
             for form in (secret, b64(secret)):
                 assert form not in text, f"{name} leaks {form[:12]}..."
+
+
+# Built from parts, so the step's source (shown in tracebacks) never holds the value itself.
+LATE_STEPS = """
+from pathlib import Path
+import pytest
+
+SECRET = "Zk7late" + "&<>" + '"' + "'" + "-pw-5521"
+BINARY = b"\\xff\\xfe not text " + SECRET.encode()
+
+
+@pytest.mark.step("1.1", "Crossplane Helm Provider")
+def test_leaks_before_anyone_knows(request, evidence):
+    logs = Path(request.config.getoption("report_dir")) / "kind-logs" / "oamconf-control-plane"
+    logs.mkdir(parents=True)
+    (logs / "kubelet.log.1").write_text(f"auth with {SECRET}\\n", encoding="utf-8")
+    (logs / "containerd.service").write_text(f"env {SECRET}\\n", encoding="utf-8")
+    (logs / "core.bin").write_bytes(BINARY)
+    evidence.add(f"tried {SECRET}")
+    evidence.diagnostic("env", f"DB_SECRET_VALUE {SECRET}")
+    print(f"using {SECRET}")
+    raise AssertionError(f"login with {SECRET} failed")
+
+
+@pytest.mark.step("1.2", "Crossplane Kubernetes Provider")
+def test_learns_the_secret_last(evidence):
+    evidence.secret(SECRET)
+"""
+
+
+def test_a_secret_learnt_at_the_end_is_masked_raw_and_escaped_in_every_text_artifact(run_steps: RunSteps) -> None:
+    """Evidence recorded before the secret was known is scrubbed at the end, in every form and file."""
+    run = run_steps(test_late=LATE_STEPS)
+    run.result.assert_outcomes(passed=1, failed=1)
+
+    logs = run.report_dir / "kind-logs" / "oamconf-control-plane"
+    texts = {p.relative_to(run.report_dir).as_posix(): t for p, t in _text_artifacts(run.report_dir).items()}
+    assert {"report.html", "junit.xml", "report.md", "kind-logs/oamconf-control-plane/kubelet.log.1"} <= set(texts)
+    for name, text in texts.items():
+        assert "Zk7late" not in text, f"{name} still holds the secret: {text[text.index('Zk7late') - 40 :][:120]}"
+    assert (logs / "containerd.service").read_text(encoding="utf-8") == "env ***\n"
+    # A file that is not UTF-8 text is not rewritten (and so not corrupted).
+    assert (logs / "core.bin").read_bytes().startswith(b"\xff\xfe not text Zk7late")
+
+
+def _text_artifacts(directory: Path) -> dict[Path, str]:
+    found = {}
+    for path in directory.rglob("*"):
+        if path.is_file():
+            try:
+                found[path] = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                continue
+    return found

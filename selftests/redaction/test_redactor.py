@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 
 import pytest
 
@@ -84,3 +85,123 @@ def test_objects_lose_secret_data_and_credential_fields(redactor: Redactor) -> N
 def test_ordinary_text_is_left_alone(redactor: Redactor) -> None:
     text = "Release test-db-postgresql: want Ready=True, is Ready=False reason=Unavailable (waited 300s)"
     assert redactor.redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("POSTGRES_PASSWORD=hunter2 x", "POSTGRES_PASSWORD=*** x", id="env-prefix"),
+        pytest.param("export PGPASSWORD=hunter2", "export PGPASSWORD=***", id="libpq-env"),
+        pytest.param("REDIS_PASSWORD: hunter2", "REDIS_PASSWORD: ***", id="redis-env"),
+        pytest.param("  postgresPassword: hunter2", "  postgresPassword: ***", id="camel-case"),
+        pytest.param("adminPassword=hunter2", "adminPassword=***", id="admin"),
+        pytest.param(
+            "--set auth.postgresPassword=pw1,auth.database=app",
+            "--set auth.postgresPassword=***,auth.database=app",
+            id="helm-set-dotted",
+        ),
+        pytest.param('{"postgresPassword":"pw1","b":1}', '{"postgresPassword":"***","b":1}', id="json-compact"),
+        pytest.param("DB_PASS=pw1", "DB_PASS=***", id="short-word-after-separator"),
+        pytest.param("args: --password=pw1", "args: --password=***", id="flag-inside-a-value"),
+        pytest.param(
+            "- name: POSTGRES_PASSWORD\n  value: pw1", "- name: POSTGRES_PASSWORD\n  value: ***", id="env-entry"
+        ),
+    ],
+)
+def test_keys_that_end_with_a_sensitive_word_are_masked(redactor: Redactor, text: str, expected: str) -> None:
+    assert redactor.redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("password: 'two words'", "password: '***'", id="single-quoted"),
+        pytest.param('"password": "two \\" words", "x": 1', '"password": "***", "x": 1', id="json-escaped-quote"),
+        pytest.param("{'password': 'it''s here'}", "{'password': '***'}", id="yaml-doubled-quote"),
+        pytest.param("password: 'never closed", "password: '***", id="unterminated"),
+        pytest.param('"log": "password=\\"pw1\\""', '"log": "password=\\"***\\""', id="json-in-a-json-string"),
+    ],
+)
+def test_a_quoted_value_is_masked_up_to_its_closing_quote(redactor: Redactor, text: str, expected: str) -> None:
+    assert redactor.redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "password_policy: strict",
+        "passwordless: true",
+        "tokenizer=bert",
+        "bypass: yes",
+        "max_tokens: 100",
+        "secretName: test-db-postgresql",
+        "existingSecret: test-db-postgresql",
+        "existingSecretPasswordKey: postgres-password",
+        "usePassword: true",
+    ],
+)
+def test_keys_that_only_contain_a_sensitive_word_stay_readable(redactor: Redactor, text: str) -> None:
+    assert redactor.redact(text) == text
+
+
+def test_objects_mask_fields_ending_with_a_sensitive_word_but_not_key_names(redactor: Redactor) -> None:
+    values = {
+        "auth": {
+            "postgresPassword": "pg-admin-pw",
+            "adminPassword": "admin-pw",
+            "password": 123456,
+            "existingSecret": "test-db-postgresql",
+            "existingSecretPasswordKey": "postgres-password",
+            "enablePostgresUser": True,
+        }
+    }
+    assert redactor.redact_object(values)["auth"] == {
+        "postgresPassword": MASK,
+        "adminPassword": MASK,
+        "password": MASK,
+        "existingSecret": "test-db-postgresql",
+        "existingSecretPasswordKey": "postgres-password",
+        "enablePostgresUser": True,
+    }
+
+
+def test_env_entries_and_helm_set_items_named_like_a_credential_lose_their_value(redactor: Redactor) -> None:
+    from_secret = {"name": "REDIS_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "cache", "key": "redis-password"}}}
+    container = {
+        "env": [
+            {"name": "POSTGRES_PASSWORD", "value": "env-pw-1"},
+            {"name": "POSTGRES_USER", "value": "app"},
+            from_secret,
+        ],
+        "set": [{"name": "auth.postgresPassword", "value": "set-pw-2"}],
+    }
+    redacted = redactor.redact_object(container)
+    assert redacted["env"] == [
+        {"name": "POSTGRES_PASSWORD", "value": MASK},
+        {"name": "POSTGRES_USER", "value": "app"},
+        from_secret,
+    ]
+    assert redacted["set"] == [{"name": "auth.postgresPassword", "value": MASK}]
+
+
+def _decodings(text: str) -> list[bytes]:
+    """Everything the base64 runs in *text* decode to, read from each of the four character offsets."""
+    found = []
+    for run in re.findall(r"[A-Za-z0-9+/]+", text):
+        for offset in range(4):
+            chunk = run[offset:]
+            found.append(base64.b64decode(chunk[: len(chunk) // 4 * 4]))
+    return found
+
+
+@pytest.mark.parametrize("before", [b"", b"k", b"ke", b"kubeconfig: "], ids=["aligned", "shift-1", "shift-2", "long"])
+def test_a_secret_inside_a_larger_base64_text_is_masked_at_every_alignment(redactor: Redactor, before: bytes) -> None:
+    """A password inside a base64 kubeconfig or values file: its base64 depends on where it starts."""
+    secret = b"Zq9-unusual-pass"
+    redactor.add_secret(secret.decode())
+    blob = base64.b64encode(before + secret + b"\nserver: https://10.0.0.1:6443\n").decode()
+
+    redacted = redactor.redact(f"data: {blob}")
+
+    assert MASK in redacted
+    assert not [d for d in _decodings(redacted) if secret[1:4] in d], "part of the secret can still be decoded"

@@ -143,7 +143,7 @@ def _explain(
     err: psycopg.Error, *, dsn: str, endpoint: Endpoint, user: str, password: str, timeout: float
 ) -> ProbeFailed:
     """Turn a psycopg error into one line: what failed, and what to check."""
-    text = _scrub(str(err), password)
+    text = _one_line(_scrub(str(err), password))
     for pattern, template in _KNOWN_FAILURES:
         if pattern.search(text):
             detail = template.format(user=user, endpoint=endpoint, timeout=timeout, server=_server_line(text))
@@ -154,6 +154,12 @@ def _explain(
 def _server_line(text: str) -> str:
     """``database "x" does not exist`` from libpq's ``connection failed: ... FATAL:  database ...``."""
     return text.rpartition("FATAL:")[2].strip() or text
+
+
+def _one_line(text: str) -> str:
+    """*text* on one line: libpq puts its hints on lines of their own, and psycopg lists every
+    address of a name it tried ("Multiple connection attempts failed ... - host: ...") one a line."""
+    return " ".join(text.split())
 
 
 def _scrub(text: str, password: str) -> str:

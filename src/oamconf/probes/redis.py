@@ -85,7 +85,8 @@ def _round_trip(client: redis.Redis, endpoint: Endpoint) -> None:
 
 def _explain(err: redis_errors.RedisError, *, endpoint: Endpoint, password: str | None, timeout: float) -> ProbeFailed:
     """Turn a redis-py error into one line: what failed, and what to check."""
-    text = _scrub(str(err), password)
+    # A server or proxy may put line breaks (a bare CR too) in an error; a report line is one line.
+    text = " ".join(_scrub(str(err), password).split())
     where = f"Redis at {endpoint}"
     if isinstance(err, redis_errors.AuthenticationError) or "NOAUTH" in text:
         return ProbeFailed(f"{where}: {_auth_failure(text, password=password)}")

@@ -3,10 +3,14 @@
 pytest-html renders the table and the failure text (already redacted at the source); this
 module adds what a platform review reads first: the overall status, the phase verdicts and
 durations, the bill of materials, and each step's evidence, hints and diagnostics.
+
+Each text is redacted before it is escaped: escaping first would turn a secret with ``& < > " '``
+into a form the redactor does not know.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
@@ -24,22 +28,23 @@ _STYLE = (
 
 def summary_html(run: RunResult, redactor: Redactor) -> str:
     """The block placed above pytest-html's own summary."""
+    text = _safe_text(redactor)
     phase_rows = "".join(
-        f"<tr><td>{p.number}. {escape(p.title)}</td><td>{p.verdict.label}</td>"
+        f"<tr><td>{p.number}. {text(p.title)}</td><td>{p.verdict.label}</td>"
         f"<td>{len(p.steps)}</td><td>{duration_text(p.duration)}</td></tr>"
         for p in run.phases
     )
     step_rows = "".join(
-        f"<tr><td>{escape(s.id)}</td><td>{escape(s.title)}</td><td>{s.verdict.label}</td>"
-        f"<td>{escape(s.problem or '; '.join(s.warnings))}</td></tr>"
+        f"<tr><td>{text(s.id)}</td><td>{text(s.title)}</td><td>{s.verdict.label}</td>"
+        f"<td>{text(s.problem or '; '.join(s.warnings))}</td></tr>"
         for s in run.steps
     )
     facts = [*run.header, ("Duration", duration_text(run.duration))]
     parts = [
         _STYLE,
         '<div class="oamconf">',
-        f"<h2>Overall Status: {escape(run.overall)}</h2>",
-        _pairs_table(("Run", ""), facts),
+        f"<h2>Overall Status: {text(run.overall)}</h2>",
+        _pairs_table(("Run", ""), facts, text),
         "<h3>Phases</h3><table><tr><th>Phase</th><th>Verdict</th><th>Steps</th><th>Duration</th></tr>",
         phase_rows,
         "</table><h3>Steps</h3><table><tr><th>Step</th><th>Title</th><th>Status</th><th>Problem / issue</th></tr>",
@@ -47,33 +52,45 @@ def summary_html(run: RunResult, redactor: Redactor) -> str:
         "</table>",
     ]
     if run.bill_of_materials:
-        parts += ["<h3>Bill of Materials</h3>", _pairs_table(("Component", "Version"), run.bill_of_materials)]
+        parts += ["<h3>Bill of Materials</h3>", _pairs_table(("Component", "Version"), run.bill_of_materials, text)]
     parts.append("</div>")
-    return redactor.redact("".join(parts))
+    return "".join(parts)
 
 
-def _pairs_table(head: tuple[str, str], rows: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> str:
-    body = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in rows)
-    return f"<table><tr><th>{escape(head[0])}</th><th>{escape(head[1])}</th></tr>{body}</table>"
+def _safe_text(redactor: Redactor) -> Callable[[str], str]:
+    """Text ready for HTML: redacted, then escaped."""
+
+    def text(value: str) -> str:
+        return escape(redactor.redact(value))
+
+    return text
+
+
+def _pairs_table(
+    head: tuple[str, str], rows: tuple[tuple[str, str], ...] | list[tuple[str, str]], text: Callable[[str], str]
+) -> str:
+    body = "".join(f"<tr><td>{text(k)}</td><td>{text(v)}</td></tr>" for k, v in rows)
+    return f"<table><tr><th>{text(head[0])}</th><th>{text(head[1])}</th></tr>{body}</table>"
 
 
 def outcome_html(step_label: str, verdict: StepVerdict, outcome: TestOutcome, redactor: Redactor) -> str:
     """The evidence block shown under a test's row."""
-    parts = [f'<div class="oamconf"><p><b>Step {escape(step_label)}</b>: {verdict.label} — {escape(outcome.name)}</p>']
+    text = _safe_text(redactor)
+    parts = [f'<div class="oamconf"><p><b>Step {text(step_label)}</b>: {verdict.label} — {text(outcome.name)}</p>']
     if outcome.message:
-        parts.append(f"<p><b>{escape(outcome.outcome.value.title())}:</b> {escape(outcome.message)}</p>")
-    parts += _list("Evidence", outcome.evidence)
-    parts += _list("Warnings", outcome.warnings)
-    parts += _list("Hints", [f"{h.cause} — fix: {h.fix}" for h in outcome.hints])
-    parts += [f"<p><b>{escape(d.name)}</b></p><pre>{escape(d.text)}</pre>" for d in outcome.diagnostics]
+        parts.append(f"<p><b>{text(outcome.outcome.value.title())}:</b> {text(outcome.message)}</p>")
+    parts += _list("Evidence", outcome.evidence, text)
+    parts += _list("Warnings", outcome.warnings, text)
+    parts += _list("Hints", [f"{h.cause} — fix: {h.fix}" for h in outcome.hints], text)
+    parts += [f"<p><b>{text(d.name)}</b></p><pre>{text(d.text)}</pre>" for d in outcome.diagnostics]
     parts.append("</div>")
-    return redactor.redact("".join(parts))
+    return "".join(parts)
 
 
-def _list(title: str, lines: tuple[str, ...] | list[str]) -> list[str]:
+def _list(title: str, lines: tuple[str, ...] | list[str], text: Callable[[str], str]) -> list[str]:
     if not lines:
         return []
-    items = "".join(f"<li>{escape(line)}</li>" for line in lines)
+    items = "".join(f"<li>{text(line)}</li>" for line in lines)
     return [f"<p><b>{title}</b></p><ul>{items}</ul>"]
 
 

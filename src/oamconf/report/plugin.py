@@ -131,11 +131,25 @@ class ReportWriter:
 
     @pytest.hookimpl(trylast=True)
     def pytest_unconfigure(self, config: pytest.Config) -> None:
-        """Scrub every artifact once more with everything the redactor learnt during the run."""
+        """Scrub every artifact once more with everything the redactor learnt during the run.
+
+        Every text file counts, whatever its suffix: kind's exported logs have many, and some
+        none. Files that are not UTF-8 text are left as they are. HTML and XML also carry
+        secrets escaped (``&amp;``, ``&#34;``), so they are scrubbed of those forms too.
+        """
         del config
         for path in self.directory.rglob("*"):
-            if path.is_file() and path.suffix in {".md", ".html", ".xml", ".txt", ".log", ".json", ".yaml"}:
-                text = path.read_text(encoding="utf-8", errors="replace")
-                scrubbed = self.redactor.redact(text)
-                if scrubbed != text:
-                    path.write_text(scrubbed, encoding="utf-8")
+            # A symlink may point out of the report directory: that file is not ours to rewrite.
+            if path.is_symlink() or not path.is_file():
+                continue
+            raw = path.read_bytes()
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            if "\0" in text:
+                continue
+            markup = path.suffix.lower() in {".html", ".htm", ".xml"}
+            scrubbed = self.redactor.redact_markup(text) if markup else self.redactor.redact(text)
+            if scrubbed != text:
+                path.write_bytes(scrubbed.encode("utf-8"))
