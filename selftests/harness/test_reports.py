@@ -177,3 +177,24 @@ def test_html_evidence_is_redacted_before_it_is_escaped() -> None:
 
     assert "Zk7unit" not in block
     assert "<li>tried ***</li>" in block
+
+
+def test_each_html_row_shows_its_own_test_s_verdict(run_steps: RunSteps) -> None:
+    run = run_steps(
+        test_two="""
+        import pytest
+
+        @pytest.mark.step("3.2", "Database Connectivity")
+        def test_redis():
+            raise AssertionError("Redis refused the password")
+
+        @pytest.mark.step("3.2", "Database Connectivity")
+        def test_postgres(evidence):
+            evidence.add("PostgreSQL answers")
+        """
+    )
+    run.result.assert_outcomes(passed=1, failed=1)
+    extras = run.html_extras()
+    # The step failed (Redis), but the PostgreSQL row must say that its own check worked.
+    assert "Step 3.2 Database Connectivity</b>: ✅ Working — postgres" in extras["test_two.py::test_postgres"][0]
+    assert "Step 3.2 Database Connectivity</b>: ❌ Failed — redis" in extras["test_two.py::test_redis"][0]

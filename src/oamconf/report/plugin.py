@@ -23,6 +23,7 @@ from oamconf.report.html import html_extra, outcome_html, summary_html
 from oamconf.report.markdown import duration_text, render_markdown
 from oamconf.report.model import RunResult, build_run
 from oamconf.steps.evidence import redactor_of, run_info_of
+from oamconf.steps.outcomes import step_verdict
 from oamconf.steps.plugin import OUTCOME_KEY, SPEC_KEY, ledger_of
 
 TITLE = "OAM vCluster Architecture Test Results Summary"
@@ -75,7 +76,8 @@ class ReportWriter:
         outcome = item.stash.get(OUTCOME_KEY, None)
         if report.when == "teardown" and outcome is not None:
             spec = item.stash[SPEC_KEY]
-            verdict = ledger_of(item.config).verdict(spec.id)
+            # This test's own verdict: the step's is not final until its last test has run.
+            verdict = step_verdict((outcome,))
             block = outcome_html(f"{spec.id} {spec.title}", verdict, outcome, self.redactor)
             report.extras = [*getattr(report, "extras", []), html_extra(block)]  # type: ignore[attr-defined]
         return report
