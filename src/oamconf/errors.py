@@ -8,6 +8,12 @@ went wrong and, where the user can act, how to fix it.
 from __future__ import annotations
 
 
+def one_line(text: str, limit: int = 300) -> str:
+    """*text* on one line (tools put hints and addresses on lines of their own), cut at *limit*."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
 class ConformanceError(Exception):
     """Base of every error the suite raises on purpose."""
 

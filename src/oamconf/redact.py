@@ -291,3 +291,14 @@ class Redactor:
                 else:
                     self._pattern = pattern
             return pattern
+
+
+def scrub(text: str, *secrets: str | None) -> str:
+    """*text* with the given secrets (any length) and every credential shape masked.
+
+    For messages built from a tool's error, where the secret is known and may be short.
+    """
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, MASK)
+    return Redactor().redact(text)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import urllib3
 from kubernetes.client.exceptions import ApiException
 
-from oamconf.errors import AccessDenied, ApiError, ClusterUnreachable
+from oamconf.errors import AccessDenied, ApiError, ClusterUnreachable, one_line
 
 
 @contextlib.contextmanager
@@ -58,8 +58,3 @@ def short(err: object) -> str:
         err = err.reason
     lines = [line for line in str(err).splitlines() if line.strip()] or [type(err).__name__]
     return one_line(lines[-1].rsplit(": ", 1)[-1].rstrip("\"')"))
-
-
-def one_line(text: str, limit: int = 300) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 3] + "..."

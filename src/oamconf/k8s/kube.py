@@ -26,9 +26,9 @@ from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.discovery import LazyDiscoverer
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
-from oamconf.errors import ApiError, ClusterUnreachable, UsageError
+from oamconf.errors import ApiError, ClusterUnreachable, UsageError, one_line
 from oamconf.k8s.api import FIELD_MANAGER, Endpoint, Event, KubeObject, Ref, label_selector
-from oamconf.k8s.apierrors import NotFound, api_errors, one_line
+from oamconf.k8s.apierrors import NotFound, api_errors
 from oamconf.k8s.kubeconfig import choose_context, file_names
 from oamconf.k8s.portforward import kubectl_port_forward
 from oamconf.redact import SecretSink, remember_secret

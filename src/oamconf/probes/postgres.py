@@ -16,9 +16,9 @@ from typing import Final
 import psycopg
 from psycopg.rows import TupleRow
 
-from oamconf.errors import ProbeFailed
+from oamconf.errors import ProbeFailed, one_line
 from oamconf.k8s.api import Endpoint
-from oamconf.redact import MASK, Redactor
+from oamconf.redact import MASK, scrub
 
 # libpq counts connect_timeout in whole seconds and treats anything below 2 as 2.
 _MIN_CONNECT_TIMEOUT: Final = 2
@@ -143,7 +143,7 @@ def _explain(
     err: psycopg.Error, *, dsn: str, endpoint: Endpoint, user: str, password: str, timeout: float
 ) -> ProbeFailed:
     """Turn a psycopg error into one line: what failed, and what to check."""
-    text = _one_line(_scrub(str(err), password))
+    text = one_line(scrub(str(err), password), limit=1000)  # psycopg lists every address it tried
     for pattern, template in _KNOWN_FAILURES:
         if pattern.search(text):
             detail = template.format(user=user, endpoint=endpoint, timeout=timeout, server=_server_line(text))
@@ -154,18 +154,3 @@ def _explain(
 def _server_line(text: str) -> str:
     """``database "x" does not exist`` from libpq's ``connection failed: ... FATAL:  database ...``."""
     return text.rpartition("FATAL:")[2].strip() or text
-
-
-def _one_line(text: str) -> str:
-    """*text* on one line: libpq puts its hints on lines of their own, and psycopg lists every
-    address of a name it tried ("Multiple connection attempts failed ... - host: ...") one a line."""
-    return " ".join(text.split())
-
-
-def _scrub(text: str, password: str) -> str:
-    # libpq does not echo passwords, but a server or pooler message might; mask it and any DSN shape.
-    redactor = Redactor()
-    redactor.add_secret(password)
-    if password:
-        text = text.replace(password, MASK)
-    return redactor.redact(text)

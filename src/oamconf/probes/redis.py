@@ -17,9 +17,9 @@ from redis import exceptions as redis_errors
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from oamconf.errors import ProbeFailed
+from oamconf.errors import ProbeFailed, one_line
 from oamconf.k8s.api import Endpoint
-from oamconf.redact import MASK, Redactor
+from oamconf.redact import scrub
 
 _KEY_TTL_SECONDS: Final = 60
 _AUTH_HINT: Final = "check the password in the ComponentDefinition parameters / the chart Secret's redis-password key"
@@ -86,7 +86,7 @@ def _round_trip(client: redis.Redis, endpoint: Endpoint) -> None:
 def _explain(err: redis_errors.RedisError, *, endpoint: Endpoint, password: str | None, timeout: float) -> ProbeFailed:
     """Turn a redis-py error into one line: what failed, and what to check."""
     # A server or proxy may put line breaks (a bare CR too) in an error; a report line is one line.
-    text = " ".join(_scrub(str(err), password).split())
+    text = one_line(scrub(str(err), password), limit=1000)
     where = f"Redis at {endpoint}"
     if isinstance(err, redis_errors.AuthenticationError) or "NOAUTH" in text:
         return ProbeFailed(f"{where}: {_auth_failure(text, password=password)}")
@@ -121,12 +121,3 @@ def _auth_failure(text: str, *, password: str | None) -> str:
             "(auth.enabled: false), or the probe was pointed at the wrong Redis"
         )
     return f"the server rejected the password (WRONGPASS: {text}): {_AUTH_HINT}"
-
-
-def _scrub(text: str, password: str | None) -> str:
-    # Redis does not echo passwords, but a proxy in between might; mask it and any URL shape.
-    redactor = Redactor()
-    if password:
-        redactor.add_secret(password)
-        text = text.replace(password, MASK)
-    return redactor.redact(text)
