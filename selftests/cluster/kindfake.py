@@ -1,11 +1,13 @@
 """A stand-in kind for bootstrap tests: a real process keeping a tiny state file of clusters,
 answering the five commands the suite uses (get clusters, create/delete cluster, get kubeconfig,
-export logs) as kind does. Used by test_kind.py and test_lifecycle.py.
+export logs) as kind does. Each cluster's kubeconfig points at a server of its own (``FakeKind.server``).
+Used by test_kind.py and test_lifecycle.py.
 """
 
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +23,14 @@ clusters = json.loads(state.read_text()) if state.exists() else []
 args = sys.argv[1:]
 def opt(flag, default=None):
     return args[args.index(flag) + 1] if flag in args else default
+import zlib
 def kubeconfig(name):
-    return f"apiVersion: v1\\nkind: Config\\ncurrent-context: kind-{{name}}\\ncontexts:\\n- name: kind-{{name}}\\n"
+    server = f"https://127.0.0.1:{{30000 + zlib.crc32(name.encode()) % 10000}}"
+    return (
+        f"apiVersion: v1\\nkind: Config\\ncurrent-context: kind-{{name}}\\n"
+        f"clusters:\\n- name: kind-{{name}}\\n  cluster: {{{{server: '{{server}}'}}}}\\n"
+        f"contexts:\\n- name: kind-{{name}}\\n  context: {{{{cluster: kind-{{name}}, user: kind-{{name}}}}}}\\n"
+    )
 name = opt("--name", "kind")
 verb = args[:2]
 if args == ["version"]:
@@ -79,6 +87,10 @@ class FakeKind:
     def verbs(self) -> list[str]:
         """Each call as ``get clusters``, ``create cluster``..., oldest first."""
         return [" ".join(call[:2]) for call in self.calls()]
+
+    def server(self, name: str) -> str:
+        """The API server URL the stand-in's ``get kubeconfig`` gives cluster *name* (a port of its own)."""
+        return f"https://127.0.0.1:{30000 + zlib.crc32(name.encode()) % 10000}"
 
     def handle(self, name: str) -> KindCluster:
         return KindCluster(name, self.standin.path)

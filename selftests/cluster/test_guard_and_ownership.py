@@ -15,6 +15,8 @@ from oamconf.k8s.memory import MemoryCluster
 from oamconf.k8s.reactions import Failure, Match
 
 LOCAL_KIND = ("oamconf-e2e", "dev")
+KIND_SERVER = "https://127.0.0.1:41235"
+KIND_SERVERS = {"oamconf-e2e": KIND_SERVER, "dev": "https://127.0.0.1:41236"}
 RUN = "0123abcd"
 
 
@@ -59,8 +61,48 @@ def test_the_guard_refuses_a_foreign_context_in_one_line_naming_it_and_the_flag(
     )
 
 
+def test_the_guard_lets_a_context_through_when_it_points_at_that_kind_clusters_server() -> None:
+    ensure_ours(
+        "kind-oamconf-e2e", LOCAL_KIND, allow_foreign=False, server=KIND_SERVER, kind_server=KIND_SERVERS.__getitem__
+    )
+
+
+@pytest.mark.parametrize(
+    ("server", "shown"),
+    [
+        pytest.param("https://prod.example:6443", "https://prod.example:6443", id="another-server"),
+        pytest.param(None, "(none)", id="no-server"),
+    ],
+)
+def test_the_guard_refuses_a_context_named_like_ours_that_points_elsewhere(server: str | None, shown: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        ensure_ours(
+            "kind-oamconf-e2e", LOCAL_KIND, allow_foreign=False, server=server, kind_server=KIND_SERVERS.__getitem__
+        )
+
+    assert str(caught.value) == (
+        f"refusing to install or delete anything in context 'kind-oamconf-e2e': it points at server {shown}, "
+        f"but kind cluster 'oamconf-e2e' is at {KIND_SERVER}; "
+        "use a kind-oamconf-* cluster, or pass --allow-foreign-cluster if this cluster is meant to be changed"
+    )
+
+
+def test_the_guard_asks_kind_for_a_server_only_once_the_name_is_ours() -> None:
+    asked: list[str] = []
+
+    def kind_server(name: str) -> str:
+        asked.append(name)
+        return KIND_SERVERS[name]
+
+    with pytest.raises(UsageError, match="is not named oamconf-"):
+        ensure_ours("kind-dev", LOCAL_KIND, allow_foreign=False, server=KIND_SERVER, kind_server=kind_server)
+
+    assert asked == []
+
+
 def test_allow_foreign_cluster_lets_the_suite_work_anywhere() -> None:
     ensure_ours("prod-eu", (), allow_foreign=True)
+    ensure_ours("kind-oamconf-e2e", LOCAL_KIND, allow_foreign=True, server="https://prod.example:6443")
 
 
 # -- run ids and labels ---------------------------------------------------------------------------

@@ -66,6 +66,21 @@ def test_write_kubeconfig_fetches_it_from_kind_into_an_owner_only_file(tmp_path:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
+def test_server_is_the_api_server_in_the_kubeconfig_kind_gives_for_the_cluster(tmp_path: Path) -> None:
+    kind = fake_kind(tmp_path / "bin", clusters=("oamconf-e2e", "other"))
+
+    assert kind.handle("oamconf-e2e").server() == kind.server("oamconf-e2e")
+    assert kind.handle("oamconf-e2e").server() != kind.handle("other").server()
+    assert kind.calls()[0] == ["get", "kubeconfig", "--name", "oamconf-e2e"]
+
+
+def test_server_of_a_missing_cluster_surfaces_kinds_error(tmp_path: Path) -> None:
+    kind = fake_kind(tmp_path / "bin")
+
+    with pytest.raises(CommandFailed, match=r"could not locate any control plane nodes for cluster named 'gone'$"):
+        kind.handle("gone").server()
+
+
 def test_export_logs_writes_kinds_logs_into_the_directory_given(tmp_path: Path) -> None:
     kind = fake_kind(tmp_path / "bin", clusters=("oamconf-e2e",))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -23,10 +24,15 @@ def up(kind: FakeKind, tmp_path: Path, options: ClusterOptions) -> ClusterPlan:
     )
 
 
-def kubeconfig_file(tmp_path: Path, *contexts: str) -> Path:
+def kubeconfig_file(tmp_path: Path, *contexts: str, servers: Mapping[str, str] | None = None) -> Path:
+    """A user's kubeconfig whose contexts point at *servers* (by context), else at ``https://<context>.example``."""
     path = tmp_path / "user-kubeconfig"
+    chosen = {c: (servers or {}).get(c, f"https://{c}.example:6443") for c in contexts}
     listed = "".join(f"- name: {c}\n  context: {{cluster: {c}, user: {c}}}\n" for c in contexts)
-    path.write_text(f"apiVersion: v1\nkind: Config\ncurrent-context: {contexts[0]}\ncontexts:\n{listed}")
+    clusters = "".join(f"- name: {c}\n  cluster: {{server: '{url}'}}\n" for c, url in chosen.items())
+    path.write_text(
+        f"apiVersion: v1\nkind: Config\ncurrent-context: {contexts[0]}\nclusters:\n{clusters}contexts:\n{listed}"
+    )
     return path
 
 
@@ -258,9 +264,52 @@ def test_installing_into_a_foreign_existing_cluster_needs_allow_foreign_cluster(
 
 def test_installing_into_an_existing_kind_cluster_of_ours_is_allowed(tmp_path: Path) -> None:
     kind = fake_kind(tmp_path / "bin", clusters=("oamconf-dev",))
-    path = kubeconfig_file(tmp_path, "kind-oamconf-dev", "staging")
+    servers = {"kind-oamconf-dev": kind.server("oamconf-dev")}
+    path = kubeconfig_file(tmp_path, "kind-oamconf-dev", "staging", servers=servers)
 
     ready = up(kind, tmp_path, ClusterOptions(kubeconfig=path, install_platform=True))
 
     assert ready.context == "kind-oamconf-dev"
-    assert kind.verbs() == ["get clusters"]
+    assert kind.calls() == [["get", "clusters"], ["get", "kubeconfig", "--name", "oamconf-dev"]]
+
+
+def test_a_context_named_like_ours_but_pointing_at_another_server_is_refused_in_one_line(tmp_path: Path) -> None:
+    kind = fake_kind(tmp_path / "bin", clusters=(NAME,))
+    path = kubeconfig_file(tmp_path, "kind-oamconf-e2e", servers={"kind-oamconf-e2e": "https://prod.example:6443"})
+
+    with pytest.raises(UsageError) as caught:
+        up(kind, tmp_path, ClusterOptions(kubeconfig=path, install_platform=True))
+
+    assert str(caught.value) == (
+        "refusing to install or delete anything in context 'kind-oamconf-e2e': it points at server "
+        f"https://prod.example:6443, but kind cluster 'oamconf-e2e' is at {kind.server(NAME)}; "
+        "use a kind-oamconf-* cluster, or pass --allow-foreign-cluster if this cluster is meant to be changed"
+    )
+    assert "delete cluster" not in kind.verbs()
+
+
+def test_a_context_named_like_ours_that_points_at_another_kind_clusters_server_is_refused(tmp_path: Path) -> None:
+    kind = fake_kind(tmp_path / "bin", clusters=(NAME, "oamconf-dev"))
+    path = kubeconfig_file(tmp_path, "kind-oamconf-dev", servers={"kind-oamconf-dev": kind.server(NAME)})
+
+    with pytest.raises(UsageError, match=r"context 'kind-oamconf-dev': it points at server .* but kind cluster 'oamc"):
+        up(kind, tmp_path, ClusterOptions(kubeconfig=path, install_platform=True))
+
+
+def test_allow_foreign_cluster_installs_through_a_context_whatever_server_it_points_at(tmp_path: Path) -> None:
+    kind = fake_kind(tmp_path / "bin", clusters=(NAME,))
+    path = kubeconfig_file(tmp_path, "kind-oamconf-e2e", servers={"kind-oamconf-e2e": "https://prod.example:6443"})
+
+    ready = up(kind, tmp_path, ClusterOptions(kubeconfig=path, install_platform=True, allow_foreign=True))
+
+    assert ready.should_install
+    assert ready.context == "kind-oamconf-e2e"
+    assert kind.calls() == []
+
+
+def test_reusing_a_cluster_reads_kinds_kubeconfig_once_and_needs_no_server_check(tmp_path: Path) -> None:
+    kind = fake_kind(tmp_path / "bin", clusters=(NAME,))
+
+    up(kind, tmp_path, ClusterOptions(reuse=True))
+
+    assert kind.calls().count(["get", "kubeconfig", "--name", NAME]) == 1

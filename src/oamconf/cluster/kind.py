@@ -1,4 +1,4 @@
-"""A kind cluster handle: create, find, fetch the kubeconfig of, export the logs of, and delete one.
+"""A kind cluster handle: create, find, fetch the kubeconfig and server of, export the logs of, and delete one.
 
 Why not pytest-kubernetes' ``KindManagerBase`` (no longer a dependency): the design asked for it, but after reading
 ``pytest_kubernetes/providers/{base,kind}.py`` (0.9) nothing of value is left once its defects
@@ -27,8 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from oamconf.cluster.commands import CommandFailed, Completed, run
+import yaml
+
+from oamconf.cluster.commands import CommandFailed, Completed, display, run
 from oamconf.errors import UsageError
+from oamconf.k8s.kubeconfig import server_of
 from oamconf.redact import Redactor
 
 CONTEXT_PREFIX: Final = "kind-"
@@ -116,6 +119,22 @@ class KindCluster:
         path.touch(mode=0o600, exist_ok=True)
         path.chmod(0o600)
         path.write_text(text, encoding="utf-8")
+
+    def server(self) -> str:
+        """The API server URL of this cluster, from ``kind get kubeconfig`` (e.g. ``https://127.0.0.1:41235``).
+
+        Raises:
+            CommandFailed: the cluster does not exist, kind failed, or kind's kubeconfig names no server.
+        """
+        done = self._kind("get", "kubeconfig", "--name", self.name)
+        try:
+            doc = yaml.safe_load(done.stdout)
+        except yaml.YAMLError:
+            doc = None
+        server = server_of([doc], self.context)
+        if server is None:
+            raise CommandFailed(done.argv, f"`{display(done.argv)}` printed no server for context {self.context}")
+        return server
 
     def export_logs(self, directory: Path) -> Path:
         """Export the nodes' logs (``kind export logs``) into *directory*, which is returned.

@@ -24,7 +24,7 @@ from oamconf.cluster.commands import CommandFailed
 from oamconf.cluster.guard import FLAG, ensure_ours
 from oamconf.cluster.kind import KindCluster, context_name
 from oamconf.errors import UsageError
-from oamconf.k8s.kubeconfig import choose_context
+from oamconf.k8s.kubeconfig import choose_context, context_server
 
 DEFAULT_CLUSTER_NAME = "oamconf-e2e"
 LOGS_DIR = "kind-logs"
@@ -139,9 +139,17 @@ def bring_up(plan: ClusterPlan, kind: KindCluster, *, config: Path, node_image: 
         CommandFailed: kind failed; the message ends with kind's error line.
     """
     if plan.mode is Mode.EXISTING:
-        _, context = choose_context(plan.kubeconfig, plan.context)
+        files, context = choose_context(plan.kubeconfig, plan.context)
         if plan.should_install and not plan.options.allow_foreign:
-            ensure_ours(context, _local_clusters(kind), allow_foreign=False)
+            # The name alone proves nothing: the context must also point at that kind cluster's server.
+            server = context_server(files, context)
+            ensure_ours(
+                context,
+                _local_clusters(kind),
+                allow_foreign=False,
+                server=server,
+                kind_server=lambda name: _kind_server(kind, name),
+            )
         return dataclasses.replace(plan, context=context)
     present = kind.clusters()
     if plan.name not in present:
@@ -153,6 +161,7 @@ def bring_up(plan: ClusterPlan, kind: KindCluster, *, config: Path, node_image: 
             f"or delete it with `kind delete cluster --name {plan.name}`"
         )
     # Not created by this run, so it may be anyone's: the guard decides before anything is installed.
+    # The kubeconfig is kind's own for this cluster, so only the name needs checking.
     ensure_ours(kind.context, present, allow_foreign=plan.options.allow_foreign)
     kind.write_kubeconfig(kubeconfig)
     return dataclasses.replace(plan, kubeconfig=kubeconfig, created=False)
@@ -198,3 +207,13 @@ def _local_clusters(kind: KindCluster) -> list[str]:
         return []
     except CommandFailed as err:
         raise UsageError(f"cannot list kind clusters to check the target ({err}): fix kind, or pass {FLAG}") from err
+
+
+def _kind_server(kind: KindCluster, name: str) -> str:
+    """The API server of local kind cluster *name* (not necessarily ``kind.name``), for the guard."""
+    try:
+        return dataclasses.replace(kind, name=name).server()
+    except CommandFailed as err:
+        raise UsageError(
+            f"cannot read the server of kind cluster {name} to check the target ({err}): fix kind, or pass {FLAG}"
+        ) from err

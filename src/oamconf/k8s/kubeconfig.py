@@ -7,7 +7,7 @@ or an unknown context is a one-line ``UsageError`` naming the file and the conte
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,38 @@ def choose_context(path: Path | None, context: str | None) -> tuple[list[Path], 
     if chosen not in contexts:
         raise UsageError(f"context {chosen!r} is not in kubeconfig {file_names(present)}; available: {available}")
     return present, chosen
+
+
+def context_server(files: list[Path], context: str) -> str | None:
+    """The API server URL *context* points at in *files* (from ``choose_context``), or ``None`` if it names none.
+
+    The files merge as kubectl merges them: the first file that defines a context or cluster name wins.
+
+    Raises:
+        UsageError: a file cannot be read or parsed.
+    """
+    return server_of([_parse_kubeconfig(f) for f in files], context)
+
+
+def server_of(docs: Sequence[object], context: str) -> str | None:
+    """The API server URL *context* points at in parsed kubeconfig *docs*, or ``None`` if it names none."""
+    entry = _first_named(docs, "contexts", context, "context")
+    cluster = _first_named(docs, "clusters", str(entry.get("cluster") or ""), "cluster")
+    server = cluster.get("server")
+    return str(server) if server else None
+
+
+def _first_named(docs: Sequence[object], section: str, name: str, body: str) -> Mapping[str, Any]:
+    """The *body* mapping of the first entry called *name* in the *section* list of any doc; empty if none."""
+    if not name:
+        return {}
+    for doc in docs:
+        entries = doc.get(section) if isinstance(doc, dict) else None
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict) and entry.get("name") == name:
+                found = entry.get(body)
+                return found if isinstance(found, dict) else {}
+    return {}
 
 
 def file_names(files: list[Path]) -> str:
