@@ -4,7 +4,7 @@ Why not pytest-kubernetes' ``KindManagerBase`` (no longer a dependency): the des
 ``pytest_kubernetes/providers/{base,kind}.py`` (0.9) nothing of value is left once its defects
 are overridden, and what would remain inherited is dangerous:
 
-* ``_exec`` joins the arguments into one shell string (``shell=True``), so a kind binary or a
+* ``_exec`` joins the arguments into one string run by a shell, so a kind binary or a
   kubeconfig under a path with spaces breaks, and a path is parsed by a shell;
 * ``_set_cluster_name`` renames any cluster to ``pytest-<name>``, so ``oamconf-e2e`` would become
   ``pytest-oamconf-e2e`` and its context ``kind-pytest-oamconf-e2e`` (the guard keys on our names);
