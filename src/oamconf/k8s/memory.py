@@ -19,30 +19,15 @@ import datetime as dt
 import itertools
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Final, Literal
+from typing import Any, Literal
 
 from oamconf.errors import ApiError
 from oamconf.k8s.api import FIELD_MANAGER, Endpoint, Event, KubeObject, Ref, matches_labels
+from oamconf.k8s.memory_scopes import CLUSTER_SCOPED, DEFAULT_NAMESPACE, Scope, Scopes, placed, ref_of
 from oamconf.k8s.reactions import Failure, Key, Reaction, Timeline, Verb, deep_merge, set_path
 from oamconf.redact import SecretSink, remember_secret
 
-DEFAULT_NAMESPACE: Final = "default"
-
-# The cluster-scoped kinds the platform uses, by API group; scenarios declare others.
-_CLUSTER_KINDS: Final = {
-    "": ("Namespace", "Node", "PersistentVolume"),
-    "apiextensions.k8s.io": ("CustomResourceDefinition",),
-    "rbac.authorization.k8s.io": ("ClusterRole", "ClusterRoleBinding"),
-    "storage.k8s.io": ("StorageClass",),
-    "helm.crossplane.io": ("Release", "ProviderConfig"),
-    "kubernetes.crossplane.io": ("Object", "ProviderConfig"),
-    "pkg.crossplane.io": ("Provider", "ProviderRevision", "Function", "FunctionRevision", "DeploymentRuntimeConfig"),
-    "apiextensions.crossplane.io": ("CompositeResourceDefinition", "Composition"),
-    "core.oam.dev": ("ResourceTracker",),
-}
-CLUSTER_SCOPED: Final = frozenset((group, kind) for group, kinds in _CLUSTER_KINDS.items() for kind in kinds)
-
-Scope = Literal["Cluster", "Namespaced"]
+__all__ = ["CLUSTER_SCOPED", "DEFAULT_NAMESPACE", "MemoryCluster", "Scope"]  # the scope names: re-exported
 
 
 class MemoryCluster:
@@ -64,7 +49,7 @@ class MemoryCluster:
         self.applied: builtins.list[KubeObject] = []
         self.deleted: builtins.list[Ref] = []
         self._objects: dict[Key, dict[str, Any]] = {}
-        self._scopes: dict[tuple[str, str], Scope] = {}
+        self._scopes = Scopes()
         self._events: dict[Key, builtins.list[Event]] = {}
         self._logs: dict[tuple[str, str], dict[str, str]] = {}
         self._services: dict[tuple[str, str, int], str] = {}
@@ -81,12 +66,10 @@ class MemoryCluster:
 
     def declare_kind(self, api_version: str, kind: str, scope: Scope) -> None:
         """Say whether a kind (of any version of its API group) is cluster-scoped or namespaced."""
-        self._scopes[(api_version.rpartition("/")[0], kind)] = scope
+        self._scopes.declare(api_version, kind, scope)
 
     def is_cluster_scoped(self, api_version: str, kind: str) -> bool:
-        group_kind = (api_version.rpartition("/")[0], kind)
-        declared = self._scopes.get(group_kind)
-        return group_kind in CLUSTER_SCOPED if declared is None else declared == "Cluster"
+        return self._scopes.is_cluster_scoped(api_version, kind)
 
     def seed(self, manifests: Iterable[Mapping[str, Any]]) -> None:
         """Add or replace objects as they are, ``status`` included (not recorded in ``applied``)."""
@@ -94,7 +77,7 @@ class MemoryCluster:
             self._put(manifest)
 
     def add_event(self, ref: Ref, event: Event) -> None:
-        self._events.setdefault(self._key(ref), []).append(event)
+        self._events.setdefault(self._scopes.key(ref), []).append(event)
 
     def add_log(self, namespace: str, pod: str, container: str, text: str) -> None:
         self._logs.setdefault((namespace, pod), {})[container] = text
@@ -124,8 +107,8 @@ class MemoryCluster:
         if not (ref.api_version and ref.kind and ref.name):
             raise ApiError(422, "Invalid", f"{ref}: apiVersion, kind and metadata.name are required")
         self.applied.append(KubeObject(copy.deepcopy(dict(manifest))))
-        key = self._key(ref)
-        wanted = self._placed(key, {k: v for k, v in manifest.items() if k != "status"})
+        key = self._scopes.key(ref)
+        wanted = placed(key, {k: v for k, v in manifest.items() if k != "status"})
         for server_set in ("uid", "resourceVersion", "generation", "creationTimestamp", "managedFields"):
             wanted["metadata"].pop(server_set, None)
         current = self._objects.get(key)
@@ -135,7 +118,7 @@ class MemoryCluster:
 
     def get(self, ref: Ref) -> KubeObject | None:
         self._check("get", ref)
-        key = self._key(ref)
+        key = self._scopes.key(ref)
         found = self._objects.get(key)
         result = KubeObject(copy.deepcopy(found)) if found is not None else None
         if found is not None:
@@ -169,15 +152,15 @@ class MemoryCluster:
 
     def delete(self, ref: Ref) -> bool:
         self._check("delete", ref)
-        key = self._key(ref)
-        self.deleted.append(self._ref(key))
+        key = self._scopes.key(ref)
+        self.deleted.append(ref_of(key))
         gone = self._remove(key)
         if gone:
             self._arm("delete", key)
         return gone
 
     def events(self, ref: Ref) -> builtins.list[Event]:
-        return builtins.list(self._events.get(self._key(ref), []))
+        return builtins.list(self._events.get(self._scopes.key(ref), []))
 
     def pod_logs(self, namespace: str, pod: str, *, container: str | None = None, tail_lines: int = 200) -> str:
         containers = self._logs.get((namespace, pod))
@@ -214,36 +197,16 @@ class MemoryCluster:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _key(self, ref: Ref) -> Key:
-        cluster_scoped = self.is_cluster_scoped(ref.api_version, ref.kind)
-        namespace = "" if cluster_scoped else ref.namespace or DEFAULT_NAMESPACE
-        return (ref.api_version, ref.kind, namespace, ref.name)
-
-    @staticmethod
-    def _ref(key: Key) -> Ref:
-        api_version, kind, namespace, name = key
-        return Ref(api_version, kind, name, namespace or None)
-
     def _check(self, verb: Verb, ref: Ref) -> None:
         for failure in self._failures:
             error = failure.trip(verb, ref)
             if error is not None:
                 raise error
 
-    def _placed(self, key: Key, obj: Mapping[str, Any]) -> dict[str, Any]:
-        """A deep copy of *obj* whose metadata.namespace agrees with the kind's scope."""
-        placed = copy.deepcopy(dict(obj))
-        meta = placed["metadata"] = dict(placed.get("metadata") or {})
-        if key[2]:
-            meta["namespace"] = key[2]
-        else:
-            meta.pop("namespace", None)
-        return placed
-
     def _put(self, obj: Mapping[str, Any]) -> dict[str, Any]:
         """Store a new object, or replace one wholesale, filling in what the server sets."""
-        key = self._key(Ref.of(obj))
-        stored = self._placed(key, obj)
+        key = self._scopes.key(Ref.of(obj))
+        stored = placed(key, obj)
         before = (self._objects.get(key) or {}).get("metadata") or {}
         meta = stored["metadata"]
         meta.setdefault("uid", before.get("uid") or str(uuid.uuid4()))
@@ -277,7 +240,7 @@ class MemoryCluster:
         return found is not None
 
     def _arm(self, verb: Literal["apply", "delete"], key: Key) -> None:
-        self._timeline.arm(verb, key, self._ref(key))
+        self._timeline.arm(verb, key, ref_of(key))
         self._fire_due({key})
 
     def _polled(self, keys: set[Key]) -> None:
@@ -303,7 +266,7 @@ class MemoryCluster:
             self._update(key, changed)
         self.seed(reaction.create)
         for ref in reaction.delete:
-            self._remove(self._key(ref))
+            self._remove(self._scopes.key(ref))
         for event in reaction.events:
             self._events.setdefault(key, []).append(event)
 

@@ -7,12 +7,11 @@ in those manifests. An override of one of those changes the report's bill of mat
 steps look for, but not what is installed. Timeouts are always free to override.
 
 The check reads the files only; the ComponentDefinitions' parameter defaults are read from their CUE text
-(no CUE run, so it needs no Node.js). ``selftests/platform`` renders them and checks the same pins.
+(no CUE run, so it needs no Node.js: ``fixture_values``). ``selftests/platform`` renders them and checks the same pins.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -20,6 +19,15 @@ from pathlib import Path
 from typing import Any, Final
 
 from oamconf.errors import UsageError
+from oamconf.platform.fixture_values import (
+    api_group,
+    composition_bases,
+    cue_defaults,
+    docs_of,
+    get_in,
+    is_gvk,
+    xrd_kind,
+)
 from oamconf.platform.manifests import Document, field_path, yaml_files
 from oamconf.platform.oam import COMPONENT_DEFINITION, OAM_APPLICATION, template_of
 from oamconf.platform.paths import FIXTURES, shown
@@ -27,6 +35,8 @@ from oamconf.platform.pins import pin_mismatches
 from oamconf.platform.profile import Profile
 from oamconf.platform.validate import load_platform
 from oamconf.platform.versions import Versions
+
+__all__ = ["FIX", "cue_defaults", "ensure_installable", "install_mismatches"]  # cue_defaults: re-exported
 
 FIX: Final = "the install applies the fixtures as written: edit the fixture, or drop the override"
 VERSIONS_SOURCE: Final = "the run's versions"
@@ -45,10 +55,6 @@ DATABASE_PARAMETERS: Final = {
 }
 DATABASE_TABLES: Final = ("postgresql", "redis")  # names in both Versions and profile [definitions]
 
-_PARAMETER = re.compile(r"^parameter:\s*\{\s*(//.*)?$")
-_BLOCK = re.compile(r"^\s*(\w+):\s*\{\s*(//.*)?$")
-_DEFAULT = re.compile(r'^\s*(\w+)\??:\s*\*("(?:[^"\\]|\\.)*"|true|false|-?\d+)\s*\|')
-_CLOSE = re.compile(r"^\s*\}")
 # An Argo CD destination inside the host cluster: a vCluster's Service, https://<name>.<namespace>.svc:443.
 _IN_CLUSTER_SERVICE = re.compile(r"^https://([a-z0-9-]+)\.([a-z0-9-]+)\.svc(\.cluster\.local)?(:\d+)?/?$")
 
@@ -83,27 +89,6 @@ def ensure_installable(versions: Versions, profile: Profile, *, fixtures: Path =
         raise UsageError(f"cannot install the platform as asked: {problems[0]}{more}")
 
 
-def cue_defaults(template: str) -> dict[tuple[str, ...], Any]:
-    """The ``*default`` of each parameter of a CUE template, by path: ``("chart", "version") → "17.1.0"``.
-
-    Reads the ``parameter: {`` block as the fixtures write it: one field or one opening brace per line.
-    """
-    defaults: dict[tuple[str, ...], Any] = {}
-    stack: list[str] | None = None
-    for line in template.splitlines():
-        if stack is None:
-            stack = [] if _PARAMETER.match(line) else None
-        elif block := _BLOCK.match(line):
-            stack.append(block[1])
-        elif default := _DEFAULT.match(line):
-            defaults[(*stack, default[1])] = json.loads(default[2])
-        elif _CLOSE.match(line):
-            if not stack:
-                break
-            stack.pop()
-    return defaults
-
-
 @dataclass(frozen=True)
 class _Site:
     """A value written in a fixture, and where: ``field`` is how the line names its place."""
@@ -124,31 +109,7 @@ def _site(doc: Document, path: Iterable[Any], value: Any) -> _Site:
 
 
 def _metadata(doc: Document, key: str) -> _Site:
-    return _site(doc, ("metadata", key), _get(doc.body, "metadata", key))
-
-
-def _get(node: Any, *path: Any) -> Any:
-    for part in path:
-        if isinstance(node, dict):
-            node = node.get(part)
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
-        else:
-            return None
-    return node
-
-
-def _group(doc: Document | dict[str, Any]) -> str:
-    api_version = doc.api_version if isinstance(doc, Document) else str(doc.get("apiVersion", ""))
-    return api_version.partition("/")[0] if "/" in api_version else ""
-
-
-def _of(docs: Iterable[Document], group: str, *kinds: str) -> list[Document]:
-    return [doc for doc in docs if _group(doc) == group and doc.kind in kinds]
-
-
-def _is(doc: Document, gvk: tuple[str, str]) -> bool:
-    return (doc.api_version, doc.kind) == gvk
+    return _site(doc, ("metadata", key), get_in(doc.body, "metadata", key))
 
 
 def _database_defaults(docs: list[Document], versions: Versions, profile: Profile) -> list[str]:
@@ -165,17 +126,17 @@ def _database_defaults(docs: list[Document], versions: Versions, profile: Profil
 def _database_sites(docs: list[Document], definition: str) -> Iterator[tuple[_Site, str]]:
     """(site, versions key) of each chart/image parameter of *definition*: defaults, then Applications' values."""
     for doc in docs:
-        if _is(doc, COMPONENT_DEFINITION) and doc.name == definition:
+        if is_gvk(doc, COMPONENT_DEFINITION) and doc.name == definition:
             defaults = cue_defaults(template_of(doc))
             for path, key in DATABASE_PARAMETERS.items():
                 field = f"spec.schematic.cue.template parameter.{'.'.join(path)} default"
                 yield _Site(doc, field, defaults.get(path, "no default")), key
-        elif _is(doc, OAM_APPLICATION):
-            for index, component in enumerate(_get(doc.body, "spec", "components") or []):
-                if _get(component, "type") != definition:
+        elif is_gvk(doc, OAM_APPLICATION):
+            for index, component in enumerate(get_in(doc.body, "spec", "components") or []):
+                if get_in(component, "type") != definition:
                     continue
                 for path, key in DATABASE_PARAMETERS.items():
-                    if (seen := _get(component, "properties", *path)) is not None:
+                    if (seen := get_in(component, "properties", *path)) is not None:
                         yield _site(doc, ("spec", "components", index, "properties", *path), seen), key
 
 
@@ -213,22 +174,22 @@ class _Names:
         return self.errors
 
     def namespaces(self) -> None:
-        bindings = _of(self.docs, "rbac.authorization.k8s.io", "ClusterRoleBinding", "RoleBinding")
+        bindings = docs_of(self.docs, "rbac.authorization.k8s.io", "ClusterRoleBinding", "RoleBinding")
         self.each(
             "namespaces",
             "crossplane",
             (
                 _site(doc, ("subjects", index, "namespace"), subject.get("namespace"))
                 for doc in bindings
-                for index, subject in enumerate(_get(doc.body, "subjects") or [])
+                for index, subject in enumerate(get_in(doc.body, "subjects") or [])
                 if subject.get("kind") == "ServiceAccount"
             ),
         )
-        argocd = [_metadata(doc, "namespace") for doc in _of(self.docs, "argoproj.io", "Application")]
+        argocd = [_metadata(doc, "namespace") for doc in docs_of(self.docs, "argoproj.io", "Application")]
         self.each("namespaces", "argocd", [*argocd, *self.xrd_defaults("argocdNamespace")])
         # KubeVela sees definitions in its own namespace from every namespace (facts §2.1); the
         # install creates no other namespace for them.
-        definitions = [_metadata(doc, "namespace") for doc in self.docs if _is(doc, COMPONENT_DEFINITION)]
+        definitions = [_metadata(doc, "namespace") for doc in self.docs if is_gvk(doc, COMPONENT_DEFINITION)]
         self.each("namespaces", "kubevela", definitions)
         self.each("definitions", "namespace", definitions)
         apps = [
@@ -236,11 +197,11 @@ class _Names:
             for doc in self.docs
             if (doc.api_version, doc.kind) == ("v1", "Namespace") and doc.path.parent.name == APPS_FOLDER
         ]
-        apps += [_metadata(doc, "namespace") for doc in self.docs if _is(doc, OAM_APPLICATION)]
+        apps += [_metadata(doc, "namespace") for doc in self.docs if is_gvk(doc, OAM_APPLICATION)]
         apps += [
             _site(doc, ("spec", "hostServices", index, "from"), str(service.get("from", "")).partition("/")[0])
             for doc in self.virtual_clusters()
-            for index, service in enumerate(_get(doc.body, "spec", "hostServices") or [])
+            for index, service in enumerate(get_in(doc.body, "spec", "hostServices") or [])
         ]
         self.each("namespaces", "apps", apps)
 
@@ -250,20 +211,20 @@ class _Names:
             ("kubernetes_provider", "Provider"),
             ("patch_and_transform_function", "Function"),
         ):
-            packages = [_metadata(doc, "name") for doc in _of(self.docs, "pkg.crossplane.io", kind)]
+            packages = [_metadata(doc, "name") for doc in docs_of(self.docs, "pkg.crossplane.io", kind)]
             self.one_of("crossplane", key, kind, packages)
         for key, group, kind in (
             ("helm_provider_config", "helm.crossplane.io", "Release"),
             ("kubernetes_provider_config", "kubernetes.crossplane.io", "Object"),
         ):
-            sites = [_metadata(doc, "name") for doc in _of(self.docs, group, "ProviderConfig")]
+            sites = [_metadata(doc, "name") for doc in docs_of(self.docs, group, "ProviderConfig")]
             sites += self.provider_config_refs(group, kind)
             if group == "helm.crossplane.io":
                 sites += self.definition_defaults(("providerConfigName",))
             self.each("crossplane", key, sites)
 
     def definitions(self) -> None:
-        names = [_metadata(doc, "name") for doc in self.docs if _is(doc, COMPONENT_DEFINITION)]
+        names = [_metadata(doc, "name") for doc in self.docs if is_gvk(doc, COMPONENT_DEFINITION)]
         for key in DATABASE_TABLES:
             self.one_of("definitions", key, "ComponentDefinition", names)
 
@@ -271,12 +232,14 @@ class _Names:
         wanted = self.profile.virtual_cluster
         xrds = self.xrds()
         self.one_of(
-            "virtual_cluster", "kind", "XRD kind", (_site(x, ("spec", "names", "kind"), _kind(x.body)) for x in xrds)
+            "virtual_cluster", "kind", "XRD kind", (_site(x, ("spec", "names", "kind"), xrd_kind(x.body)) for x in xrds)
         )
         served = (
-            _site(xrd, ("spec", "versions", index, "name"), f"{_get(xrd.body, 'spec', 'group')}/{version.get('name')}")
+            _site(
+                xrd, ("spec", "versions", index, "name"), f"{get_in(xrd.body, 'spec', 'group')}/{version.get('name')}"
+            )
             for xrd in xrds
-            for index, version in enumerate(_get(xrd.body, "spec", "versions") or [])
+            for index, version in enumerate(get_in(xrd.body, "spec", "versions") or [])
             if version.get("served")
         )
         self.one_of("virtual_cluster", "api_version", "served XRD version", served)
@@ -286,7 +249,7 @@ class _Names:
         self.each(
             "virtual_cluster",
             "host_namespace",
-            (_site(d, ("spec", "namespace"), _get(d.body, "spec", "namespace")) for d in named),
+            (_site(d, ("spec", "namespace"), get_in(d.body, "spec", "namespace")) for d in named),
         )
         for doc, name, namespace in self.argocd_destinations():
             server = field_path(["spec", "destination", "server"])
@@ -296,30 +259,30 @@ class _Names:
     # -- where the fixtures write the names --------------------------------------------------------
 
     def xrds(self) -> list[Document]:
-        return _of(self.docs, "apiextensions.crossplane.io", "CompositeResourceDefinition")
+        return docs_of(self.docs, "apiextensions.crossplane.io", "CompositeResourceDefinition")
 
     def virtual_clusters(self) -> list[Document]:
         """The composites of the fixtures' XRDs (vc1)."""
-        types = {(_get(x.body, "spec", "group"), _kind(x.body)) for x in self.xrds()}
-        return [doc for doc in self.docs if (_group(doc), doc.kind) in types]
+        types = {(get_in(x.body, "spec", "group"), xrd_kind(x.body)) for x in self.xrds()}
+        return [doc for doc in self.docs if (api_group(doc), doc.kind) in types]
 
     def xrd_defaults(self, prop: str) -> list[_Site]:
         """The default of ``spec.<prop>`` in every version of every XRD that sets one."""
         sites = []
         for xrd in self.xrds():
-            for index, version in enumerate(_get(xrd.body, "spec", "versions") or []):
+            for index, version in enumerate(get_in(xrd.body, "spec", "versions") or []):
                 path = ("schema", "openAPIV3Schema", "properties", "spec", "properties", prop, "default")
-                if (default := _get(version, *path)) is not None:
+                if (default := get_in(version, *path)) is not None:
                     sites.append(_site(xrd, ("spec", "versions", index, *path), default))
         return sites
 
     def provider_config_refs(self, group: str, kind: str) -> list[_Site]:
         """``providerConfigRef`` of the Releases / Objects a Composition creates."""
         sites = []
-        for doc in _of(self.docs, "apiextensions.crossplane.io", "Composition"):
-            for path, base in _bases(doc.body):
-                if _group(base) == group and base.get("kind") == kind:
-                    ref = _get(base, "spec", "providerConfigRef", "name")
+        for doc in docs_of(self.docs, "apiextensions.crossplane.io", "Composition"):
+            for path, base in composition_bases(doc.body):
+                if api_group(base) == group and base.get("kind") == kind:
+                    ref = get_in(base, "spec", "providerConfigRef", "name")
                     sites.append(_site(doc, (*path, "spec", "providerConfigRef", "name"), ref))
         return sites
 
@@ -327,25 +290,13 @@ class _Names:
         return [
             _Site(doc, f"spec.schematic.cue.template parameter.{'.'.join(path)} default", default)
             for doc in self.docs
-            if _is(doc, COMPONENT_DEFINITION)
+            if is_gvk(doc, COMPONENT_DEFINITION)
             if (default := cue_defaults(template_of(doc)).get(path)) is not None
         ]
 
     def argocd_destinations(self) -> Iterator[tuple[Document, str, str]]:
         """(Application, name, namespace) of the Argo CD Applications sent to an in-host Service (a vCluster)."""
-        for doc in _of(self.docs, "argoproj.io", "Application"):
-            server = _IN_CLUSTER_SERVICE.match(str(_get(doc.body, "spec", "destination", "server") or ""))
+        for doc in docs_of(self.docs, "argoproj.io", "Application"):
+            server = _IN_CLUSTER_SERVICE.match(str(get_in(doc.body, "spec", "destination", "server") or ""))
             if server is not None and (server[1], server[2]) != ("kubernetes", "default"):
                 yield doc, server[1], server[2]
-
-
-def _kind(xrd: dict[str, Any]) -> Any:
-    return _get(xrd, "spec", "names", "kind")
-
-
-def _bases(composition: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
-    for i, step in enumerate(_get(composition, "spec", "pipeline") or []):
-        for j, resource in enumerate(_get(step, "input", "resources") or []):
-            base = resource.get("base") if isinstance(resource, dict) else None
-            if isinstance(base, dict):
-                yield ("spec", "pipeline", i, "input", "resources", j, "base"), base
