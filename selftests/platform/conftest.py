@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from oamconf.platform.validate import Platform, load_platform
+from oamconf.platform.loading import Platform
 from oamconf.platform.versions import Versions, load_versions
+from oamconf.testkit.validate import load_platform
 
 
 @pytest.fixture(scope="session")

@@ -10,11 +10,15 @@ from typing import Any
 import pytest
 
 from oamconf.errors import UsageError
-from oamconf.platform import cue, oam
+from oamconf.platform import oam
+from oamconf.platform.loading import Platform
 from oamconf.platform.manifests import Document, load_documents
-from oamconf.platform.paths import FIXTURES
-from oamconf.platform.validate import Platform, validate_platform
+from oamconf.platform.paths import fixtures_dir
 from oamconf.platform.versions import DatabaseChart, Versions
+from oamconf.testkit import cue
+from oamconf.testkit.validate import validate_platform
+
+FIXTURES = fixtures_dir()
 
 DEFINITIONS = FIXTURES / "platform" / "kubevela"
 

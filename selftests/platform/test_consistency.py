@@ -9,9 +9,11 @@ import pytest
 
 from oamconf.errors import UsageError
 from oamconf.platform.consistency import FIX, cue_defaults, ensure_installable, install_mismatches
-from oamconf.platform.paths import FIXTURES
+from oamconf.platform.paths import fixtures_dir
 from oamconf.platform.profile import load_profile
 from oamconf.platform.versions import load_versions
+
+FIXTURES = fixtures_dir()
 
 PROVIDER_HELM = "xpkg.crossplane.io/crossplane-contrib/provider-helm"
 

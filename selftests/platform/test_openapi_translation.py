@@ -7,7 +7,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from oamconf.platform.schemas import openapi_to_json_schema
+from oamconf.testkit.schemas import openapi_to_json_schema
 
 
 def _valid(openapi: dict[str, Any], instance: Any) -> bool:

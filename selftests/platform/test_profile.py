@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from oamconf.errors import UsageError
-from oamconf.platform.paths import DEFAULT_PROFILE
+from oamconf.platform.paths import default_profile
 from oamconf.platform.profile import load_profile
+
+DEFAULT_PROFILE = default_profile()
 
 
 def test_the_default_profile_describes_the_reference_platform() -> None:

@@ -6,13 +6,16 @@ import re
 
 import pytest
 
+from oamconf.platform.loading import Platform
 from oamconf.platform.manifests import Document
-from oamconf.platform.paths import FIXTURES, shared_crds
+from oamconf.platform.paths import fixtures_dir, shared_crds
 from oamconf.platform.pins import pin_mismatches
 from oamconf.platform.profile import load_profile
-from oamconf.platform.schemas import pinned_folders
-from oamconf.platform.validate import Platform, validate_platform
 from oamconf.platform.versions import Versions
+from oamconf.testkit.schemas import pinned_folders
+from oamconf.testkit.validate import validate_platform
+
+FIXTURES = fixtures_dir()
 
 # `insecure: true`, `"insecure":true`, insecureSkipTLSVerify: true ... in YAML or in embedded JSON.
 _INSECURE = re.compile(r"insecure\w*\"?\s*:\s*\"?true", re.IGNORECASE)

@@ -11,9 +11,11 @@ import yaml
 
 from oamconf.errors import UsageError
 from oamconf.platform.manifests import load_documents
-from oamconf.platform.paths import FIXTURES
-from oamconf.platform.validate import load_platform, validate_platform
+from oamconf.platform.paths import fixtures_dir
 from oamconf.platform.versions import Versions
+from oamconf.testkit.validate import load_platform, validate_platform
+
+FIXTURES = fixtures_dir()
 
 RELEASE: dict[str, Any] = {
     "apiVersion": "helm.crossplane.io/v1beta1",

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from oamconf.errors import UsageError
-from oamconf.platform.paths import DEFAULT_VERSIONS
+from oamconf.platform.paths import default_versions
 from oamconf.platform.versions import DatabaseChart, load_versions
+
+DEFAULT_VERSIONS = default_versions()
 
 
 def _write(tmp_path: Path, text: str, name: str = "versions.toml") -> Path:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from oamconf.probes.certs import make_ca, make_server_cert, serve_tls
+from oamconf.testkit.certs import make_ca, make_server_cert, serve_tls
 from probes.servers import PgTarget
 from synthetic import SUITE_PLUGINS
 

@@ -19,8 +19,8 @@ import pytest
 
 from oamconf.errors import ProbeFailed
 from oamconf.k8s.api import Endpoint
-from oamconf.probes.certs import CertPair, make_ca, make_server_cert, serve_tls
 from oamconf.probes.tls import certificate_sans, probe_tls
+from oamconf.testkit.certs import CertPair, make_ca, make_server_cert, serve_tls
 
 VCLUSTER_DNS_SANS = (
     "kubernetes.default.svc.cluster.local",

@@ -8,9 +8,19 @@ from __future__ import annotations
 
 import pytest
 
+from oamconf.platform.paths import use_project_root
 from oamconf.report import plugin as report_plugin
 from oamconf.steps import plugin as steps_plugin
 from oamconf.steps import settings
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    """The fixtures are data of the checkout, not of the installed package: pytest's rootdir says where.
+
+    Before the conftests load, because the session fixtures read the versions file in their configure hooks.
+    """
+    use_project_root(early_config.rootpath)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

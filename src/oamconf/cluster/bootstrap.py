@@ -31,7 +31,7 @@ from oamconf.k8s.api import Cluster
 from oamconf.k8s.kube import KubeCluster
 from oamconf.k8s.wait import Clock, WaitPolicy
 from oamconf.platform.consistency import ensure_installable
-from oamconf.platform.paths import FIXTURES
+from oamconf.platform.paths import fixtures_dir
 from oamconf.platform.profile import Profile
 from oamconf.platform.versions import Versions
 from oamconf.redact import Redactor
@@ -59,7 +59,7 @@ class BootstrapSettings:
     report_dir: Path
     work_dir: Path  # private (0700): the kind cluster's admin kubeconfig is written here
     cache_dir: Path
-    fixtures: Path = FIXTURES
+    fixtures: Path = field(default_factory=fixtures_dir)  # the project's (pytest's rootdir), not the package's
 
 
 @dataclass

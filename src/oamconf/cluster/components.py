@@ -17,7 +17,7 @@ from oamconf.errors import UsageError
 from oamconf.k8s.api import Ref
 from oamconf.k8s.conditions import Verdict, deployment_available, established, package_healthy, statefulset_ready
 from oamconf.platform.manifests import load_documents, yaml_files
-from oamconf.platform.paths import FIXTURES, shown
+from oamconf.platform.paths import fixtures_dir, shown
 from oamconf.platform.profile import Profile
 from oamconf.platform.versions import Chart, Versions
 
@@ -119,13 +119,14 @@ def packages(*refs: tuple[str, str]) -> tuple[Ready, ...]:
     )
 
 
-def reference_platform(versions: Versions, profile: Profile, *, fixtures: Path = FIXTURES) -> tuple[Component, ...]:
+def reference_platform(versions: Versions, profile: Profile, *, fixtures: Path | None = None) -> tuple[Component, ...]:
     """The components of the reference platform (facts §1, §2.1, §4.1), named from *profile*.
 
     Raises:
         UsageError: a fixture file the platform needs is missing.
     """
     ns, xp = profile.namespaces, profile.crossplane
+    fixtures = fixtures or fixtures_dir()
     platform = fixtures / "platform"
     crossplane_files = _existing(yaml_files(platform / "crossplane"), platform / "crossplane")
     config_kinds = frozenset({"ProviderConfig"})

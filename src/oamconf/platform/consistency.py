@@ -28,12 +28,12 @@ from oamconf.platform.fixture_values import (
     is_gvk,
     xrd_kind,
 )
+from oamconf.platform.loading import load_platform
 from oamconf.platform.manifests import Document, field_path, yaml_files
 from oamconf.platform.oam import COMPONENT_DEFINITION, OAM_APPLICATION, template_of
-from oamconf.platform.paths import FIXTURES, shown
+from oamconf.platform.paths import fixtures_dir, shown
 from oamconf.platform.pins import pin_mismatches
 from oamconf.platform.profile import Profile
-from oamconf.platform.validate import load_platform
 from oamconf.platform.versions import Versions
 
 __all__ = ["FIX", "cue_defaults", "ensure_installable", "install_mismatches"]  # cue_defaults: re-exported
@@ -59,15 +59,16 @@ DATABASE_TABLES: Final = ("postgresql", "redis")  # names in both Versions and p
 _IN_CLUSTER_SERVICE = re.compile(r"^https://([a-z0-9-]+)\.([a-z0-9-]+)\.svc(\.cluster\.local)?(:\d+)?/?$")
 
 
-def install_mismatches(versions: Versions, profile: Profile, *, fixtures: Path = FIXTURES) -> list[str]:
+def install_mismatches(versions: Versions, profile: Profile, *, fixtures: Path | None = None) -> list[str]:
     """One line per override that ``fixtures/platform/**`` does not honour; ``[]`` means install as asked.
 
     Parameters:
         versions: the run's versions, overrides merged.
         profile: the run's profile, overrides merged.
-        fixtures: the fixtures folder whose ``platform/`` the bootstrap applies.
+        fixtures: the fixtures folder whose ``platform/`` the bootstrap applies (default: the project's).
     """
-    platform = load_platform(yaml_files(fixtures / PLATFORM_FOLDER), render=False)
+    fixtures = fixtures or fixtures_dir()
+    platform = load_platform(yaml_files(fixtures / PLATFORM_FOLDER))
     docs = platform.documents
     return [
         *platform.problems,
@@ -77,7 +78,7 @@ def install_mismatches(versions: Versions, profile: Profile, *, fixtures: Path =
     ]
 
 
-def ensure_installable(versions: Versions, profile: Profile, *, fixtures: Path = FIXTURES) -> None:
+def ensure_installable(versions: Versions, profile: Profile, *, fixtures: Path | None = None) -> None:
     """Refuse to install a platform that would differ from what the run's versions and profile say.
 
     Raises:

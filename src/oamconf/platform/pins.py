@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from oamconf.platform.loading import Platform
 from oamconf.platform.manifests import field_path
-from oamconf.platform.validate import Platform
 from oamconf.platform.versions import Chart, DatabaseChart, Versions
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from oamconf.errors import UsageError
 from oamconf.platform import strict_toml
-from oamconf.platform.paths import DEFAULT_PROFILE, shown
+from oamconf.platform.paths import default_profile, shown
 
 
 @dataclass(frozen=True)
@@ -91,14 +91,16 @@ class Profile:
 
 
 def load_profile(
-    path: Path = DEFAULT_PROFILE, *, overrides_file: Path | None = None, overrides: Sequence[str] = ()
+    path: Path | None = None, *, overrides_file: Path | None = None, overrides: Sequence[str] = ()
 ) -> Profile:
-    """Load the profile, merging an override file and ``"table.key=value"`` strings over it.
+    """Load the profile (default: the project's ``fixtures/profile.toml``),
+    merging an override file and ``"table.key=value"`` strings over it.
 
     Raises:
         UsageError: one line naming the file and key, for unknown or missing keys, wrong types,
             or a timeout that is not a positive number of seconds.
     """
+    path = path or default_profile()
     profile, _ = strict_toml.load(Profile, path, overrides_file=overrides_file, overrides=overrides)
     for name, seconds in vars(profile.timeouts).items():
         if seconds <= 0:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from oamconf.errors import UsageError
 from oamconf.platform import strict_toml
-from oamconf.platform.paths import DEFAULT_VERSIONS, shown
+from oamconf.platform.paths import default_versions, shown
 
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 _SHA256 = re.compile(r"^([0-9a-f]{64})?$")
@@ -137,14 +137,16 @@ def _image(db: DatabaseChart) -> str:
 
 
 def load_versions(
-    path: Path = DEFAULT_VERSIONS, *, overrides_file: Path | None = None, overrides: Sequence[str] = ()
+    path: Path | None = None, *, overrides_file: Path | None = None, overrides: Sequence[str] = ()
 ) -> Versions:
-    """Load the versions file, merge ``overrides_file`` and ``"table.key=value"`` overrides over it.
+    """Load the versions file (default: the project's ``fixtures/versions.toml``),
+    merge ``overrides_file`` and ``"table.key=value"`` overrides over it.
 
     Raises:
         UsageError: one line naming the file and key, for unknown or missing keys, wrong types,
             a node image not pinned by digest, or a checksum that is neither empty nor 64 hex digits.
     """
+    path = path or default_versions()
     versions, _ = strict_toml.load(Versions, path, overrides_file=overrides_file, overrides=overrides)
     _check_pins(versions, shown(overrides_file or path))
     return versions

