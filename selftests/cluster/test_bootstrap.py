@@ -64,7 +64,7 @@ def rig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, options: ClusterOptions
     settings = BootstrapSettings(
         options, versions, profile, tmp_path / "reports", tmp_path / "work", tmp_path / "cache"
     )
-    boot = Bootstrap(settings, Redactor(), WaitPolicy(), FakeClock(), connect=connect)
+    boot = Bootstrap(settings, Redactor(), WaitPolicy(), FakeClock(), connect_to=connect)
     return Rig(boot, kind, helm, memory, tmp_path / "work")
 
 

@@ -259,17 +259,25 @@ def test_vcluster(cluster):
 """
 
 
-def test_a_failed_bootstrap_keeps_the_cluster_and_fails_the_steps_with_its_reason(
+def test_a_failed_bootstrap_ends_the_run_once_keeps_the_cluster_and_says_why_nothing_was_tested(
     pytester: pytest.Pytester,
 ) -> None:
     pytester.makeconftest(FAILING_BOOTSTRAP)
     pytester.makepyfile(test_steps=STEPS_NEEDING_A_CLUSTER)
     result = pytester.runpytest(*SUITE_PLUGINS, "--report-dir", "reports")
-    result.assert_outcomes(errors=2, skipped=1)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    output = result.outlines + result.errlines
+    cause = "component argocd: Deployment argocd/argocd-repo-server: not found yet"
+    stops = [line for line in output if "cannot run the conformance phases: " + cause in line]
+    assert len(stops) == 1, output  # once, not once per test
+    assert not any("Traceback" in line or line.startswith("E   ") for line in output)
     assert json.loads((pytester.path / "downs.json").read_text(encoding="utf-8")) == [True]  # torn down once, kept
     md = (pytester.path / "reports" / "report.md").read_text(encoding="utf-8")
-    assert "- **Problem**: component argocd: Deployment argocd/argocd-repo-server: not found yet (waited 300s)" in md
-    assert "- **Not tested**: blocked by 1.1 Crossplane Helm Provider: component argocd:" in md
+    assert f"| Run stopped | no step could run: {cause}" in md
+    for step in ("1.1: Crossplane Helm Provider", "1.2: OAM ComponentDefinitions", "2.1: vCluster Creation"):
+        why = f"- **Not tested**: the run stopped before this step: {cause}"
+        assert f"### Test {step}\n- **Status**: 🔄 Not tested\n{why}" in md
+    assert "PASSED" not in md
 
 
 OWNED_STEP = """

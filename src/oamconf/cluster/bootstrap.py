@@ -70,7 +70,7 @@ class Bootstrap:
     redactor: Redactor
     policy: WaitPolicy
     clock: Clock
-    connect: Connector = kube_connector
+    connect_to: Connector = kube_connector
     run_id: str = field(default_factory=new_run_id)
     plan: ClusterPlan | None = None
     tools: ResolvedTools | None = None
@@ -81,16 +81,22 @@ class Bootstrap:
     facts: dict[str, str] = field(default_factory=dict)
 
     def preflight(self) -> None:
-        """Plan the cluster, find the tools, check Docker; raise one-line errors, create nothing.
+        """Plan and guard the target, find the tools, check Docker; raise one-line errors, create nothing.
 
-        Testing an existing platform without installing needs neither kind nor helm nor Docker,
-        so nothing is resolved or downloaded for it.
+        An existing cluster's context is chosen, guarded and connected to first: nothing is downloaded for
+        a target the guard refuses or that does not answer. Testing an existing platform without installing
+        needs neither kind nor helm nor Docker, so nothing is resolved or downloaded for it.
         """
         self.plan = plan(self.settings.options)
         self.facts["Cluster mode"] = self.plan.description()
         self.facts["Run id"] = self.run_id
-        if self.plan.mode is Mode.EXISTING and not self.plan.should_install:
-            return
+        if self.plan.mode is Mode.EXISTING:
+            # Reads the kubeconfig (asking kind on PATH what is local, for the guard) and asks the API
+            # server its version: a refused or silent target ends the run before any tool is fetched.
+            self.plan = self._bring_up()
+            self.connect()
+            if not self.plan.should_install:
+                return
         self._check_platform()
         # Docker before the tools: without it nothing else matters, and checking costs no download.
         if self.plan.mode is not Mode.EXISTING:
@@ -117,34 +123,36 @@ class Bootstrap:
         for tool in resolved:
             self.facts[f"{tool.name} CLI"] = f"{tool.version} ({tool.source})"
 
-    def up(self) -> Cluster:
-        """Bring the cluster up, connect, and install the platform when the plan says so.
+    def connect(self) -> Cluster:
+        """Create or reuse the kind cluster as planned (an existing one is only guarded), and connect.
 
         Raises:
-            ConformanceError: kind failed, the guard refused the target, the API server did not
-                answer, or a component did not become ready (``ClusterBootstrapError``).
+            ConformanceError: kind failed, the guard refused the target, or the API server did not answer.
         """
+        if self.cluster is not None:
+            return self.cluster
         if self.plan is None:
             self.preflight()
         if self.plan is None:  # preflight sets it or raises
             raise ConformanceError("the bootstrap preflight did not run")
-        # The admin kubeconfig lands here: never under the report directory, never readable by others.
-        self.settings.work_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.settings.work_dir.chmod(0o700)
-        self.plan = bring_up(
-            self.plan,
-            self._kind(),
-            config=self.settings.fixtures / KIND_CONFIG,
-            node_image=self.settings.versions.cluster.node_image,
-            kubeconfig=self.settings.work_dir / "kubeconfig",
-        )
-        self.cluster, self.facts["Kubernetes server"] = self.connect(
+        if self.plan.mode is not Mode.EXISTING:
+            self.plan = self._bring_up()
+        self.cluster, self.facts["Kubernetes server"] = self.connect_to(
             self.plan.kubeconfig, self.plan.context, self.redactor
         )
-        if self.plan.should_install and self.tools is not None:
+        return self.cluster
+
+    def up(self) -> Cluster:
+        """Connect (``connect``), then install the platform when the plan says so.
+
+        Raises:
+            ConformanceError: as ``connect``, or a component did not become ready (``ClusterBootstrapError``).
+        """
+        cluster = self.connect()
+        if self.plan is not None and self.plan.should_install and self.tools is not None and self.install is None:
             self.install = install_platform(
                 self.components,
-                cluster=self.cluster,
+                cluster=cluster,
                 helm=Helm(
                     self.tools.helm.path,
                     kubeconfig=self.plan.kubeconfig,
@@ -158,7 +166,22 @@ class Bootstrap:
             )
             for name, timing in self.install.rows():
                 self.facts[f"Install {name}"] = timing
-        return self.cluster
+        return cluster
+
+    def _bring_up(self) -> ClusterPlan:
+        if self.plan is None:
+            raise ConformanceError("the bootstrap preflight did not run")
+        # The admin kubeconfig lands here: never under the report directory, never readable by others.
+        if self.plan.mode is not Mode.EXISTING:
+            self.settings.work_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.settings.work_dir.chmod(0o700)
+        return bring_up(
+            self.plan,
+            self._kind(),
+            config=self.settings.fixtures / KIND_CONFIG,
+            node_image=self.settings.versions.cluster.node_image,
+            kubeconfig=self.settings.work_dir / "kubeconfig",
+        )
 
     def down(self, *, any_step_failed: bool) -> Teardown | None:
         """Export logs, then delete the cluster if the plan says so; ``None`` before ``up``."""

@@ -71,6 +71,10 @@ class MemoryCluster:
     def is_cluster_scoped(self, api_version: str, kind: str) -> bool:
         return self._scopes.is_cluster_scoped(api_version, kind)
 
+    def knows_kind(self, api_version: str, kind: str) -> bool:
+        """A kind of the built-in tables, or one a scenario declared (anything else is likely a typo)."""
+        return self._scopes.knows(api_version, kind)
+
     def seed(self, manifests: Iterable[Mapping[str, Any]]) -> None:
         """Add or replace objects as they are, ``status`` included (not recorded in ``applied``)."""
         for manifest in manifests:

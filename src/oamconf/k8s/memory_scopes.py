@@ -28,6 +28,30 @@ _CLUSTER_KINDS: Final = {
     "core.oam.dev": ("ResourceTracker",),
 }
 CLUSTER_SCOPED: Final = frozenset((group, kind) for group, kinds in _CLUSTER_KINDS.items() for kind in kinds)
+# The namespaced kinds the platform and its steps use. A kind in neither table is most likely a typo
+# (``Deploymnet``): a scenario must declare it under ``kinds:`` to use it.
+_NAMESPACED_KINDS: Final = {
+    "": (
+        "Pod", "Service", "Secret", "ConfigMap", "Event", "ServiceAccount", "PersistentVolumeClaim",
+        "Endpoints", "ResourceQuota", "LimitRange",
+    ),
+    "apps": ("Deployment", "StatefulSet", "ReplicaSet", "DaemonSet", "ControllerRevision"),
+    "batch": ("Job", "CronJob"),
+    "discovery.k8s.io": ("EndpointSlice",),
+    "events.k8s.io": ("Event",),
+    "networking.k8s.io": ("Ingress", "NetworkPolicy"),
+    "policy": ("PodDisruptionBudget",),
+    "coordination.k8s.io": ("Lease",),
+    "rbac.authorization.k8s.io": ("Role", "RoleBinding"),
+    "core.oam.dev": (
+        "Application", "ApplicationRevision", "ComponentDefinition", "TraitDefinition",
+        "PolicyDefinition", "WorkflowStepDefinition", "DefinitionRevision",
+    ),
+    "argoproj.io": ("Application", "AppProject", "ApplicationSet"),
+}  # fmt: skip
+KNOWN_KINDS: Final = CLUSTER_SCOPED | frozenset(
+    (group, kind) for group, kinds in _NAMESPACED_KINDS.items() for kind in kinds
+)
 
 Scope = Literal["Cluster", "Namespaced"]
 
@@ -41,6 +65,11 @@ class Scopes:
     def declare(self, api_version: str, kind: str, scope: Scope) -> None:
         """Say whether a kind (of any version of its API group) is cluster-scoped or namespaced."""
         self._declared[(api_version.rpartition("/")[0], kind)] = scope
+
+    def knows(self, api_version: str, kind: str) -> bool:
+        """Whether the kind is in the built-in tables or was declared."""
+        group_kind = (api_version.rpartition("/")[0], kind)
+        return group_kind in KNOWN_KINDS or group_kind in self._declared
 
     def is_cluster_scoped(self, api_version: str, kind: str) -> bool:
         group_kind = (api_version.rpartition("/")[0], kind)

@@ -90,7 +90,10 @@ def load_scenario(
         chosen = doc.choice((*where, "scope"), kind["scope"], ("Cluster", "Namespaced"))
         scope: Scope = "Cluster" if chosen == "Cluster" else "Namespaced"
         cluster.declare_kind(_text(doc, where, kind, "apiVersion"), _text(doc, where, kind, "kind"), scope)
-    cluster.seed([_manifest(doc, where, item) for where, item in _each(doc, top, "objects")])
+    objects = [(where, _manifest(doc, where, item)) for where, item in _each(doc, top, "objects")]
+    for where, manifest in objects:
+        _known(doc, where, manifest["apiVersion"], manifest["kind"], cluster)
+    cluster.seed([manifest for _, manifest in objects])
     for where, item in _each(doc, top, "events"):
         _read_event(doc, where, item, cluster)
     for where, item in _each(doc, top, "logs"):
@@ -101,7 +104,7 @@ def load_scenario(
     for where, item in _each(doc, top, "failures"):
         cluster.add_failure(_failure(doc, where, item))
     for where, item in _each(doc, top, "reactions"):
-        cluster.add_reaction(_reaction(doc, where, item))
+        cluster.add_reaction(_known_reaction(doc, where, _reaction(doc, where, item), cluster))
     for name, address in (endpoints or {}).items():
         if name not in wanted:
             uses = ", ".join(sorted(wanted)) or "none"
@@ -132,6 +135,24 @@ def load_manifests(path: Path) -> list[dict[str, Any]]:
             else:
                 manifests.append(_manifest(doc, (), doc.data))
     return manifests
+
+
+def _known(doc: YamlDoc, where: Where, api_version: str, kind: str, cluster: MemoryCluster) -> None:
+    """A kind the in-memory cluster does not know is a typo until the scenario declares it."""
+    if not cluster.knows_kind(api_version, kind):
+        doc.fail(
+            (*where, "kind"),
+            f"{kind} ({api_version}) is not a kind the in-memory cluster knows: fix a typo, or declare it under "
+            f"kinds: - {{apiVersion: {api_version}, kind: {kind}, scope: Namespaced|Cluster}}",
+        )
+
+
+def _known_reaction(doc: YamlDoc, where: Where, reaction: Reaction, cluster: MemoryCluster) -> Reaction:
+    for index, manifest in enumerate(reaction.create):
+        _known(doc, (*where, "create", index), manifest["apiVersion"], manifest["kind"], cluster)
+    for index, ref in enumerate(reaction.delete):
+        _known(doc, (*where, "delete", index), ref.api_version, ref.kind, cluster)
+    return reaction
 
 
 def _each(doc: YamlDoc, top: Mapping[str, Any], key: str) -> Iterator[tuple[Where, Any]]:
@@ -177,7 +198,9 @@ def _read_event(doc: YamlDoc, where: Where, value: Any, cluster: MemoryCluster) 
     item = doc.mapping(
         where, value, ("ref", "type", "reason", "message", "count"), ("ref", "type", "reason", "message")
     )
-    cluster.add_event(_ref(doc, (*where, "ref"), item["ref"]), _event(doc, where, item))
+    ref = _ref(doc, (*where, "ref"), item["ref"])
+    _known(doc, (*where, "ref"), ref.api_version, ref.kind, cluster)
+    cluster.add_event(ref, _event(doc, where, item))
 
 
 def _read_service(doc: YamlDoc, where: Where, value: Any, cluster: MemoryCluster) -> str:

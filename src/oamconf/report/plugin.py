@@ -47,7 +47,16 @@ def configure(config: pytest.Config) -> None:
     if not report_dir or hasattr(config, "workerinput"):
         return
     directory = Path(report_dir)
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / ".oamconf-write-check"
+        probe.touch()
+        probe.unlink()
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
+        raise pytest.UsageError(
+            f"--report-dir {report_dir}: cannot write there ({reason}): choose a writable folder"
+        ) from None
     if not config.getoption("htmlpath", None):
         config.option.htmlpath = str(directory / "report.html")
         config.option.self_contained_html = True
