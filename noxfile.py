@@ -1,4 +1,4 @@
-"""Sessions: `nox -s tests` (self-tests), `nox -s lint`, `nox -s e2e` (the conformance run).
+"""Sessions: `nox -s tests` (self-tests), `nox -s lint`, `nox -s smoke`, `nox -s e2e` (the conformance run).
 
 Extra arguments pass through to pytest: `nox -s e2e -- --keep-cluster`.
 """
@@ -6,11 +6,12 @@ Extra arguments pass through to pytest: `nox -s e2e -- --keep-cluster`.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import nox
 
 nox.needs_version = ">=2025.5.1"
-nox.options.sessions = ["lint", "tests"]
+nox.options.sessions = ["lint", "tests", "smoke"]
 nox.options.error_on_external_run = True
 # Reused because mypy and the dependency install are slow on a first run; CI clones fresh anyway.
 nox.options.reuse_existing_virtualenvs = True
@@ -42,3 +43,41 @@ def e2e(session: nox.Session) -> None:
     session.install("-e", ".")
     report_dir = os.environ.get("OAMCONF_REPORT_DIR", "reports")
     session.run("pytest", "tests", "--conformance", "--report-dir", report_dir, *session.posargs)
+
+
+@nox.session(python=PYTHON, tags=["check"])
+def smoke(session: nox.Session) -> None:
+    """The main command as a new user gets it: the runtime dependencies alone, installed from a wheel.
+
+    Without Docker the run must stop with the one Docker line; against the healthy scenario it must
+    write the three reports. `tests` and `lint` install the test group, so they cannot see a runtime
+    module that imports a test-only package; this session can.
+    """
+    # Not editable: the installed package must find the project's fixtures/ by itself. Forced, as a
+    # reused environment would otherwise keep the wheel of an earlier run.
+    session.install(".")
+    session.install("--no-deps", "--force-reinstall", ".")
+    venv_bin = str(Path(session.bin))
+    # PATH without docker: the preflight must say so in one line, whatever this machine has.
+    out = session.run(
+        "pytest", "tests", "--conformance", "-p", "no:cacheprovider",
+        env={"PATH": venv_bin}, success_codes=[4], silent=True,
+    )  # fmt: skip
+    _expect_one_line(session, str(out), "ERROR: cannot run the conformance phases: docker not found on PATH")
+    reports = Path(session.create_tmp()) / "smoke-reports"
+    session.run(
+        "pytest", "tests", "--conformance", "-p", "no:cacheprovider",
+        "--scenario", "selftests/scenarios/healthy-platform.yaml", "--report-dir", str(reports),
+    )  # fmt: skip
+    missing = [name for name in ("report.md", "report.html", "junit.xml") if not (reports / name).is_file()]
+    if missing:
+        session.error(f"the scenario run wrote no {', '.join(missing)} in {reports}")
+
+
+def _expect_one_line(session: nox.Session, output: str, start: str) -> None:
+    if "Traceback" in output or "INTERNALERROR" in output:
+        session.error(f"the run stopped with a traceback, not one line:\n{output}")
+    errors = [line for line in output.splitlines() if line.startswith("ERROR")]
+    if len(errors) != 1 or not errors[0].startswith(start):
+        session.error(f"expected one line starting {start!r}, got:\n{output}")
+    session.log(f"stopped as expected: {errors[0]}")
