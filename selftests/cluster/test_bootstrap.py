@@ -110,7 +110,10 @@ def test_a_component_that_never_becomes_ready_fails_in_one_line_and_keeps_the_cl
     r = rig(tmp_path, monkeypatch, ClusterOptions(), healthy=False)
     with pytest.raises(ClusterBootstrapError) as caught:
         r.bootstrap.up()
-    assert str(caught.value) == "component argocd: Deployment argocd/argocd-repo-server: not found yet (waited 300s)"
+    assert (
+        str(caught.value)
+        == "component argocd: Deployment argocd/argocd-repo-server: not found yet (waited 300s, simulated)"
+    )
     assert "\n" not in str(caught.value)
     r.bootstrap.down(any_step_failed=True)
     assert r.kind.clusters() == ["oamconf-e2e"]

@@ -148,7 +148,7 @@ def test_a_component_that_never_becomes_ready_fails_in_one_line_after_the_runnin
 
     assert str(caught.value) == (
         "component argocd: Deployment argocd/argocd-repo-server: "
-        "want Available=True, is Available=False reason=MinimumReplicasUnavailable (waited 300s)"
+        "want Available=True, is Available=False reason=MinimumReplicasUnavailable (waited 300s, simulated)"
     )
     statuses = {r.name: r.status for r in caught.value.report.components}
     assert statuses == {
@@ -179,7 +179,7 @@ def test_a_crd_that_is_never_established_fails_after_the_profiles_crd_timeout(
 
     assert str(caught.value) == (
         "component kubevela: CustomResourceDefinition applications.core.oam.dev: "
-        "want Established=True, is Established=False reason=Installing (waited 45s)"
+        "want Established=True, is Established=False reason=Installing (waited 45s, simulated)"
     )
 
 

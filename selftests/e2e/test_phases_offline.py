@@ -77,7 +77,7 @@ def test_an_unhealthy_provider_fails_step_one_one_with_its_reason(pytester: pyte
     assert "## Phase 1: Foundation Components ⚠️ PARTIAL" in md
     problem = (
         "- **Problem**: Provider provider-helm: want Healthy=True, is Healthy=False reason=UnhealthyPackageRevision "
-        "message='cannot resolve package dependencies' (waited 300s)"
+        "message='cannot resolve package dependencies' (waited 300s, simulated)"
     )
     assert problem in md
     # The failed wait's object is dumped under the step, as kubectl describe would show it.
@@ -94,13 +94,13 @@ def test_a_missing_component_definition_says_which_file_to_apply(pytester: pytes
 def test_wait_timeout_caps_the_profile_s_timeouts_so_a_run_fails_fast(pytester: pytest.Pytester) -> None:
     result, md = run_phases(pytester, broken(pytester, "provider-unhealthy"), "--wait-timeout", "60")
     result.assert_outcomes(passed=6, failed=1)
-    assert "message='cannot resolve package dependencies' (waited 60s)" in md
+    assert "message='cannot resolve package dependencies' (waited 60s, simulated)" in md
 
 
 def test_a_definition_kubevela_never_reconciled_is_not_registered(pytester: pytest.Pytester) -> None:
     result, md = run_phases(pytester, broken(pytester, "redis-definition-unreconciled"))
     result.assert_outcomes(passed=6, failed=1)
-    assert "ComponentDefinition vela-system/redis: want a latestRevision, is none yet (waited 300s)" in md
+    assert "ComponentDefinition vela-system/redis: want a latestRevision, is none yet (waited 300s, simulated)" in md
 
 
 def test_a_release_provider_helm_cannot_deploy_fails_one_one_and_is_still_cleaned_up(

@@ -131,7 +131,7 @@ def test_a_stuck_release_fails_the_step_with_its_last_state(pytester: pytest.Pyt
     md = (pytester.path / "reports" / "report.md").read_text(encoding="utf-8")
     assert "- **Status**: ❌ Failed" in md
     # KubeVela keeps the Application in runningWorkflow while its Release is not Ready.
-    assert "Application default/test-postgres-only: want running, is runningWorkflow (waited 120s)" in md
+    assert "Application default/test-postgres-only: want running, is runningWorkflow (waited 120s, simulated)" in md
 
 
 def test_a_bad_version_override_ends_the_run_before_connecting(pytester: pytest.Pytester) -> None:

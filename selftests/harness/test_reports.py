@@ -91,6 +91,9 @@ def test_markdown_has_findings_recommendations_and_the_run_header(run_steps: Run
     issues = _section(md, "### ⚠️ Issues Found")
     assert "**2.2 vCluster Syncer Configuration** (⚠️ Needs Verification)" in issues
     assert "**4.2 ArgoCD Deployment to vCluster** (❌ Failed)" in issues
+    untested = _section(md, "### 🔄 Not Tested")
+    cause = "blocked by 4.2 ArgoCD Deployment to vCluster: Application podinfo-vc1: want Synced, is Unknown"
+    assert f"1. **Phase 5 End-to-End Integration**: not tested — {cause}" in untested
     recommendations = _section(md, "## Recommendations")
     assert "controlPlane.proxy.extraSANs" in recommendations
     assert "recreate them with the new composition" in recommendations

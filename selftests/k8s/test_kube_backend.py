@@ -243,7 +243,7 @@ def test_waiting_for_an_object_that_never_appears_times_out_saying_not_found_yet
     with pytest.raises(WaitTimeout) as caught:
         wait_until(check, subject="Application demo/web", timeout=10, clock=clock)
 
-    assert str(caught.value) == "Application demo/web: not found yet (waited 10s)"
+    assert str(caught.value) == "Application demo/web: not found yet (waited 10s, simulated)"
     assert clock.now == pytest.approx(10)
     assert len(api.calls(APP)) > 2
 

@@ -95,7 +95,7 @@ def test_the_stuck_release_times_out_saying_what_it_last_saw() -> None:
 
     assert (
         str(caught.value)
-        == "Release test-db-postgresql: want Ready=True, is Ready=False reason=Unavailable (waited 300s)"
+        == "Release test-db-postgresql: want Ready=True, is Ready=False reason=Unavailable (waited 300s, simulated)"
     )
     assert clock.now == 300
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from oamconf.errors import AccessDenied, ApiError, ClusterUnreachable, WaitFailed, WaitTimeout
-from oamconf.k8s.wait import Check, FakeClock, Observation, WaitPolicy, wait_until
+from oamconf.k8s.wait import Check, FakeClock, Observation, SystemClock, WaitPolicy, wait_until
 
 
 def scripted(*observations: Observation | Exception) -> tuple[Check, list[int]]:
@@ -63,14 +63,22 @@ def test_a_timeout_names_the_object_what_was_wanted_and_the_last_state() -> None
         wait_until(check, subject="Release test-db-postgresql", clock=clock, timeout=300)
     err = caught.value
     assert str(err).startswith("Release test-db-postgresql: want Ready=True, is Ready=False reason=Unavailable poll=")
-    assert str(err).endswith("(waited 300s)")
+    assert str(err).endswith("(waited 300s, simulated)")  # a fake clock's seconds are not real ones
     assert err.waited == 300  # the last poll happens at the deadline, not after it
+
+
+def test_a_timeout_in_real_time_does_not_say_simulated() -> None:
+    check, polls = scripted(Observation.pending("want Ready=True, is Ready=False"))
+    with pytest.raises(WaitTimeout) as caught:
+        wait_until(check, subject="Release db", clock=SystemClock(), timeout=0.05)
+    assert str(caught.value) == "Release db: want Ready=True, is Ready=False (waited 0s)"
+    assert len(polls) >= 2  # it really polled again after sleeping
 
 
 def test_the_policy_timeout_applies_when_the_wait_names_none() -> None:
     clock = FakeClock()
     check, _ = scripted(Observation.pending("not yet"))
-    with pytest.raises(WaitTimeout, match=r"\(waited 42s\)$"):
+    with pytest.raises(WaitTimeout, match=r"\(waited 42s, simulated\)$"):
         wait_until(check, subject="x", clock=clock, policy=WaitPolicy(timeout=42))
 
 
@@ -107,5 +115,5 @@ def test_other_exceptions_are_bugs_and_propagate() -> None:
 
 def test_a_cap_bounds_even_a_wait_with_its_own_deadline() -> None:
     check, _ = scripted(Observation.pending("want Healthy=True, is Healthy=False"))
-    with pytest.raises(WaitTimeout, match=r"\(waited 42s\)$"):
+    with pytest.raises(WaitTimeout, match=r"\(waited 42s, simulated\)$"):
         wait_until(check, subject="Provider provider-helm", clock=FakeClock(), timeout=300, policy=WaitPolicy(cap=42))

@@ -56,15 +56,20 @@ class WaitTimeout(ConformanceError):
         subject: what was waited for, e.g. ``Release test-db-postgresql``.
         last: the last observation's message, e.g. ``want Ready=True, is Ready=False reason=Unavailable``.
         waited: seconds waited.
+        simulated: the seconds were a fake clock's (an offline scenario run): the message says so, or a
+            run that took 0.2 s would read "(waited 300s)" as if it had really waited five minutes.
     """
 
-    def __init__(self, subject: str, last: str, waited: float) -> None:
-        super().__init__(f"{subject}: {last} (waited {waited:.0f}s)")
+    def __init__(self, subject: str, last: str, waited: float, *, simulated: bool = False) -> None:
+        note = ", simulated" if simulated else ""
+        super().__init__(f"{subject}: {last} (waited {waited:.0f}s{note})")
         self.subject = subject
         self.last = last
         self.waited = waited
-        # The object waited on, when the wait was on one (a ``k8s.api.Ref``): failure diagnostics read it.
+        # The object waited on, when the wait was on one (a ``k8s.api.Ref``), and the cluster it was read
+        # from (a ``k8s.api.Cluster``): failure diagnostics read it there.
         self.ref: object | None = None
+        self.cluster: object | None = None
 
 
 class WaitFailed(ConformanceError):
@@ -74,7 +79,8 @@ class WaitFailed(ConformanceError):
         super().__init__(f"{subject}: {message}")
         self.subject = subject
         self.last = message
-        self.ref: object | None = None
+        self.ref: object | None = None  # as WaitTimeout's
+        self.cluster: object | None = None
 
 
 class ProbeFailed(ConformanceError):

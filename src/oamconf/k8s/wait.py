@@ -65,9 +65,15 @@ class Clock(Protocol):
     def monotonic(self) -> float: ...
     def sleep(self, seconds: float) -> None: ...
 
+    @property
+    def simulated(self) -> bool:
+        """True when its seconds are not real ones: a timeout then says so, not "waited 300s" alone."""
+
 
 class SystemClock:
     """Real time. The suite's only ``time.sleep``."""
+
+    simulated = False
 
     def monotonic(self) -> float:
         return time.monotonic()
@@ -81,6 +87,8 @@ class FakeClock:
 
     ``sleeps`` records every requested sleep, so tests can assert the backoff.
     """
+
+    simulated = True
 
     def __init__(self, start: float = 0.0) -> None:
         self.now = start
@@ -142,7 +150,8 @@ def wait_until(
 
     Raises:
         WaitFailed: the check returned ``FAILED``; raised on that poll, without waiting further.
-        WaitTimeout: the deadline passed; carries the last observation's message.
+        WaitTimeout: the deadline passed; carries the last observation's message, and says
+            "simulated" when *clock* is (an offline scenario run).
     """
     policy = policy or WaitPolicy()
     clock = clock or SystemClock()
@@ -175,7 +184,7 @@ def wait_until(
     last: Observation | None = retrying(guarded(check))
     if last is None or last.state is State.PENDING:
         message = last.message if last else "no observation"
-        raise WaitTimeout(subject, message, clock.monotonic() - started)
+        raise WaitTimeout(subject, message, clock.monotonic() - started, simulated=clock.simulated)
     if last.state is State.FAILED:
         raise WaitFailed(subject, last.message)
     return last

@@ -2,7 +2,8 @@
 
 pytest-html renders the table and the failure text (already redacted at the source); this
 module adds what a platform review reads first: the overall status, the phase verdicts and
-durations, the bill of materials, and each step's evidence, hints and diagnostics.
+durations, every failure of each step (first one first), the bill of materials, and each test's
+evidence, hints and diagnostics.
 
 Each text is redacted before it is escaped: escaping first would turn a secret with ``& < > " '``
 into a form the redactor does not know.
@@ -36,7 +37,7 @@ def summary_html(run: RunResult, redactor: Redactor) -> str:
     )
     step_rows = "".join(
         f"<tr><td>{text(s.id)}</td><td>{text(s.title)}</td><td>{s.verdict.label}</td>"
-        f"<td>{text(s.problem or '; '.join(s.warnings))}</td></tr>"
+        f"<td>{'<br>'.join(text(line) for line in s.problems) or text('; '.join(s.warnings))}</td></tr>"
         for s in run.steps
     )
     facts = [*run.header, ("Duration", duration_text(run.duration))]

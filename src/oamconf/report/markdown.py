@@ -1,16 +1,17 @@
 """The Markdown report: reads like the platform team's manual test report.
 
 Same skeleton as ``../shared/reference-report.md``: overall status, a section per phase with
-per-step status and evidence, Key Findings (what works / issues found), Recommendations from
-the hints, and a closing verdict. It also goes to ``$GITHUB_STEP_SUMMARY`` in GitHub Actions.
+per-step status and evidence (every failure of a step, each with its own root cause and
+diagnostics), Key Findings (what works / issues found / not tested), Recommendations from the
+hints, and a closing verdict. It also goes to ``$GITHUB_STEP_SUMMARY`` in GitHub Actions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from oamconf.report.model import PhaseResult, RunResult, StepResult
-from oamconf.steps.outcomes import StepVerdict
+from oamconf.report.model import PhaseResult, PhaseVerdict, RunResult, StepResult
+from oamconf.steps.outcomes import Outcome, StepVerdict, TestOutcome, first_line
 
 
 def render_markdown(run: RunResult) -> str:
@@ -74,40 +75,65 @@ def _step(step: StepResult) -> str:
         lines.append("- **Evidence**:")
         lines += [f"  - {line}" for line in step.evidence]
     lines += [f"- **Issue**: {w}" for w in step.warnings]
-    if step.verdict is StepVerdict.NEEDS_VERIFICATION:
-        lines += [f"- **Fix Required**: {h.fix} ({h.cause})" for h in step.hints]
+    if step.warnings:
+        # Hints of the tests that passed: a failing test's own hints go with its failure below.
+        passed_hints = dict.fromkeys(h for t in step.tests if t.outcome is not Outcome.FAILED for h in t.hints)
+        lines += [f"- **Fix Required**: {h.fix} ({h.cause})" for h in passed_hints]
     if step.verdict is StepVerdict.FAILED:
-        lines.append(f"- **Problem**: {step.problem}")
-        for hint in step.hints:
-            lines += [f"- **Root Cause**: {hint.cause}", f"- **Fix**: {hint.fix}"]
+        failures = step.failures
+        for number, failure in enumerate(failures, 1):
+            label = "**Problem**" if len(failures) == 1 else f"**Problem {number} of {len(failures)}** ({failure.name})"
+            lines += _failure(label, failure)
+        lines += _diagnostics(t for t in step.tests if t.outcome is not Outcome.FAILED)
     elif step.verdict is StepVerdict.NOT_TESTED:
         lines.append(f"- **Not tested**: {step.problem or 'no test of this step ran'}")
-    if step.verdict is StepVerdict.FAILED:
-        lines += _diagnostics(step)
     return "\n".join(lines)
 
 
-def _diagnostics(step: StepResult) -> list[str]:
-    blocks = [d for t in step.tests for d in t.diagnostics]
-    return [f"\n<details><summary>{d.name}</summary>\n\n```text\n{d.text.rstrip()}\n```\n\n</details>" for d in blocks]
+def _failure(label: str, failure: TestOutcome) -> list[str]:
+    """One failed test: its problem, its own root causes and fixes, then its own diagnostics."""
+    lines = [f"- {label}: {first_line(failure.message)}"]
+    for hint in failure.hints:
+        lines += [f"- **Root Cause**: {hint.cause}", f"- **Fix**: {hint.fix}"]
+    return lines + _diagnostics((failure,))
+
+
+def _diagnostics(tests: Iterable[TestOutcome]) -> list[str]:
+    # Blank lines around each block: Markdown reads everything up to the next blank line after
+    # an HTML tag as HTML, which would swallow the next failure's Problem line.
+    blocks = [d for t in tests for d in t.diagnostics]
+    return [
+        f"\n<details><summary>{d.name}</summary>\n\n```text\n{d.text.rstrip()}\n```\n\n</details>\n" for d in blocks
+    ]
 
 
 def _key_findings(run: RunResult) -> str:
     working = [s for s in run.steps if s.verdict is StepVerdict.WORKING]
     issues = [s for s in run.steps if s.verdict in {StepVerdict.FAILED, StepVerdict.NEEDS_VERIFICATION}]
-    untested = [s for s in run.steps if s.verdict is StepVerdict.NOT_TESTED]
     out = ["## Key Findings", "### ✅ What's Working Well"]
     out.append(_numbered(f"**{s.id} {s.title}**" + (f": {s.evidence[0]}" if s.evidence else "") for s in working))
     out.append("### ⚠️ Issues Found")
     out.append(_numbered(f"**{s.id} {s.title}** ({s.verdict.label}): {_issue(s)}" for s in issues))
+    untested = _not_tested(run)
     if untested:
-        out += ["### 🔄 Not Tested", _numbered(f"**{s.id} {s.title}**: {s.problem}" for s in untested)]
+        out += ["### 🔄 Not Tested", _numbered(untested)]
     return "\n\n".join(out)
+
+
+def _not_tested(run: RunResult) -> list[str]:
+    """A phase that did not run is one entry with its cause; in a phase that ran, each step that did not."""
+    found: list[str] = []
+    for phase in run.phases:
+        if phase.verdict is PhaseVerdict.NOT_TESTED:
+            found.append(f"**Phase {phase.number} {phase.title}**: not tested — {phase.untested_cause}")
+        else:
+            found += [f"**{s.id} {s.title}**: {s.problem}" for s in phase.steps if s.verdict is StepVerdict.NOT_TESTED]
+    return found
 
 
 def _issue(step: StepResult) -> str:
     if step.verdict is StepVerdict.FAILED:
-        return step.problem
+        return "; ".join(step.problems)
     return "; ".join(step.warnings)
 
 

@@ -41,6 +41,18 @@ class StepResult:
         return sum(t.duration for t in self.tests)
 
     @property
+    def failures(self) -> tuple[TestOutcome, ...]:
+        """Every failed test of the step, in the order they ran."""
+        return tuple(t for t in self.tests if t.outcome is Outcome.FAILED)
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """First line of each failure, first one first; else why the step was not tested."""
+        if self.failures:
+            return tuple(first_line(t.message) for t in self.failures)
+        return (self.problem,) if self.problem else ()
+
+    @property
     def problem(self) -> str:
         """First line of the first failure, or why the step was not tested; empty when it passed."""
         for wanted in (Outcome.FAILED, Outcome.BLOCKED, Outcome.SKIPPED):
@@ -88,6 +100,19 @@ class PhaseResult:
     @property
     def duration(self) -> float:
         return sum(s.duration for s in self.steps)
+
+    @property
+    def untested_cause(self) -> str:
+        """Why no step of the phase ran: the cause its steps share, each step's own when they
+        differ, or that none was collected. Meaningful when the verdict is NOT_TESTED."""
+        if not self.steps:
+            return "no step collected"
+        causes: dict[str, list[str]] = {}
+        for step in self.steps:
+            causes.setdefault(step.problem or "no test of this step ran", []).append(step.id)
+        if len(causes) == 1:
+            return next(iter(causes))
+        return "; ".join(f"{', '.join(ids)}: {cause}" for cause, ids in causes.items())
 
 
 @dataclass(frozen=True)

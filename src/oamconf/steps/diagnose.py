@@ -3,13 +3,17 @@
 A failing step that recorded no hint of its own gets the first matching rule's hint, so the
 report says "likely cause + what to do" for the traps the platform team has already hit
 (see ../shared/platform-facts.md: vCluster SANs, the Bitnami image move, Argo CD's repo-server).
+A failure no rule knows still gets a root cause line (``unmatched``): that none matched, and
+which object and which diagnostics to read, so Recommendations never drops a failure.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from oamconf.k8s.api import Ref
 from oamconf.steps.outcomes import Hint
 
 
@@ -101,3 +105,30 @@ def diagnose(text: str) -> Hint | None:
         if match:
             return rule.hint(match)
     return None
+
+
+def unmatched(*, step: str, test: str, looked_at: Ref | str | None, diagnostics: Sequence[str]) -> Hint:
+    """The hint of a failure no rule matched: say so, name what to look at, point at the diagnostics.
+
+    Parameters:
+        step: the step id, where the report shows the diagnostics.
+        test: the test's node id, named when the failure looked at no object.
+        looked_at: the object (or the subject) the failed wait looked at, when it was one.
+        diagnostics: the names of the diagnostics gathered for this failure.
+    """
+    subject = str(looked_at) if looked_at else f"the test {test}"
+    cause = f"no known cause matched; look at {subject}"
+    if diagnostics:
+        fix = f"read the diagnostics of step {step} ({', '.join(diagnostics)})"
+    else:
+        fix = f"no diagnostics were gathered: read the failure of {test} in report.html"
+    if isinstance(looked_at, Ref):
+        fix += f"; its live state: `{describe_command(looked_at)}`"
+    return Hint(cause=cause, fix=fix)
+
+
+def describe_command(ref: Ref) -> str:
+    """``kubectl describe release.helm.crossplane.io test-db-postgresql``: kind.group names a CRD unambiguously."""
+    resource = f"{ref.kind.lower()}.{ref.group}" if ref.group else ref.kind.lower()
+    namespace = f" -n {ref.namespace}" if ref.namespace else ""
+    return f"kubectl describe {resource} {ref.name}{namespace}"

@@ -18,7 +18,7 @@ from oamconf.errors import ConformanceError, UsageError
 from oamconf.k8s.api import Ref
 from oamconf.redact import Redactor
 from oamconf.steps.catch import gather
-from oamconf.steps.diagnose import diagnose
+from oamconf.steps.diagnose import diagnose, unmatched
 from oamconf.steps.evidence import evidence, evidence_of, redactor_of, run_info
 from oamconf.steps.ledger import StepLedger
 from oamconf.steps.model import StepSpec, phases_by_number
@@ -154,9 +154,16 @@ class RedactedRepr(TerminalRepr):
         tw.line(self.text)
 
 
+_LOOKED_AT_KEY = pytest.StashKey[Ref | str]()
+
+
 def _gather_diagnostics(item: pytest.Item, exc: BaseException) -> None:
     """A failed wait on an object: add that object's status and events to the step's diagnostics."""
     ref = getattr(exc, "ref", None)
+    # What the failed wait looked at (the first failure's): a failure no rule explains names it.
+    looked_at = ref if isinstance(ref, Ref) else getattr(exc, "subject", None)
+    if isinstance(looked_at, Ref | str) and _LOOKED_AT_KEY not in item.stash:
+        item.stash[_LOOKED_AT_KEY] = looked_at
     cluster = getattr(item, "funcargs", {}).get("cluster")
     if isinstance(ref, Ref) and cluster is not None:
         evidence_of(item).diagnostics.extend(gather(cluster, ref, redactor_of(item.config)))
@@ -185,8 +192,7 @@ def _outcome(item: pytest.Item, parts: dict[str, pytest.TestReport]) -> TestOutc
     ev = evidence_of(item)
     hints = list(ev.hints)
     if kind is Outcome.FAILED and not hints:
-        found = diagnose(message + "\n" + "\n".join(d.text for d in ev.diagnostics))
-        hints = [found] if found else []
+        hints = [_explain(item, message, ev.diagnostics)]
     clean = redactor_of(item.config).redact
     return TestOutcome(
         nodeid=item.nodeid,
@@ -198,6 +204,19 @@ def _outcome(item: pytest.Item, parts: dict[str, pytest.TestReport]) -> TestOutc
         warnings=tuple(clean(line) for line in ev.warnings),
         hints=tuple(Hint(clean(h.cause), clean(h.fix)) for h in hints),
         diagnostics=tuple(Diagnostic(d.name, clean(d.text)) for d in ev.diagnostics),
+    )
+
+
+def _explain(item: pytest.Item, message: str, diagnostics: list[Diagnostic]) -> Hint:
+    """The catalogue's hint for a failure, or one that says none matched and where to look."""
+    found = diagnose(message + "\n" + "\n".join(d.text for d in diagnostics))
+    if found is not None:
+        return found
+    return unmatched(
+        step=item.stash[SPEC_KEY].id,
+        test=item.nodeid,
+        looked_at=item.stash.get(_LOOKED_AT_KEY, None),
+        diagnostics=[d.name for d in diagnostics],
     )
 
 
