@@ -157,3 +157,117 @@ def _text_artifacts(directory: Path) -> dict[Path, str]:
             except UnicodeDecodeError:
                 continue
     return found
+
+
+# -- the planted-secrets corpus: every form the issue found leaking ------------------------------
+
+PLANTED_SCENARIO = Path(__file__).parent.parent / "scenarios" / "planted-secrets.yaml"
+# Echoed by platform objects of the scenario, bare and in base64; no step reads their Secrets.
+REFERENCED = (
+    "Pl4ntedProviderCred-1174",
+    "Pl4ntedReleasePw-5531",
+    "Pl4ntedPodinfoPw-4471",
+    "Pl4ntedVclusterTok-3390",
+    "Pl4ntedArgoBearer-8812",
+    "Pl4ntedEmbedded-6620",
+)
+# Written by the steps below, in the shapes a tool or a log would use.
+SHAPED = (
+    "Pl4ntedFlagPw-2290",
+    "qqplantedflagword",  # letters only: prose would take it for a word, the flag still gives it away
+    "Pl4ntedFlagTok-5126",
+    "Pl4ntedFlagEq-9043",
+    "Pl4ntedClientSecret-3318",
+    "Pl4ntedApiKey-7702",
+    "Pl4ntedProseTok-7741",
+    "Pl4ntedProsePw-1859",
+    "Pl4ntedColonPw-6637",
+    "Pl4ntedJsonSplit-6650",
+)
+
+ECHO_STEPS = """
+import json
+import pytest
+from oamconf.k8s.api import Ref
+
+ECHOING = (
+    Ref("helm.crossplane.io/v1beta1", "ProviderConfig", "helm-provider"),
+    Ref("helm.crossplane.io/v1beta1", "Release", "test-postgres-only-test-db"),
+    Ref("core.oam.dev/v1beta1", "Application", "podinfo", "conformance"),
+    Ref("platform.example.org/v1alpha1", "VirtualCluster", "vc1"),
+    Ref("kubernetes.crossplane.io/v1alpha2", "Object", "embedded-creds"),
+)
+
+
+@pytest.mark.step("1.1", "Crossplane Helm Provider")
+def test_platform_objects_repeat_the_credentials_they_reference(cluster, evidence):
+    for ref in ECHOING:
+        live = cluster.get(ref)
+        evidence.add(f"{ref}: {'; '.join(str(c) for c in live.conditions)}")
+        evidence.diagnostic(f"{ref} events", "\\n".join(str(e) for e in cluster.events(ref)))
+    release = cluster.get(ECHOING[1])
+    print("release:", release.field("status.atProvider.releaseDescription"))
+    last_error = cluster.get(ECHOING[3]).field("status.lastError")
+    events = [str(e) for ref in ECHOING for e in cluster.events(ref)]
+    raise AssertionError(f"vCluster vc1: {last_error}; {release.condition('Ready')}")
+
+
+@pytest.mark.step("1.2", "Crossplane Kubernetes Provider")
+def test_commands_and_prose_carry_credentials(evidence):
+    evidence.add("ran: helm registry login ghcr.io --username bot --password Pl4ntedFlagPw-2290")
+    evidence.add("ran: argocd login argocd.local --token Pl4ntedFlagTok-5126 --grpc-web")
+    evidence.add("ran: docker login --password qqplantedflagword registry.example")
+    evidence.warn("ran: helm registry login ghcr.io --password=Pl4ntedFlagEq-9043")
+    evidence.hint("az login --client-secret Pl4ntedClientSecret-3318 was refused", "rotate it")
+    print("curl --api-key Pl4ntedApiKey-7702 https://registry.example")
+    raise AssertionError("auth with token Pl4ntedProseTok-7741 failed; password Pl4ntedProsePw-1859 rejected")
+
+
+@pytest.mark.step("1.3", "Crossplane Functions")
+def test_a_json_password_split_across_lines(evidence):
+    password = "Pl4nted" + "JsonSplit-6650"  # built from parts: the source never holds the value
+    body = json.dumps({"user": "app", "note": "y" * 50, "password": password, "more": "z" * 60})
+    pretty = '{\\n  "user": "app",\\n  "password":\\n    "%s"\\n}' % password
+    print(pretty)
+    print("connecting with password: Pl4ntedColonPw-6637")
+    raise AssertionError("login failed")
+"""
+
+
+@pytest.mark.parametrize(
+    "show",
+    [pytest.param((), id="plain"), pytest.param(("-l",), id="locals"), pytest.param(("-l", "-vv"), id="locals-vv")],
+)
+def test_the_planted_corpus_reaches_no_report_and_no_terminal_line(
+    pytester: pytest.Pytester, show: tuple[str, ...]
+) -> None:
+    """Referenced Secrets' values, CLI flags, prose and a split JSON password: masked everywhere, -l or not."""
+    pytester.makepyfile(test_echo=textwrap.dedent(ECHO_STEPS))
+    result = pytester.runpytest(
+        *SUITE_PLUGINS, "--scenario", str(PLANTED_SCENARIO),
+        "--report-dir", "reports", "-rA", "--log-level=INFO", *show,
+    )  # fmt: skip
+    result.assert_outcomes(failed=3)
+    artifacts = {p.name: p.read_text(encoding="utf-8") for p in (pytester.path / "reports").iterdir()}
+    assert set(artifacts) == {"report.md", "report.html", "junit.xml"}
+    terminal = result.stdout.str() + result.stderr.str()
+    artifacts["terminal"] = terminal
+
+    for name, text in artifacts.items():
+        for secret in (*REFERENCED, *SHAPED):
+            for form in (secret, b64(secret)):
+                assert form not in text, f"{name} leaks {form}: ...{text[text.find(form) - 60 :][:120]}"
+    # The planted text did reach the reports, masked: the corpus tests something.
+    report = artifacts["report.md"]
+    assert "login to oci://registry-1.docker.io failed for ***" in report
+    assert "--username bot --password ***" in report
+    assert "--token *** --grpc-web" in report
+    # A referenced Secret the run could not read is said in the report, with what references it.
+    assert "Referenced Secrets not read" in report
+    assert "Secret crossplane-system/k8s-creds (from ProviderConfig kubernetes-provider" in report
+    assert (
+        "Secret default/embedded-creds (from Object embedded-creds spec.forProvider.manifest): 404 not found" in report
+    )
+    if show:
+        assert "body       = " in terminal, "pytest -l showed no locals: the locals were not tested"
+        assert '"password": "***"' in terminal

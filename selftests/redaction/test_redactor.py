@@ -205,3 +205,127 @@ def test_a_secret_inside_a_larger_base64_text_is_masked_at_every_alignment(redac
 
     assert MASK in redacted
     assert not [d for d in _decodings(redacted) if secret[1:4] in d], "part of the secret can still be decoded"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "helm registry login ghcr.io --username bot --password Zq9flag-pass",
+            "helm registry login ghcr.io --username bot --password ***",
+            id="helm-registry-login",
+        ),
+        pytest.param("argocd login --token abc", "argocd login --token ***", id="short-token"),
+        pytest.param("--password=Zq9flag-pass --x", "--password=*** --x", id="equals"),
+        pytest.param("az login --client-secret 'a b' -t x", "az login --client-secret '***' -t x", id="quoted"),
+        pytest.param("--api-key k1 --kube-token t2", "--api-key *** --kube-token ***", id="api-key-and-suffix"),
+        pytest.param("--db-password\tpw1", "--db-password\t***", id="tab"),
+    ],
+)
+def test_a_flag_naming_a_credential_loses_the_argument_after_it(redactor: Redactor, text: str, expected: str) -> None:
+    assert redactor.redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "helm registry login ghcr.io --password-stdin --username bot",
+        "kubectl --token-file /var/run/token get pods",
+        "--secret-name test-db-postgresql",
+        "--password --username bot",  # a flag given no value: the next word is the next flag
+        "-p pytester -p no:cacheprovider",  # short flags mean something else in every tool
+    ],
+)
+def test_flags_that_only_mention_a_credential_keep_their_argument(redactor: Redactor, text: str) -> None:
+    assert redactor.redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("auth with token Tk9x4mPq2Lr8 failed", "auth with token *** failed", id="token"),
+        pytest.param("password Zq9-prose-pw.", "password ***.", id="sentence-end"),
+        pytest.param("login with password: Zq9-prose-pw", "login with password: ***", id="colon"),
+        pytest.param("the password is Hunter!Pass", "the password is ***", id="is-three-kinds"),
+        pytest.param("api key 0123456789abcdef0123 rejected", "api key *** rejected", id="hex"),
+        pytest.param("Token 'kQwErTyUiOp+AsDfGhJkLzX' expired", "Token '***' expired", id="quoted-base64"),
+        pytest.param("client secret aB3$dEf9 is wrong", "client secret *** is wrong", id="client-secret"),
+    ],
+)
+def test_a_credential_named_in_prose_is_masked(redactor: Redactor, text: str, expected: str) -> None:
+    assert redactor.redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "token rejected",
+        "the token is expired",
+        "password authentication failed for user testuser",
+        "the token was revoked by the API server",
+        "error InvalidToken; tokens 12 of 20 used",
+        "Secret argocd/vcluster-vc1 not found",  # a Secret's name is how reports name the object
+        "password for user app123 changed",
+        "token ServiceAccountTokenRequest",
+    ],
+)
+def test_prose_about_credentials_stays_readable(redactor: Redactor, text: str) -> None:
+    assert redactor.redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param('{"password":\n  "pw-1"}', '{"password":\n  "***"}', id="line-break"),
+        pytest.param(r"'{\"a\": 1,\n \"password\":\n \"pw-1\"}'", r"'{\"a\": 1,\n \"password\":\n \"***\"}'", id="esc"),
+        pytest.param('\'{"password":\\n "pw-1"}\'', '\'{"password":\\n "***"}\'', id="escaped-line-break"),
+    ],
+)
+def test_a_json_password_after_a_line_break_is_masked(redactor: Redactor, text: str, expected: str) -> None:
+    assert redactor.redact(text) == expected
+
+
+def test_a_yaml_key_whose_value_is_on_the_next_lines_keeps_them() -> None:
+    text = "auth:\n  password:\n    existingSecret: test-db-postgresql"
+    assert Redactor().redact(text) == text
+
+
+def test_pytest_locals_split_by_pprint_are_joined_where_a_secret_hides(redactor: Redactor) -> None:
+    """pytest -l -vv prints a long JSON string as literals on several lines; key and value part."""
+    local = (
+        'body       = (\'{"user": "app", "note": \'\n'
+        ' \'"yyyyyyyyyyyyyyyyyyyy", "password": \'\n'
+        ' \'"Zq9-split-pass", "more": "z"}\')'
+    )
+    assert redactor.redact(local) == local, "the plain text rules cannot see this one"
+
+    assert redactor.redact_repr(local) == (
+        'body       = (\'{"user": "app", "note": "yyyyyyyyyyyyyyyyyyyy", "password": "***", "more": "z"}\')'
+    )
+
+
+def test_pytest_locals_keep_their_layout_when_nothing_is_masked(redactor: Redactor) -> None:
+    local = "padding    = ('xxxxxxxxxxxxxxxxxxxx '\n 'yyyyyyyyyyyyyyyyyy')"
+    assert redactor.redact_repr(local) == local
+
+
+@pytest.mark.parametrize("cut_at", [4, 9, 15])
+def test_what_a_cut_repr_leaves_of_a_known_secret_is_masked(redactor: Redactor, cut_at: int) -> None:
+    """saferepr shortens a long local to its two ends with "..." between: a secret may straddle it."""
+    secret = "Zq9-unusual-pass-77"
+    redactor.add_secret(secret)
+    before = f"'connect as {secret[:cut_at]}...{secret[cut_at:]} now'"
+
+    redacted = redactor.redact_repr(before)
+
+    assert redacted == f"'connect as {MASK}...{MASK} now'"
+
+
+def test_every_credential_in_a_json_secret_value_is_masked_on_its_own(redactor: Redactor) -> None:
+    """Argo CD's cluster Secret keeps its bearer token inside the JSON of its config key."""
+    config = '{"bearerToken": "Zq9-argo-bearer-42", "password": "pw-123", "tlsClientConfig": {"insecure": false}}'
+    redactor.add_secret_data({"config": base64.b64encode(config.encode()).decode()})
+
+    text = redactor.redact("cluster refused Zq9-argo-bearer-42; login pw-123 failed; insecure false")
+
+    assert text == f"cluster refused {MASK}; login {MASK} failed; insecure false"

@@ -144,6 +144,7 @@ class RedactedRepr(TerminalRepr):
     """A failure's text with secrets masked, keeping the crash line JUnit uses as its message."""
 
     def __init__(self, original: object, redactor: Redactor) -> None:
+        _redact_locals(original, redactor)
         self.text = redactor.redact(str(original))
         crash = getattr(original, "reprcrash", None)
         self.reprcrash = (
@@ -152,6 +153,20 @@ class RedactedRepr(TerminalRepr):
 
     def toterminal(self, tw: TerminalWriter) -> None:
         tw.line(self.text)
+
+
+def _redact_locals(longrepr: object, redactor: Redactor) -> None:
+    """Redact the locals ``pytest -l`` shows, each as the Python repr it is, before they become text.
+
+    Read as plain text, a local escapes the shapes: pprint (``-vv``) splits a long JSON string into
+    literals on several lines, and saferepr cuts a long one in the middle (`Redactor.redact_repr`).
+    """
+    chain = getattr(longrepr, "chain", None) or [(getattr(longrepr, "reprtraceback", None), None, None)]
+    for reprtraceback, _, _ in chain:
+        for entry in getattr(reprtraceback, "reprentries", ()):
+            reprlocals = getattr(entry, "reprlocals", None)
+            if reprlocals is not None:
+                reprlocals.lines = [redactor.redact_repr(line) for line in reprlocals.lines]
 
 
 _LOOKED_AT_KEY = pytest.StashKey[Ref | str]()

@@ -6,14 +6,9 @@ Two mechanisms work together, because neither is enough alone:
   it read) is registered and masked wherever it appears, also in base64, since Kubernetes
   Secrets and kubeconfigs carry base64, and, in HTML and XML reports, escaped;
 * shapes: credentials the suite never saw as values (a connection string in a pod log, a bearer
-  token in an error, a private key in a kubeconfig, ``POSTGRES_PASSWORD=...``) are masked by pattern.
-
-Which keys name a credential (one rule for text and for objects, see `is_sensitive_key`): the
-key's last word decides, ignoring case and the separators ``_ - .``. ``password``,
-``POSTGRES_PASSWORD``, ``PGPASSWORD``, ``auth.postgresPassword`` and ``client-key-data`` name
-credentials; ``password_policy``, ``passwordless`` and ``tokenizer`` do not (the word is not at the
-end), nor do keys that say where a credential is kept (``existingSecretPasswordKey``,
-``secretName``, ``passwordFile``, and ``existingSecret``, the name of a Secret).
+  token in an error, a private key in a kubeconfig, ``POSTGRES_PASSWORD=...``, ``--password VALUE``
+  on a command line, ``auth with token VALUE failed`` in prose) are masked by pattern
+  (`oamconf.redact.shapes`, which also has the rule for which keys name a credential).
 """
 
 from __future__ import annotations
@@ -26,9 +21,20 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Protocol
 
-MASK: Final = "***"
+from oamconf.redact.shapes import MASK, is_sensitive_key, looks_like_credential, mask_shapes
 
-# Shorter values would mask ordinary words all over a report; the shapes below still catch
+__all__ = [
+    "MASK",
+    "MIN_SECRET_LENGTH",
+    "Redactor",
+    "SecretSink",
+    "is_sensitive_key",
+    "looks_like_credential",
+    "remember_secret",
+    "scrub",
+]
+
+# Shorter values would mask ordinary words all over a report; the shapes still catch
 # short passwords where they stand next to their key ("password=abc").
 MIN_SECRET_LENGTH: Final = 4
 # Lines of a multi-line secret shorter than this are structure ("users:"), not credentials.
@@ -36,96 +42,6 @@ _MIN_LINE_SECRET: Final = 16
 # The part of a secret's base64 that is the same at every position in a longer base64 text; shorter
 # parts are a few letters that ordinary text contains too.
 _MIN_BASE64_PART: Final = 8
-
-# A key ending with one of these (separators removed, any case) names a credential: PGPASSWORD too.
-_SENSITIVE_PARTS: Final = (
-    ("password",),
-    ("passwd",),
-    ("secret",),
-    ("token",),
-    ("api", "key"),
-    ("secret", "key"),
-    ("private", "key"),
-    ("client", "key"),
-    ("key", "data"),
-)
-SENSITIVE_WORDS: Final = tuple("".join(parts) for parts in _SENSITIVE_PARTS)
-# These end ordinary words (bypass, compass), so they count only as a word of their own: pass, DB_PASS, dbPass.
-SHORT_SENSITIVE_WORDS: Final = frozenset({"pass", "pwd"})
-# existingSecret and existingSecret*Key name a Secret and a key in it (Bitnami charts), not a credential.
-_REFERENCE_MARK: Final = "existingsecret"
-# A value that is one of these says how a credential is set up, and is no credential itself.
-_PLAIN_VALUES: Final = frozenset({"true", "false", "null", "none", "~"})
-
-_SEPARATORS: Final = re.compile(r"[._-]")
-_WORD_BREAK: Final = re.compile(r"[._-]|(?<=[a-z0-9])(?=[A-Z])")
-
-
-def is_sensitive_key(key: str) -> bool:
-    """Whether a field called *key* holds a credential (the rule is in the module docstring)."""
-    flat = _SEPARATORS.sub("", key).lower()
-    if _REFERENCE_MARK in flat:
-        return False
-    if flat.endswith(SENSITIVE_WORDS):
-        return True
-    return _WORD_BREAK.split(key)[-1].lower() in SHORT_SENSITIVE_WORDS
-
-
-# key: value, key=value, "key": "value" (also libpq's password=..., a Helm --set, an env line).
-# Only keys that end with a sensitive word match (checked once, at the key's end: logs are full of
-# key=value pairs), and is_sensitive_key then applies the whole rule.
-_KEY_ENDS: Final = "|".join(
-    f"(?<={re.escape(sep.join(parts))})"
-    for parts in (*_SENSITIVE_PARTS, *((word,) for word in sorted(SHORT_SENSITIVE_WORDS)))
-    for sep in ("", "_", "-", ".")
-    if not sep or len(parts) > 1
-)
-_KEY: Final = re.compile(rf"""(?<![\w.-])(?P<key>[\w.-]++)(?i:{_KEY_ENDS})\\?["']?[ \t]*[:=][ \t]*""")
-# A Kubernetes env entry or Helm set value: name: POSTGRES_PASSWORD then value: ... (YAML or JSON).
-_ENV_PAIR: Final = re.compile(
-    r"""(?<![\w.-])["']?name["']?[ \t]*:[ \t]*["']?(?P<key>[\w.-]+)["']?[ \t]*"""
-    r"""(?:,[ \t]*|\r?\n[ \t]*)["']?value["']?[ \t]*:[ \t]*"""
-)
-# The value after a key: quoted up to its closing quote, after a backslash-escaped quote (JSON
-# inside a string) up to the next delimiter, after a quote never closed up to the line's end (or
-# the next quote), or bare up to a delimiter. Backslashes are never masked, so JSON escapes stay whole.
-_VALUE: Final = re.compile(
-    r""""(?P<dq>(?:\\.|[^"\\\n])*)"|'(?P<sq>(?:''|[^'\n])*)'"""
-    r"""|\\["'](?P<esc>[^"'\s,;&}\\]+)|["'](?P<open>[^"'\n\\]+)|(?P<bare>(?!\*\*\*)[^"'\s,;&}\\]+)"""
-)
-_VALUE_GROUPS: Final = ("dq", "sq", "esc", "open", "bare")
-
-
-def _mask_values_of(key_pattern: re.Pattern[str], text: str) -> str:
-    """Mask the value after each *key_pattern* match whose ``key`` group names a credential."""
-    out: list[str] = []
-    pos = 0
-    while (key := key_pattern.search(text, pos)) is not None:
-        value = _VALUE.match(text, key.end()) if is_sensitive_key(key["key"]) else None
-        group = next((g for g in _VALUE_GROUPS if value and value[g]), None)
-        if value is None or group is None or value[group].lower() in _PLAIN_VALUES:
-            out.append(text[pos : key.end()])
-            pos = key.end()
-            continue
-        out += [text[pos : value.start(group)], MASK]
-        pos = value.end(group)
-    out.append(text[pos:])
-    return "".join(out)
-
-
-_SHAPES: Final = (
-    # scheme://user:password@host -> scheme://user:***@host
-    (re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)([^@\s/]+)(@)"), rf"\g<1>{MASK}\g<3>"),
-    # PEM private keys, whole block
-    (
-        re.compile(r"-----BEGIN ([A-Z ]*)PRIVATE KEY-----.*?-----END \1PRIVATE KEY-----", re.DOTALL),
-        rf"-----BEGIN \g<1>PRIVATE KEY-----{MASK}-----END \g<1>PRIVATE KEY-----",
-    ),
-    # Authorization headers and bearer tokens
-    (re.compile(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]{6,}"), rf"\g<1>\g<2>{MASK}"),
-    # JSON Web Tokens (service-account tokens, Argo CD session tokens)
-    (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), MASK),
-)
 
 # How HTML and XML reports write a value: as text, as an ElementTree attribute, escaped by
 # html.escape or by Jinja (pytest-html), and inside JSON in the page (pytest-html's data blob).
@@ -153,6 +69,26 @@ def _base64_forms(raw: bytes) -> set[str]:
         if end - first >= _MIN_BASE64_PART:
             forms.add(encoded[first:end])
     return forms
+
+
+def _json_strings(text: str) -> list[tuple[str, str]]:
+    """``(key, value)`` for every string in a JSON object or list; none when *text* is not JSON."""
+    if not text.lstrip().startswith(("{", "[")):
+        return []
+    try:
+        stack: list[tuple[str, Any]] = [("", json.loads(text))]
+    except ValueError:
+        return []
+    found: list[tuple[str, str]] = []
+    while stack:
+        key, node = stack.pop()
+        if isinstance(node, str):
+            found.append((key, node))
+        elif isinstance(node, dict):
+            stack += [(str(k), v) for k, v in node.items()]
+        elif isinstance(node, list):
+            stack += [(key, v) for v in node]
+    return found
 
 
 class SecretSink(Protocol):
@@ -203,25 +139,33 @@ class Redactor:
         """Register every value of a Secret's ``data`` (base64) or ``stringData`` (plain).
 
         A ``data`` value is registered as given and decoded: the decoded text, its base64 (which
-        `add_secret` also finds inside a longer base64 text, such as a whole kubeconfig), and
-        each long line of a multi-line value.
+        `add_secret` also finds inside a longer base64 text, such as a whole kubeconfig), each
+        long line of a multi-line value, and each credential in a JSON value.
         """
         for raw in data.values():
             if not isinstance(raw, str):
                 continue
             self.add_secret(raw)
             try:
-                decoded = base64.b64decode(raw, validate=True).decode()
+                text = base64.b64decode(raw, validate=True).decode()
             except (ValueError, UnicodeDecodeError):
-                continue
-            self.add_secret(decoded)
-            # Multi-line values (kubeconfigs, PEM) leak line by line in logs: register each long
-            # line, and the value of each "key: value" line (a kubeconfig's token on its own).
-            for line in decoded.splitlines():
-                _, sep, value = line.partition(": ")
-                for candidate in (line, value if sep else ""):
-                    if len(candidate.strip()) >= _MIN_LINE_SECRET:
-                        self.add_secret(candidate)
+                text = raw  # stringData, or data that is not text
+            else:
+                self.add_secret(text)
+            self._add_parts(text)
+
+    def _add_parts(self, text: str) -> None:
+        # Multi-line values (kubeconfigs, PEM) leak line by line in logs: register each long
+        # line, and the value of each "key: value" line (a kubeconfig's token on its own).
+        for line in text.splitlines():
+            _, sep, value = line.partition(": ")
+            for candidate in (line, value if sep else ""):
+                if len(candidate.strip()) >= _MIN_LINE_SECRET:
+                    self.add_secret(candidate)
+        # A JSON value (Argo CD's cluster config) leaks field by field: a bearerToken in an error.
+        for key, value in _json_strings(text):
+            if len(value) >= _MIN_LINE_SECRET or is_sensitive_key(key):
+                self.add_secret(value)
 
     def redact(self, text: str) -> str:
         """Return *text* with every known secret and credential shape masked."""
@@ -234,6 +178,23 @@ class Redactor:
         if not self.enabled or not text:
             return text
         return self._redact_with(self._known_pattern(markup=True), text)
+
+    def redact_repr(self, text: str) -> str:
+        """`redact` for a Python repr as pytest prints a local variable (``-l``).
+
+        pprint breaks a long string into adjacent literals on several lines, which can put a key
+        and its value in different literals; saferepr cuts a long repr in the middle with "...",
+        which can leave part of a known secret on either side of the cut. So the literals are
+        joined (the layout is kept where that uncovers nothing) and the parts of known secrets
+        next to a cut are masked.
+        """
+        if not self.enabled or not text:
+            return text
+        joined = _SPLIT_LITERAL.sub("", text)
+        with self._lock:
+            values = tuple(self._values)
+        masked = self.redact(_mask_cut_secrets(joined, values))
+        return masked if masked != joined else self.redact(text)
 
     def redact_object(self, obj: Any) -> Any:
         """Return a copy of a JSON-like object with secret fields and values masked.
@@ -250,10 +211,7 @@ class Redactor:
     def _redact_with(self, known: re.Pattern[str] | None, text: str) -> str:
         if known is not None:
             text = known.sub(MASK, text)
-        for shape, replacement in _SHAPES:
-            text = shape.sub(replacement, text)
-        text = _mask_values_of(_ENV_PAIR, text)
-        return _mask_values_of(_KEY, text)
+        return mask_shapes(text)
 
     def _redact_value(self, value: Any, key: str | None) -> Any:
         if isinstance(value, Mapping):
@@ -291,6 +249,32 @@ class Redactor:
                 else:
                     self._pattern = pattern
             return pattern
+
+
+# The end of one string literal and the start of the next, as pprint.pformat splits a long string.
+_SPLIT_LITERAL: Final = re.compile(r"""(['"])\n[ \t]*\1""")
+_CUT: Final = "..."  # where saferepr left out the middle of a long repr
+# saferepr keeps at most half of its 240 characters on each side of a cut.
+_CUT_SIDE: Final = 120
+
+
+def _mask_cut_secrets(text: str, values: tuple[str, ...]) -> str:
+    """Mask the start of a known secret just before each cut and the end of one just after it."""
+    out: list[str] = []
+    pos = 0
+    for cut in re.finditer(re.escape(_CUT), text):
+        before, after = text[max(pos, cut.start() - _CUT_SIDE) : cut.start()], text[cut.end() : cut.end() + _CUT_SIDE]
+        head = max((k for v in values for k in _kept(v) if before.endswith(v[:k])), default=0)
+        tail = max((k for v in values for k in _kept(v) if after.startswith(v[-k:])), default=0)
+        out += [text[pos : cut.start() - head], MASK if head else "", _CUT, MASK if tail else ""]
+        pos = cut.end() + tail
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _kept(value: str) -> range:
+    """How many characters of *value* a cut may have left on one side (a part, not all of it)."""
+    return range(min(len(value) - 1, _CUT_SIDE), MIN_SECRET_LENGTH - 1, -1)
 
 
 def scrub(text: str, *secrets: str | None) -> str:
