@@ -16,9 +16,9 @@ from cluster.healthy import crd, deployment, every_ready, healthy_objects, packa
 from oamconf.cluster.components import Component, reference_platform
 from oamconf.errors import UsageError
 from oamconf.k8s.api import Ref
-from oamconf.k8s.conditions import on_object
+from oamconf.k8s.conditions import Verdict
 from oamconf.k8s.memory import MemoryCluster
-from oamconf.k8s.wait import State
+from oamconf.k8s.wait import Observation, State
 from oamconf.platform.paths import fixtures_dir
 from oamconf.platform.profile import load_profile
 from oamconf.platform.versions import load_versions
@@ -29,6 +29,12 @@ FIXTURES = fixtures_dir()
 @pytest.fixture
 def platform() -> tuple[Component, ...]:
     return reference_platform(load_versions(), load_profile())
+
+
+def observe(cluster: MemoryCluster, ref: Ref, verdict: Verdict) -> Observation:
+    """One poll of a readiness wait: the verdict on the object as it is now."""
+    obj = cluster.get(ref)
+    return verdict(obj) if obj is not None else Observation.pending("not found yet")
 
 
 def by_name(components: Iterable[Component]) -> dict[str, Component]:
@@ -131,7 +137,7 @@ def test_every_check_passes_on_a_cluster_seeded_with_a_healthy_platform(platform
     cluster = MemoryCluster()
     cluster.seed(healthy_objects(platform))
 
-    seen = {str(r.ref): on_object(cluster, r.ref, r.verdict)() for r in every_ready(platform)}
+    seen = {str(r.ref): observe(cluster, r.ref, r.verdict) for r in every_ready(platform)}
 
     assert len(seen) == 20
     assert {name: obs.state for name, obs in seen.items() if obs.state is not State.SUCCEEDED} == {}
@@ -178,7 +184,7 @@ def test_an_unhealthy_object_fails_its_check_saying_what_it_is(
     cluster.seed([unhealthy])
     ready = next(r for r in every_ready(platform) if r.ref == Ref.of(unhealthy))
 
-    seen = on_object(cluster, ready.ref, ready.verdict)()
+    seen = observe(cluster, ready.ref, ready.verdict)
 
     assert (seen.state, seen.message) == (State.PENDING, message)
 
@@ -190,6 +196,6 @@ def test_a_deployment_without_conditions_yet_is_pending(platform: tuple[Componen
     cluster.seed([bare])
     ready = next(r for r in every_ready(platform) if r.ref == REPO_SERVER)
 
-    seen = on_object(cluster, ready.ref, ready.verdict)()
+    seen = observe(cluster, ready.ref, ready.verdict)
 
     assert (seen.state, seen.message) == (State.PENDING, "want Available=True, is no Available condition yet")

@@ -4,66 +4,29 @@ engineer would see for a healthy platform and for the ways it breaks."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-import yaml
 
-from oamconf.k8s.yamldoc import read_documents
-from synthetic import SUITE_PLUGINS
+from offline import (
+    HEALTHY,
+    provider_incompatible,
+    provider_unhealthy,
+    redis_definition_missing,
+    redis_definition_unreconciled,
+    run_phases,
+    smoke_release_fails,
+    step_section,
+    vela_core_crash_loops,
+    verdicts,
+    with_fault,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-HEALTHY = ROOT / "selftests" / "scenarios" / "healthy-platform.yaml"
-
-
-def run_phases(pytester: pytest.Pytester, scenario: Path, *args: str) -> tuple[pytest.RunResult, str]:
-    result = pytester.runpytest(
-        str(ROOT / "tests"), *SUITE_PLUGINS,
-        "--conformance", "--scenario", str(scenario), "--report-dir", "reports", *args,
-    )  # fmt: skip
-    return result, (pytester.path / "reports" / "report.md").read_text(encoding="utf-8")
-
-
-def broken(pytester: pytest.Pytester, change: str) -> Path:
-    """The healthy scenario with one object changed (*change* names it), written to the test's folder."""
-    # The scenario loader's YAML 1.2 reading keeps the reactions' "on:" keys (PyYAML's 1.1 would not).
-    doc = read_documents(HEALTHY)[0].data
-    objects = doc["objects"]
-    if change == "provider-unhealthy":
-        provider = next(o for o in objects if o["kind"] == "Provider" and o["metadata"]["name"] == "provider-helm")
-        provider["status"]["conditions"] = [
-            {"type": "Installed", "status": "True", "reason": "ActivePackageRevision"},
-            {
-                "type": "Healthy",
-                "status": "False",
-                "reason": "UnhealthyPackageRevision",
-                "message": "cannot resolve package dependencies",
-            },
-        ]
-    elif change == "smoke-release-fails":
-        smoke = next(r for r in doc["reactions"] if r["on"]["name"] == "conformance-smoke-*")
-        smoke["set_status"] = {
-            "atProvider": {"state": "failed", "releaseDescription": "Release install failed: image pull back-off"},
-            "conditions": [
-                {"type": "Ready", "status": "False", "reason": "Unavailable"},
-                {"type": "Synced", "status": "False", "reason": "ReconcileError", "message": "failed to install"},
-            ],
-        }
-    elif change == "redis-definition-unreconciled":
-        definition = next(o for o in objects if (o["kind"], o["metadata"]["name"]) == ("ComponentDefinition", "redis"))
-        definition.pop("status")
-    elif change == "redis-definition-missing":
-        doc["objects"] = [
-            o for o in objects if not (o["kind"] == "ComponentDefinition" and o["metadata"]["name"] == "redis")
-        ]
-    path = pytester.path / f"{change}.yaml"
-    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
-    return path
+WORKING, FAILED = "✅ Working", "❌ Failed"
 
 
 def test_a_healthy_foundation_passes_phase_one_with_evidence(pytester: pytest.Pytester) -> None:
-    result, md = run_phases(pytester, HEALTHY)
-    result.assert_outcomes(passed=7)
+    _, md = run_phases(pytester, HEALTHY)
+    assert verdicts(md) | {"1.1": WORKING, "1.2": WORKING} == verdicts(md)
     assert "## Phase 1: Foundation Components ✅ PASSED" in md
     assert "Provider provider-helm (xpkg.crossplane.io/crossplane-contrib/provider-helm:v1.4.0) Installed=True" in md
     assert "ComponentDefinition vela-system/postgresql registered (revision postgresql-v1)" in md
@@ -72,8 +35,8 @@ def test_a_healthy_foundation_passes_phase_one_with_evidence(pytester: pytest.Py
 
 
 def test_an_unhealthy_provider_fails_step_one_one_with_its_reason(pytester: pytest.Pytester) -> None:
-    result, md = run_phases(pytester, broken(pytester, "provider-unhealthy"))
-    result.assert_outcomes(passed=6, failed=1)
+    _, md = run_phases(pytester, with_fault(pytester, provider_unhealthy))
+    assert (verdicts(md)["1.1"], verdicts(md)["1.2"]) == (FAILED, WORKING)
     assert "## Phase 1: Foundation Components ⚠️ PARTIAL" in md
     problem = (
         "- **Problem**: Provider provider-helm: want Healthy=True, is Healthy=False reason=UnhealthyPackageRevision "
@@ -85,29 +48,61 @@ def test_an_unhealthy_provider_fails_step_one_one_with_its_reason(pytester: pyte
     assert "currentRevision: provider-helm-" in md
 
 
+def test_a_provider_that_cannot_become_healthy_fails_at_once(pytester: pytest.Pytester) -> None:
+    _, md = run_phases(pytester, with_fault(pytester, provider_incompatible))
+    step = step_section(md, "1.1")
+    assert verdicts(md)["1.1"] == FAILED
+    assert "- **Problem**: Provider provider-helm: want Healthy=True, is Healthy=False" in step
+    assert "incompatible Crossplane version" in step
+    assert "waited" not in step  # a state Crossplane does not retry ends the wait on the first poll
+
+
+def test_a_release_provider_helm_will_not_retry_fails_at_once_and_is_still_cleaned_up(
+    pytester: pytest.Pytester,
+) -> None:
+    _, md = run_phases(pytester, with_fault(pytester, smoke_release_fails))
+    step = step_section(md, "1.1")
+    assert verdicts(md)["1.1"] == FAILED
+    assert re.search(
+        r"Release conformance-smoke-[0-9a-f]{8}: want deployed, is state failed, Ready=False reason=Unavailable "
+        r"\(no rollbackLimit: provider-helm does not retry it\)",
+        step,
+    )
+    assert "Release install failed: image pull back-off" in step  # the Release's status, dumped under the step
+    assert "| Cleanup | deleted 2 object(s) this run created |" in md
+
+
+def test_a_crash_looping_controller_shows_its_pod_and_the_tail_of_its_log(pytester: pytest.Pytester) -> None:
+    _, md = run_phases(pytester, with_fault(pytester, vela_core_crash_loops))
+    step = step_section(md, "1.2")
+    assert verdicts(md)["1.2"] == FAILED
+    assert "Deployment vela-system/kubevela-vela-core: want Available=True, is Available=False" in step
+    assert "<summary>Pod vela-system/kubevela-vela-core-7d9f-abcde</summary>" in step
+    assert "container kubevela: waiting CrashLoopBackOff: back-off 5m0s restarting failed container" in step
+    assert "restarts=7" in step
+    assert "last run: terminated Error (exit 1)" in step
+    assert "previous run's last 20 log lines" in step
+    assert "unable to start manager: webhook certificate not found" in step
+    html = (pytester.path / "reports" / "report.html").read_text(encoding="utf-8")
+    assert "CrashLoopBackOff" in html
+    assert "webhook certificate not found" in html
+
+
 def test_a_missing_component_definition_says_which_file_to_apply(pytester: pytest.Pytester) -> None:
-    result, md = run_phases(pytester, broken(pytester, "redis-definition-missing"))
-    result.assert_outcomes(passed=6, failed=1)
-    assert "ComponentDefinition vela-system/redis not found: apply fixtures/platform/kubevela/" in md
+    _, md = run_phases(pytester, with_fault(pytester, redis_definition_missing))
+    assert verdicts(md)["1.2"] == FAILED
+    assert "ComponentDefinition vela-system/redis not found: apply fixtures/platform/kubevela/" in step_section(
+        md, "1.2"
+    )
 
 
 def test_wait_timeout_caps_the_profile_s_timeouts_so_a_run_fails_fast(pytester: pytest.Pytester) -> None:
-    result, md = run_phases(pytester, broken(pytester, "provider-unhealthy"), "--wait-timeout", "60")
-    result.assert_outcomes(passed=6, failed=1)
-    assert "message='cannot resolve package dependencies' (waited 60s, simulated)" in md
+    _, md = run_phases(pytester, with_fault(pytester, provider_unhealthy), args=("--wait-timeout", "60"))
+    assert "message='cannot resolve package dependencies' (waited 60s, simulated)" in step_section(md, "1.1")
 
 
 def test_a_definition_kubevela_never_reconciled_is_not_registered(pytester: pytest.Pytester) -> None:
-    result, md = run_phases(pytester, broken(pytester, "redis-definition-unreconciled"))
-    result.assert_outcomes(passed=6, failed=1)
-    assert "ComponentDefinition vela-system/redis: want a latestRevision, is none yet (waited 300s, simulated)" in md
-
-
-def test_a_release_provider_helm_cannot_deploy_fails_one_one_and_is_still_cleaned_up(
-    pytester: pytest.Pytester,
-) -> None:
-    result, md = run_phases(pytester, broken(pytester, "smoke-release-fails"))
-    result.assert_outcomes(passed=6, failed=1)
-    assert re.search(r"Release conformance-smoke-[0-9a-f]{8}: want Ready=True, is Ready=False reason=Unavailable", md)
-    assert "Release install failed: image pull back-off" in md  # the Release's status, dumped under the step
-    assert "| Cleanup | deleted 2 object(s) this run created |" in md
+    _, md = run_phases(pytester, with_fault(pytester, redis_definition_unreconciled))
+    assert verdicts(md)["1.2"] == FAILED
+    expected = "ComponentDefinition vela-system/redis: want a latestRevision, is none yet (waited 300s, simulated)"
+    assert expected in step_section(md, "1.2")

@@ -84,25 +84,26 @@ def test_a_cluster_that_does_not_answer_stops_the_run_before_any_test(pytester: 
 STEP_ON_SCENARIO = """
 import pytest
 from oamconf.k8s.api import Ref
-from oamconf.k8s.conditions import condition_is, on_object
-from oamconf.k8s.wait import Observation, wait_until
+from oamconf.k8s.conditions import condition_is
+from oamconf.k8s.wait import Observation
 
 APP = Ref("core.oam.dev/v1beta1", "Application", "test-postgres-only", "default")
 RELEASE = Ref("helm.crossplane.io/v1beta1", "Release", "test-db-postgresql")
 
 
+def running(app):
+    phase = app.field("status.status")
+    return Observation.simple(phase == "running", f"want running, is {phase}")
+
+
 @pytest.mark.step("3.1", "PostgreSQL via OAM")
-def test_the_application_renders_a_ready_release(cluster, evidence, wait_policy, clock):
+def test_the_application_renders_a_ready_release(cluster, expect, evidence):
     cluster.apply({"apiVersion": APP.api_version, "kind": APP.kind,
                    "metadata": {"name": APP.name, "namespace": APP.namespace},
                    "spec": {"components": [{"name": "db", "type": "postgresql"}]}})
-    app = wait_until(
-        on_object(cluster, APP, lambda o: Observation.simple(
-            o.field("status.status") == "running", f"want running, is {o.field('status.status')}")),
-        subject=str(APP), policy=wait_policy, clock=clock)
-    release = wait_until(on_object(cluster, RELEASE, condition_is("Ready")), subject=str(RELEASE),
-                         policy=wait_policy, clock=clock)
-    evidence.add(f"{APP}: {app.message}; {RELEASE}: {release.message}")
+    app = expect(APP, running)
+    release = expect(RELEASE, condition_is("Ready"))
+    evidence.add(f"{APP}: {app.field('status.status')}; {RELEASE}: {release.condition('Ready')}")
 """
 
 
@@ -117,7 +118,7 @@ def test_step_modules_run_offline_against_a_scenario_with_virtual_time(pytester:
     assert result.duration < 10  # virtual time: the scenario's polls cost no real seconds
     md = (pytester.path / "reports" / "report.md").read_text(encoding="utf-8")
     assert "| Cluster | in-memory scenario healthy-platform (healthy-platform.yaml) |" in md
-    assert "Application default/test-postgres-only: want running, is running" in md
+    assert "Application default/test-postgres-only: running; Release test-db-postgresql: Ready=True" in md
 
 
 def test_a_stuck_release_fails_the_step_with_its_last_state(pytester: pytest.Pytester) -> None:
@@ -218,7 +219,7 @@ def test_contradictory_cluster_options_are_refused_in_one_line(pytester: pytest.
 FAILING_BOOTSTRAP = """
 import json
 import pytest
-from fixtures.cluster import BOOTSTRAP_KEY
+from oamconf.steps.context import run_of
 from oamconf.cluster.install import ClusterBootstrapError, InstallReport
 
 class FailingBootstrap:
@@ -235,7 +236,7 @@ class FailingBootstrap:
         self.downs.append(any_step_failed)
 
 def pytest_configure(config):
-    config.stash[BOOTSTRAP_KEY] = FailingBootstrap()
+    run_of(config).bootstrap = FailingBootstrap()
 
 def pytest_unconfigure(config):
     with open("downs.json", "w") as out:

@@ -96,14 +96,14 @@ def test_a_failure_no_rule_knows_says_so_and_names_the_test_to_look_at(run_steps
 STUCK_RELEASE = """
 import pytest
 from oamconf.k8s.api import Ref
-from oamconf.k8s.conditions import condition_is, wait_for
+from oamconf.k8s.conditions import condition_is
 
 RELEASE = Ref("helm.crossplane.io/v1beta1", "Release", "test-db-postgresql")
 
 @pytest.mark.step("3.1", "PostgreSQL via OAM")
-def test_the_release_is_ready(cluster, evidence, wait_policy, clock):
-    ready = wait_for(cluster, RELEASE, condition_is("Ready"), policy=wait_policy, clock=clock)
-    evidence.add(f"{RELEASE}: {ready.message}")
+def test_the_release_is_ready(expect, evidence):
+    ready = expect(RELEASE, condition_is("Ready"))
+    evidence.add(f"{RELEASE}: {ready.condition('Ready')}")
 """
 
 
@@ -125,14 +125,40 @@ def test_a_timeout_in_simulated_time_says_it_was_simulated(pytester: pytest.Pyte
     assert f"{problem} (waited 120s, simulated)" in step
 
 
+def test_a_release_stuck_on_its_pods_image_gets_the_cause_from_the_pod(pytester: pytest.Pytester) -> None:
+    step = section(_stuck_release_run(pytester), "### Test 3.1: PostgreSQL via OAM")
+    # The Release only says Unavailable; the diagnostics follow it to its pod, and the hint reads the pod.
+    assert "<summary>Pod default/test-db-postgresql-0</summary>" in step
+    assert 'waiting ImagePullBackOff: Back-off pulling image "docker.io/bitnami/postgresql' in step
+    assert "- **Root Cause**: the image docker.io/bitnami/postgresql:17.6.0-debian-12-r4 is gone" in step
+    assert "log lines" not in step  # a container that never started has no log to show
+
+
+MISSING_RELEASE = """
+import pytest
+from oamconf.k8s.api import Ref
+from oamconf.k8s.conditions import condition_is
+
+RELEASE = Ref("helm.crossplane.io/v1beta1", "Release", "nobody-made-me")
+
+@pytest.mark.step("3.1", "PostgreSQL via OAM")
+def test_the_release_is_ready(expect):
+    expect(RELEASE, condition_is("Ready"))
+"""
+
+
 def test_an_unmatched_wait_failure_names_the_object_and_points_at_its_diagnostics(pytester: pytest.Pytester) -> None:
-    md = _stuck_release_run(pytester)
+    pytester.makepyfile(test_release=textwrap.dedent(MISSING_RELEASE))
+    scenario = SCENARIOS / "healthy-platform.yaml"
+    result = pytester.runpytest(*SUITE_PLUGINS, "--conformance", "--scenario", str(scenario), "--report-dir", "reports")
+    result.assert_outcomes(failed=1)
+    md = (pytester.path / "reports" / "report.md").read_text(encoding="utf-8")
     step = section(md, "### Test 3.1: PostgreSQL via OAM")
-    assert "- **Root Cause**: no known cause matched; look at Release test-db-postgresql" in step
-    fix = "- **Fix**: read the diagnostics of step 3.1 (Release test-db-postgresql status); its live state: "
-    assert f"{fix}`kubectl describe release.helm.crossplane.io test-db-postgresql`" in step
-    assert "<summary>Release test-db-postgresql status</summary>" in step  # the diagnostics it points at
-    assert "no known cause matched; look at Release test-db-postgresql" in section(md, "## Recommendations")
+    assert "- **Root Cause**: no known cause matched; look at Release nobody-made-me" in step
+    fix = "- **Fix**: read the diagnostics of step 3.1 (Release nobody-made-me); its live state: "
+    assert f"{fix}`kubectl describe release.helm.crossplane.io nobody-made-me`" in step
+    assert "<summary>Release nobody-made-me</summary>" in step  # the diagnostics it points at: does not exist
+    assert "no known cause matched; look at Release nobody-made-me" in section(md, "## Recommendations")
 
 
 PHASE_ONE_FAILS = """

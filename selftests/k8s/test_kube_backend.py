@@ -20,8 +20,9 @@ from k8s import fakeapi
 from oamconf.errors import AccessDenied, ApiError, ClusterUnreachable, UsageError, WaitFailed, WaitTimeout
 from oamconf.k8s import conditions
 from oamconf.k8s.api import Ref
+from oamconf.k8s.expect import Expect
 from oamconf.k8s.kube import KubeCluster
-from oamconf.k8s.wait import FakeClock, wait_until
+from oamconf.k8s.wait import FakeClock
 from oamconf.redact import MASK, Redactor
 
 APP = "/apis/core.oam.dev/v1beta1/namespaces/demo/applications/web"
@@ -238,10 +239,8 @@ def test_waiting_for_an_object_that_never_appears_times_out_saying_not_found_yet
     api: fakeapi.FakeApiServer, cluster: KubeCluster
 ) -> None:
     clock = FakeClock()
-    check = conditions.on_object(cluster, APP_REF, conditions.condition_is("Ready"))
-
     with pytest.raises(WaitTimeout) as caught:
-        wait_until(check, subject="Application demo/web", timeout=10, clock=clock)
+        Expect(cluster, clock=clock)(APP_REF, conditions.condition_is("Ready"), timeout=10)
 
     assert str(caught.value) == "Application demo/web: not found yet (waited 10s, simulated)"
     assert clock.now == pytest.approx(10)
@@ -251,10 +250,8 @@ def test_waiting_for_an_object_that_never_appears_times_out_saying_not_found_yet
 def test_waiting_stops_at_once_when_access_is_denied(api: fakeapi.FakeApiServer, cluster: KubeCluster) -> None:
     api.fail("GET", APP, 403, "Forbidden", 'applications.core.oam.dev "web" is forbidden')
     clock = FakeClock()
-    check = conditions.on_object(cluster, APP_REF, conditions.condition_is("Ready"))
-
     with pytest.raises(WaitFailed, match="access denied"):
-        wait_until(check, subject="Application demo/web", timeout=10, clock=clock)
+        Expect(cluster, clock=clock)(APP_REF, conditions.condition_is("Ready"), timeout=10)
 
     assert clock.now == 0
     assert len(api.calls(APP)) == 1

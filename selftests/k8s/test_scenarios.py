@@ -18,9 +18,10 @@ import yaml
 
 from oamconf.errors import ApiError, UsageError, WaitFailed, WaitTimeout
 from oamconf.k8s.api import Endpoint, KubeObject, Ref
-from oamconf.k8s.conditions import condition_is, on_object
+from oamconf.k8s.conditions import condition_is
+from oamconf.k8s.expect import Expect
 from oamconf.k8s.scenario import load_scenario
-from oamconf.k8s.wait import FakeClock, Observation, wait_until
+from oamconf.k8s.wait import FakeClock, Observation
 
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
 # The pinned upstream CRDs live next to the project (see shared/README.md), not in it.
@@ -71,7 +72,7 @@ def test_the_healthy_application_is_pending_twice_then_running() -> None:
         return Observation.simple(phase == "running", f"want status running, is {phase}")
 
     cluster.apply(application())
-    wait_until(on_object(cluster, APP, phase_is_running), subject=str(APP), clock=FakeClock())
+    Expect(cluster, clock=FakeClock())(APP, phase_is_running)
 
     assert seen == ["runningWorkflow", "runningWorkflow", "running"]
     release = cluster.get(RELEASE)
@@ -91,7 +92,7 @@ def test_the_stuck_release_times_out_saying_what_it_last_saw() -> None:
     clock = FakeClock()
 
     with pytest.raises(WaitTimeout) as caught:
-        wait_until(on_object(cluster, RELEASE, condition_is("Ready")), subject=str(RELEASE), timeout=300, clock=clock)
+        Expect(cluster, clock=clock)(RELEASE, condition_is("Ready"), timeout=300)
 
     assert (
         str(caught.value)
@@ -105,7 +106,7 @@ def test_a_forbidden_release_fails_the_wait_on_the_first_poll() -> None:
     clock = FakeClock()
 
     with pytest.raises(WaitFailed) as caught:
-        wait_until(on_object(cluster, RELEASE, condition_is("Ready")), subject=str(RELEASE), clock=clock)
+        Expect(cluster, clock=clock)(RELEASE, condition_is("Ready"))
 
     assert clock.now == 0
     assert 'releases.helm.crossplane.io "test-db-postgresql" is forbidden' in str(caught.value)
@@ -128,18 +129,12 @@ def test_server_errors_twice_then_success_ends_the_wait_on_the_third_poll(tmp_pa
         """,
     )
     cluster = load_scenario(path)
-    polls: list[float] = []
     clock = FakeClock()
 
-    def counted() -> Observation:
-        polls.append(clock.now)
-        return on_object(cluster, RELEASE, condition_is("Ready"))()
+    live = Expect(cluster, clock=clock)(RELEASE, condition_is("Ready"))
 
-    result = wait_until(counted, subject=str(RELEASE), clock=clock)
-
-    assert result.message == "want Ready=True, is Ready=True reason=Available"
-    assert len(polls) == 3
-    assert polls[0] == 0 < polls[1] < polls[2]
+    assert str(live.condition("Ready")) == "Ready=True reason=Available"
+    assert len(clock.sleeps) == 2  # the two server errors were retried after a pause each
 
 
 def test_a_port_forward_reaches_the_server_bound_to_the_scenarios_endpoint(listening: socket.socket) -> None:

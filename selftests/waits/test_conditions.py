@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from oamconf.k8s.api import KubeObject
-from oamconf.k8s.conditions import all_of, condition_is, statefulset_ready
+from oamconf.k8s.conditions import all_of, condition_is
+from oamconf.k8s.verdicts.workloads import statefulset_ready
 from oamconf.k8s.wait import State
 
 

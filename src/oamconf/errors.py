@@ -14,6 +14,15 @@ def one_line(text: str, limit: int = 300) -> str:
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
+def describe(err: BaseException) -> str:
+    """What went wrong, as a report says it: the message of an error raised on purpose (the suite's
+    ``ConformanceError``, a test's ``AssertionError``), else the exception's type and message, since for
+    a bug the type is half the story. Multi-line messages stay whole; ``one_line`` flattens them."""
+    if isinstance(err, ConformanceError | AssertionError):
+        return str(err).strip() or type(err).__name__
+    return f"{type(err).__name__}: {err}".strip()
+
+
 class ConformanceError(Exception):
     """Base of every error the suite raises on purpose."""
 

@@ -14,8 +14,11 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from oamconf.errors import UsageError
+from oamconf.k8s import kinds
 from oamconf.k8s.api import Ref
-from oamconf.k8s.conditions import Verdict, deployment_available, established, package_healthy, statefulset_ready
+from oamconf.k8s.conditions import Verdict
+from oamconf.k8s.verdicts.crossplane import package_healthy, xrd_established
+from oamconf.k8s.verdicts.workloads import deployment_available, established, statefulset_ready
 from oamconf.platform.manifests import load_documents, yaml_files
 from oamconf.platform.paths import fixtures_dir, shown
 from oamconf.platform.profile import Profile
@@ -104,19 +107,15 @@ class Component:
 
 
 def crd(name: str) -> Ready:
-    return Ready(Ref(CRD_API, "CustomResourceDefinition", name), established, "crd_established")
+    return Ready(kinds.CRD.ref(name), established, "crd_established")
 
 
 def deployments(namespace: str, *names: str) -> tuple[Ready, ...]:
-    return tuple(
-        Ready(Ref("apps/v1", "Deployment", n, namespace), deployment_available, "deployment_available") for n in names
-    )
+    return tuple(Ready(kinds.DEPLOYMENT.ref(n, namespace), deployment_available, "deployment_available") for n in names)
 
 
-def packages(*refs: tuple[str, str]) -> tuple[Ready, ...]:
-    return tuple(
-        Ready(Ref("pkg.crossplane.io/v1", kind, name), package_healthy, "package_healthy") for kind, name in refs
-    )
+def packages(*refs: tuple[kinds.Kind, str]) -> tuple[Ready, ...]:
+    return tuple(Ready(kind.ref(name), package_healthy, "package_healthy") for kind, name in refs)
 
 
 def reference_platform(versions: Versions, profile: Profile, *, fixtures: Path | None = None) -> tuple[Component, ...]:
@@ -156,9 +155,9 @@ def reference_platform(versions: Versions, profile: Profile, *, fixtures: Path |
             ),
             (
                 *packages(
-                    ("Provider", xp.helm_provider),
-                    ("Provider", xp.kubernetes_provider),
-                    ("Function", xp.patch_and_transform_function),
+                    (kinds.PROVIDER, xp.helm_provider),
+                    (kinds.PROVIDER, xp.kubernetes_provider),
+                    (kinds.FUNCTION, xp.patch_and_transform_function),
                 ),
                 crd("releases.helm.crossplane.io"),
                 crd("objects.kubernetes.crossplane.io"),
@@ -198,7 +197,7 @@ def reference_platform(versions: Versions, profile: Profile, *, fixtures: Path |
 def _argocd(versions: Versions, profile: Profile, fixtures: Path) -> Component:
     namespace = profile.namespaces.argocd
     # With a release name containing "argocd" the chart's fullname is the release name (facts §4.1).
-    controller = Ref("apps/v1", "StatefulSet", f"{ARGOCD_RELEASE}-application-controller", namespace)
+    controller = kinds.STATEFUL_SET.ref(f"{ARGOCD_RELEASE}-application-controller", namespace)
     return Component(
         "argocd",
         Install(helm=HelmInstall(ARGOCD_RELEASE, versions.argocd, namespace, _values(fixtures, "argo-cd"))),
@@ -231,7 +230,7 @@ def _existing(paths: Iterable[Path], folder: Path | None = None) -> tuple[Path, 
 def _xrds_established(files: Iterable[Path]) -> tuple[Ready, ...]:
     """Every XRD among *files* Established: Crossplane sets that once the XR's CRD is served."""
     return tuple(
-        Ready(Ref(doc.api_version, doc.kind, doc.name), established, "crd_established")
+        Ready(Ref(doc.api_version, doc.kind, doc.name), xrd_established, "crd_established")
         for path in files
         for doc in load_documents(path)
         if doc.kind == "CompositeResourceDefinition"

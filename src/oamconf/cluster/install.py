@@ -22,17 +22,15 @@ from typing import Any, Final
 from oamconf.cluster.components import Component, Ready, WaitKind
 from oamconf.cluster.helm import Helm
 from oamconf.cluster.ownership import labelled
-from oamconf.cluster.schedule import ComponentResult, check_graph, one_line, schedule
-from oamconf.errors import ApiError, ConformanceError
+from oamconf.cluster.schedule import ComponentResult, check_graph, schedule
+from oamconf.errors import ConformanceError, describe, one_line
 from oamconf.k8s.api import FIELD_MANAGER, Cluster, Endpoint, Event, KubeObject, Ref
-from oamconf.k8s.conditions import wait_for
-from oamconf.k8s.wait import Clock, Observation, WaitPolicy, wait_until
+from oamconf.k8s.expect import Expect
+from oamconf.k8s.wait import Clock, WaitPolicy
 from oamconf.platform.profile import Profile
 
 # Stamped on everything the bootstrap applies, so teardown and humans can tell it apart.
 DEFAULT_LABELS: Final = {"app.kubernetes.io/managed-by": "oam-vcluster-conformance"}
-# The API server rejected the manifest itself: applying it again cannot succeed.
-_REJECTED: Final = frozenset({400, 422})
 
 
 @dataclass(frozen=True)
@@ -98,7 +96,7 @@ def install_platform(
         ClusterBootstrapError: the first component that failed, in one line.
     """
     check_graph(components)
-    steps = _Steps(_Serialized(cluster), helm, profile, policy, clock, dict(apply_labels))
+    steps = _Steps(Expect(_Serialized(cluster), policy, clock), helm, profile, dict(apply_labels))
     started = clock.monotonic()
     results, failure = schedule(components, steps.install, lambda: clock.monotonic() - started)
     report = InstallReport(
@@ -107,17 +105,15 @@ def install_platform(
     )
     if failure is not None:
         name, err = failure
-        raise ClusterBootstrapError(name, one_line(err), report) from err
+        raise ClusterBootstrapError(name, one_line(describe(err)), report) from err
     return report
 
 
 @dataclass(frozen=True)
 class _Steps:
-    cluster: Cluster
+    expect: Expect
     helm: Helm
     profile: Profile
-    policy: WaitPolicy
-    clock: Clock
     labels: dict[str, str]
 
     def install(self, component: Component) -> None:
@@ -143,27 +139,10 @@ class _Steps:
         return float(getattr(self.profile.timeouts, kind))
 
     def wait(self, ready: Ready) -> None:
-        timeout = self.timeout(ready.wait)
-        wait_for(self.cluster, ready.ref, ready.verdict, timeout=timeout, policy=self.policy, clock=self.clock)
+        self.expect(ready.ref, ready.verdict, timeout=self.timeout(ready.wait))
 
     def apply(self, manifest: Mapping[str, Any]) -> None:
-        """Apply, retrying while the API cannot take it yet: a CRD just created is not served at
-        once, and a webhook's Service has no endpoints until its pod is ready."""
-        with_labels = labelled(manifest, self.labels)
-
-        def attempt() -> Observation:
-            try:
-                self.cluster.apply(with_labels)
-            except ApiError as err:
-                if err.status in _REJECTED:
-                    return Observation.failed(f"rejected: {err}")
-                raise  # wait_until keeps trying, or stops at once on 401/403
-            return Observation.succeeded("applied")
-
-        subject = f"apply {Ref.of(manifest)}"
-        wait_until(
-            attempt, subject=subject, timeout=self.timeout("deployment_available"), policy=self.policy, clock=self.clock
-        )
+        self.expect.applied(labelled(manifest, self.labels), timeout=self.timeout("deployment_available"))
 
 
 class _Serialized:
@@ -206,9 +185,11 @@ class _Serialized:
         with self._lock:
             return self._inner.events(ref)
 
-    def pod_logs(self, namespace: str, pod: str, *, container: str | None = None, tail_lines: int = 200) -> str:
+    def pod_logs(
+        self, namespace: str, pod: str, *, container: str | None = None, tail_lines: int = 200, previous: bool = False
+    ) -> str:
         with self._lock:
-            return self._inner.pod_logs(namespace, pod, container=container, tail_lines=tail_lines)
+            return self._inner.pod_logs(namespace, pod, container=container, tail_lines=tail_lines, previous=previous)
 
     @contextlib.contextmanager
     def port_forward(self, namespace: str, service: str, port: int) -> Iterator[Endpoint]:

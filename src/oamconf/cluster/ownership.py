@@ -12,10 +12,14 @@ from __future__ import annotations
 import copy
 import secrets
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Final
 
-from oamconf.errors import ApiError, ConformanceError
+from oamconf.errors import ApiError, ConformanceError, UsageError
 from oamconf.k8s.api import Cluster, KubeObject, Ref
+from oamconf.k8s.expect import Expect
+from oamconf.platform.manifests import load_documents
+from oamconf.platform.paths import fixtures_dir, shown
 
 MANAGED_BY_LABEL: Final = "app.kubernetes.io/managed-by"
 MANAGED_BY: Final = "oam-vcluster-conformance"
@@ -50,9 +54,21 @@ class Owned:
         run_id: this run's id (``new_run_id()``).
     """
 
-    def __init__(self, cluster: Cluster, run_id: str) -> None:
+    def __init__(
+        self,
+        cluster: Cluster,
+        run_id: str,
+        *,
+        expect: Expect | None = None,
+        apply_timeout: float | None = None,
+        fixtures: Path | None = None,
+    ) -> None:
         self.cluster = cluster
         self.run_id = run_id
+        # Applies are retried while the API cannot take them yet (a CRD not served yet) when given.
+        self._expect = expect
+        self._apply_timeout = apply_timeout
+        self._fixtures = fixtures
         self._recorded: list[Ref] = []
 
     @property
@@ -79,11 +95,40 @@ class Owned:
                 f"{ref} already exists and was not created by this run: refusing to take it over "
                 "(delete it, or give the suite's object another name)"
             )
-        live = self.cluster.apply(labelled(manifest, self.labels))
+        with_labels = labelled(manifest, self.labels)
+        if self._expect is None:
+            live = self.cluster.apply(with_labels)
+        else:
+            live = self._expect.applied(with_labels, timeout=self._apply_timeout)
         # The API server's answer names the namespace even when the manifest left it to the default.
         if live.ref not in self._recorded:
             self._recorded.append(live.ref)
         return live
+
+    def apply_fixture(
+        self, path: str, *, name: str | None = None, namespace: str | None = None, fields: Mapping[str, Any] = {}
+    ) -> KubeObject:
+        """Apply the one manifest in ``fixtures/<path>`` as ``apply`` does, after setting its name,
+        namespace and dotted *fields* (``{"spec.forProvider.namespace": "apps"}``): the fixture holds the
+        shape, the step the names of this run and this platform.
+
+        Raises:
+            UsageError: the file is missing, does not parse, or does not hold exactly one manifest.
+            ConformanceError, ApiError: as ``apply``.
+        """
+        file = (self._fixtures or fixtures_dir()) / path
+        documents = load_documents(file)
+        if len(documents) != 1:
+            raise UsageError(f"{shown(file)}: holds {len(documents)} manifests; a step fixture holds one")
+        manifest = copy.deepcopy(documents[0].body)
+        overrides = dict(fields)
+        if name is not None:
+            overrides["metadata.name"] = name
+        if namespace is not None:
+            overrides["metadata.namespace"] = namespace
+        for dotted, value in overrides.items():
+            _set_field(manifest, dotted, value)
+        return self.apply(manifest)
 
     def namespace(self, name: str) -> KubeObject:
         """The namespace *name*: created and owned by this run, or, when it already exists and is
@@ -127,3 +172,14 @@ class Owned:
                 f"delete them by label {RUN_ID_LABEL}={self.run_id}"
             )
         return deleted
+
+
+def _set_field(manifest: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set ``a.b.c`` in *manifest*, creating the maps on the way."""
+    *parents, last = dotted.split(".")
+    node = manifest
+    for key in parents:
+        node = node.setdefault(key, {})
+        if not isinstance(node, dict):
+            raise UsageError(f"cannot set {dotted}: {key} is not a map")
+    node[last] = value

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from oamconf.cluster.components import Component
-from oamconf.errors import ConformanceError, UsageError
+from oamconf.errors import UsageError, describe, one_line
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,8 @@ def schedule(
                 name, start = running.pop(future)
                 err = future.exception()
                 status: Status = "ready" if err is None else "failed"
-                results[name] = ComponentResult(name, status, start, now(), "" if err is None else one_line(err))
+                cause = "" if err is None else one_line(describe(err))
+                results[name] = ComponentResult(name, status, start, now(), cause)
                 log.info("%s %s", name, status)
                 if err is not None and failure is None:
                     failure = (name, err)
@@ -109,11 +110,3 @@ def schedule(
 def _ready(results: Mapping[str, ComponentResult], name: str) -> bool:
     found = results.get(name)
     return found is not None and found.status == "ready"
-
-
-def one_line(err: BaseException) -> str:
-    """*err* as the one-line cause a report shows."""
-    if isinstance(err, ConformanceError):
-        return str(err)
-    # A bug, not a platform failure: say what it was; the chained traceback has the rest.
-    return f"{type(err).__name__}: {err}"

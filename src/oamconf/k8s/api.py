@@ -182,8 +182,10 @@ class Cluster(Protocol):
         """Events whose involvedObject is *ref*, oldest first."""
         ...
 
-    def pod_logs(self, namespace: str, pod: str, *, container: str | None = None, tail_lines: int = 200) -> str:
-        """The last lines of a container's log."""
+    def pod_logs(
+        self, namespace: str, pod: str, *, container: str | None = None, tail_lines: int = 200, previous: bool = False
+    ) -> str:
+        """The last lines of a container's log; *previous*: of its last terminated run (after a restart)."""
         ...
 
     def port_forward(self, namespace: str, service: str, port: int) -> contextlib.AbstractContextManager[Endpoint]:

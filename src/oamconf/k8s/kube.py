@@ -209,11 +209,18 @@ class KubeCluster:
         items = self._items("v1", "Event", ref.namespace, field_selector=",".join(selector))
         return [_event(item) for item in sorted(items, key=_event_time)]
 
-    def pod_logs(self, namespace: str, pod: str, *, container: str | None = None, tail_lines: int = 200) -> str:
-        """The last *tail_lines* lines of a container's log."""
+    def pod_logs(
+        self, namespace: str, pod: str, *, container: str | None = None, tail_lines: int = 200, previous: bool = False
+    ) -> str:
+        """The last *tail_lines* lines of a container's log (of its previous run with *previous*)."""
         with self._errors():
             text = k8s_client.CoreV1Api(self._api).read_namespaced_pod_log(
-                pod, namespace, container=container, tail_lines=tail_lines, _request_timeout=self._timeout
+                pod,
+                namespace,
+                container=container,
+                tail_lines=tail_lines,
+                previous=previous,
+                _request_timeout=self._timeout,
             )
         return str(text)
 

@@ -19,11 +19,12 @@ import datetime as dt
 import itertools
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from oamconf.errors import ApiError
 from oamconf.k8s.api import FIELD_MANAGER, Endpoint, Event, KubeObject, Ref, matches_labels
-from oamconf.k8s.memory_scopes import CLUSTER_SCOPED, DEFAULT_NAMESPACE, Scope, Scopes, placed, ref_of
+from oamconf.k8s.kinds import Scope
+from oamconf.k8s.memory_scopes import CLUSTER_SCOPED, DEFAULT_NAMESPACE, Scopes, placed, ref_of
 from oamconf.k8s.reactions import Failure, Key, Reaction, Timeline, Verb, deep_merge, set_path
 from oamconf.redact import SecretSink, remember_secret
 
@@ -83,8 +84,9 @@ class MemoryCluster:
     def add_event(self, ref: Ref, event: Event) -> None:
         self._events.setdefault(self._scopes.key(ref), []).append(event)
 
-    def add_log(self, namespace: str, pod: str, container: str, text: str) -> None:
-        self._logs.setdefault((namespace, pod), {})[container] = text
+    def add_log(self, namespace: str, pod: str, container: str, text: str, *, previous: bool = False) -> None:
+        """A container's log; *previous*: the log of its last terminated run (``kubectl logs --previous``)."""
+        self._logs.setdefault((namespace, pod), {})[_log_key(container, previous=previous)] = text
 
     def add_service(self, namespace: str, name: str, port: int, endpoint: str) -> None:
         """Declare a Service port whose port-forward leads to the endpoint bound as *endpoint*."""
@@ -166,10 +168,13 @@ class MemoryCluster:
     def events(self, ref: Ref) -> builtins.list[Event]:
         return builtins.list(self._events.get(self._scopes.key(ref), []))
 
-    def pod_logs(self, namespace: str, pod: str, *, container: str | None = None, tail_lines: int = 200) -> str:
-        containers = self._logs.get((namespace, pod))
-        if containers is None:
+    def pod_logs(
+        self, namespace: str, pod: str, *, container: str | None = None, tail_lines: int = 200, previous: bool = False
+    ) -> str:
+        logs = self._logs.get((namespace, pod))
+        if logs is None:
             raise ApiError(404, "NotFound", f'pods "{pod}" not found in namespace {namespace}')
+        containers = {name.removesuffix(_PREVIOUS) for name in logs}
         if container is None:
             if len(containers) != 1:
                 choices = " ".join(sorted(containers))
@@ -181,7 +186,10 @@ class MemoryCluster:
             container = next(iter(containers))
         if container not in containers:
             raise ApiError(400, "BadRequest", f"container {container} is not valid for pod {pod}")
-        return "\n".join(containers[container].splitlines()[-tail_lines:])
+        text = logs.get(_log_key(container, previous=previous))
+        if text is None and previous:  # the API server's words when a container never restarted
+            raise ApiError(400, "BadRequest", f'previous terminated container "{container}" in pod "{pod}" not found')
+        return "\n".join((text or "").splitlines()[-tail_lines:])
 
     @contextlib.contextmanager
     def port_forward(self, namespace: str, service: str, port: int) -> Iterator[Endpoint]:
@@ -281,3 +289,10 @@ def _desired(obj: Mapping[str, Any]) -> dict[str, Any]:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_PREVIOUS: Final = "\0previous"  # cannot be part of a container name
+
+
+def _log_key(container: str, *, previous: bool) -> str:
+    return container + _PREVIOUS if previous else container

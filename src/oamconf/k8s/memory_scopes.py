@@ -8,52 +8,18 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import Any, Final, Literal
+from typing import Any, Final
 
+from oamconf.k8s import kinds
 from oamconf.k8s.api import Ref
+from oamconf.k8s.kinds import Scope
 from oamconf.k8s.reactions import Key
 
 DEFAULT_NAMESPACE: Final = "default"
 
-# The cluster-scoped kinds the platform uses, by API group; scenarios declare others.
-_CLUSTER_KINDS: Final = {
-    "": ("Namespace", "Node", "PersistentVolume"),
-    "apiextensions.k8s.io": ("CustomResourceDefinition",),
-    "rbac.authorization.k8s.io": ("ClusterRole", "ClusterRoleBinding"),
-    "storage.k8s.io": ("StorageClass",),
-    "helm.crossplane.io": ("Release", "ProviderConfig"),
-    "kubernetes.crossplane.io": ("Object", "ProviderConfig"),
-    "pkg.crossplane.io": ("Provider", "ProviderRevision", "Function", "FunctionRevision", "DeploymentRuntimeConfig"),
-    "apiextensions.crossplane.io": ("CompositeResourceDefinition", "Composition"),
-    "core.oam.dev": ("ResourceTracker",),
-}
-CLUSTER_SCOPED: Final = frozenset((group, kind) for group, kinds in _CLUSTER_KINDS.items() for kind in kinds)
-# The namespaced kinds the platform and its steps use. A kind in neither table is most likely a typo
-# (``Deploymnet``): a scenario must declare it under ``kinds:`` to use it.
-_NAMESPACED_KINDS: Final = {
-    "": (
-        "Pod", "Service", "Secret", "ConfigMap", "Event", "ServiceAccount", "PersistentVolumeClaim",
-        "Endpoints", "ResourceQuota", "LimitRange",
-    ),
-    "apps": ("Deployment", "StatefulSet", "ReplicaSet", "DaemonSet", "ControllerRevision"),
-    "batch": ("Job", "CronJob"),
-    "discovery.k8s.io": ("EndpointSlice",),
-    "events.k8s.io": ("Event",),
-    "networking.k8s.io": ("Ingress", "NetworkPolicy"),
-    "policy": ("PodDisruptionBudget",),
-    "coordination.k8s.io": ("Lease",),
-    "rbac.authorization.k8s.io": ("Role", "RoleBinding"),
-    "core.oam.dev": (
-        "Application", "ApplicationRevision", "ComponentDefinition", "TraitDefinition",
-        "PolicyDefinition", "WorkflowStepDefinition", "DefinitionRevision",
-    ),
-    "argoproj.io": ("Application", "AppProject", "ApplicationSet"),
-}  # fmt: skip
-KNOWN_KINDS: Final = CLUSTER_SCOPED | frozenset(
-    (group, kind) for group, kinds in _NAMESPACED_KINDS.items() for kind in kinds
-)
-
-Scope = Literal["Cluster", "Namespaced"]
+# The kinds of ``kinds.ALL``, by (group, kind): any version of a group is the same kind here.
+KNOWN_KINDS: Final = frozenset((kind.group, kind.kind) for kind in kinds.ALL)
+CLUSTER_SCOPED: Final = frozenset((kind.group, kind.kind) for kind in kinds.ALL if not kind.namespaced)
 
 
 class Scopes:

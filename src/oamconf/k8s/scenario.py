@@ -16,8 +16,8 @@ file, the line and the key::
         reason: BackOff
         message: Back-off restarting failed container
         count: 3                           # optional, default 1
-    logs:
-      - {namespace: default, pod: db-0, container: postgresql, text: "..."}
+    logs:                                  # previous: true is the log of the last terminated run
+      - {namespace: default, pod: db-0, container: postgresql, text: "...", previous: false}
     services:                              # Service ports that port_forward() can reach
       - {namespace: default, name: test-db-postgresql, port: 5432, endpoint: postgresql}
     failures:                              # calls that fail
@@ -52,7 +52,8 @@ from typing import Any, Final
 
 from oamconf.errors import UsageError
 from oamconf.k8s.api import Endpoint, Event, Ref
-from oamconf.k8s.memory import MemoryCluster, Scope
+from oamconf.k8s.kinds import Scope
+from oamconf.k8s.memory import MemoryCluster
 from oamconf.k8s.reactions import ERROR_KINDS, VERBS, Failure, Match, Reaction
 from oamconf.k8s.yamldoc import Where, YamlDoc, read_documents
 from oamconf.redact import SecretSink
@@ -97,9 +98,7 @@ def load_scenario(
     for where, item in _each(doc, top, "events"):
         _read_event(doc, where, item, cluster)
     for where, item in _each(doc, top, "logs"):
-        fields = ("namespace", "pod", "container", "text")
-        log = doc.mapping(where, item, fields, fields)
-        cluster.add_log(*(_text(doc, where, log, f) for f in fields))
+        _read_log(doc, where, item, cluster)
     wanted = {_read_service(doc, where, item, cluster) for where, item in _each(doc, top, "services")}
     for where, item in _each(doc, top, "failures"):
         cluster.add_failure(_failure(doc, where, item))
@@ -201,6 +200,15 @@ def _read_event(doc: YamlDoc, where: Where, value: Any, cluster: MemoryCluster) 
     ref = _ref(doc, (*where, "ref"), item["ref"])
     _known(doc, (*where, "ref"), ref.api_version, ref.kind, cluster)
     cluster.add_event(ref, _event(doc, where, item))
+
+
+def _read_log(doc: YamlDoc, where: Where, value: Any, cluster: MemoryCluster) -> None:
+    fields = ("namespace", "pod", "container", "text")
+    log = doc.mapping(where, value, (*fields, "previous"), fields)
+    previous = log.get("previous", False)
+    if not isinstance(previous, bool):
+        doc.fail((*where, "previous"), "must be true or false")
+    cluster.add_log(*(_text(doc, where, log, f) for f in fields), previous=previous)
 
 
 def _read_service(doc: YamlDoc, where: Where, value: Any, cluster: MemoryCluster) -> str:

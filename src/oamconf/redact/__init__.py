@@ -110,14 +110,10 @@ def remember_secret(sink: SecretSink | None, obj: Mapping[str, Any]) -> None:
 
 
 class Redactor:
-    """Masks registered secret values and credential shapes in text and objects.
+    """Masks registered secret values and credential shapes in text and objects. Always on: there is no
+    switch to turn it off, so no report can be made without it."""
 
-    Parameters:
-        enabled: ``False`` only for debugging the suite itself (``--no-redact``); never in CI.
-    """
-
-    def __init__(self, *, enabled: bool = True) -> None:
-        self.enabled = enabled
+    def __init__(self) -> None:
         self._values: set[str] = set()
         self._lock = threading.Lock()
         self._pattern: re.Pattern[str] | None = None
@@ -169,13 +165,13 @@ class Redactor:
 
     def redact(self, text: str) -> str:
         """Return *text* with every known secret and credential shape masked."""
-        if not self.enabled or not text:
+        if not text:
             return text
         return self._redact_with(self._known_pattern(markup=False), text)
 
     def redact_markup(self, text: str) -> str:
         """`redact` for HTML or XML: also masks each known secret as escaping writes it (``&amp;``, ``&#34;``)."""
-        if not self.enabled or not text:
+        if not text:
             return text
         return self._redact_with(self._known_pattern(markup=True), text)
 
@@ -188,7 +184,7 @@ class Redactor:
         joined (the layout is kept where that uncovers nothing) and the parts of known secrets
         next to a cut are masked.
         """
-        if not self.enabled or not text:
+        if not text:
             return text
         joined = _SPLIT_LITERAL.sub("", text)
         with self._lock:
@@ -204,8 +200,6 @@ class Redactor:
         ``keyData``...) is masked, as is the ``value`` of an env entry or Helm ``set`` item whose
         ``name`` does (``{name: POSTGRES_PASSWORD, value: ...}``); every string is redacted as text.
         """
-        if not self.enabled:
-            return obj
         return self._redact_value(obj, key=None)
 
     def _redact_with(self, known: re.Pattern[str] | None, text: str) -> str:

@@ -22,12 +22,11 @@ from oamconf.redact import Redactor
 from oamconf.report.html import html_extra, outcome_html, summary_html
 from oamconf.report.markdown import duration_text, render_markdown
 from oamconf.report.model import RunResult, build_run
-from oamconf.steps.evidence import redactor_of, run_info_of
+from oamconf.steps.context import record_of, run_of
 from oamconf.steps.outcomes import step_verdict
-from oamconf.steps.plugin import OUTCOME_KEY, SPEC_KEY, ledger_of
 
 TITLE = "OAM vCluster Architecture Test Results Summary"
-RUN_KEY = pytest.StashKey[RunResult]()
+RESULT_KEY = pytest.StashKey[RunResult]()  # the report's model, built once at the end
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -74,7 +73,7 @@ class ReportWriter:
 
     @property
     def redactor(self) -> Redactor:
-        return redactor_of(self.config)
+        return run_of(self.config).redactor
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_makereport(
@@ -82,9 +81,9 @@ class ReportWriter:
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         del call
         report = yield
-        outcome = item.stash.get(OUTCOME_KEY, None)
-        if report.when == "teardown" and outcome is not None:
-            spec = item.stash[SPEC_KEY]
+        record = record_of(item)
+        outcome, spec = record.outcome, record.spec
+        if report.when == "teardown" and outcome is not None and spec is not None:
             # This test's own verdict: the step's is not final until its last test has run.
             verdict = step_verdict((outcome,))
             block = outcome_html(f"{spec.id} {spec.title}", verdict, outcome, self.redactor)
@@ -94,9 +93,9 @@ class ReportWriter:
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         """Build the model and write Markdown before pytest-html and JUnit write theirs."""
-        info = run_info_of(self.config)
+        info = run_of(self.config).info
         run = build_run(
-            ledger_of(self.config),
+            run_of(self.config).ledger,
             title=TITLE,
             started=self.started,
             duration=time.monotonic() - self.clock_start,
@@ -108,7 +107,7 @@ class ReportWriter:
             ],
             bill_of_materials=list(info.components.items()),
         )
-        self.config.stash[RUN_KEY] = run
+        self.config.stash[RESULT_KEY] = run
         markdown = self.redactor.redact(render_markdown(run))
         (self.directory / "report.md").write_text(markdown, encoding="utf-8")
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
@@ -126,12 +125,12 @@ class ReportWriter:
 
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str]) -> None:
         del summary, postfix
-        run = self.config.stash.get(RUN_KEY, None)
+        run = self.config.stash.get(RESULT_KEY, None)
         if run is not None:
             prefix.append(summary_html(run, self.redactor))
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        run = self.config.stash.get(RUN_KEY, None)
+        run = self.config.stash.get(RESULT_KEY, None)
         if run is None:
             return
         terminalreporter.write_sep("=", f"conformance: {run.overall}")

@@ -1,13 +1,11 @@
-"""The ``evidence`` fixture: what a step saw, in lines a platform review can read.
+"""What a step saw, in lines a platform review can read (``Evidence``), and the run's header (``RunInfo``).
 
-Like pytest-html's ``extras``, it lives in the test item's stash, so the reporting hooks find
-it without the test returning anything. Everything recorded here reaches every report, and
-every report passes it through the redactor.
+Like pytest-html's ``extras``, a test's evidence lives in its item's stash (``context.record_of``), so
+the reporting hooks find it without the test returning anything. Everything recorded here reaches every
+report, and every report passes it through the redactor.
 """
 
 from __future__ import annotations
-
-import pytest
 
 from oamconf.redact import Redactor
 from oamconf.steps.outcomes import Diagnostic, Hint
@@ -52,29 +50,6 @@ class Evidence:
         self._redactor.add_secret(value)
 
 
-EVIDENCE_KEY = pytest.StashKey[Evidence]()
-REDACTOR_KEY = pytest.StashKey[Redactor]()
-
-
-def redactor_of(config: pytest.Config) -> Redactor:
-    """The session's redactor (one per run, shared by every backend, fixture and report)."""
-    if REDACTOR_KEY not in config.stash:
-        config.stash[REDACTOR_KEY] = Redactor()
-    return config.stash[REDACTOR_KEY]
-
-
-def evidence_of(item: pytest.Item) -> Evidence:
-    if EVIDENCE_KEY not in item.stash:
-        item.stash[EVIDENCE_KEY] = Evidence(redactor_of(item.config))
-    return item.stash[EVIDENCE_KEY]
-
-
-@pytest.fixture
-def evidence(request: pytest.FixtureRequest) -> Evidence:
-    """Record evidence, warnings, hints and diagnostics for the current step's report."""
-    return evidence_of(request.node)
-
-
 class RunInfo:
     """Facts about the whole run for the report header: cluster mode, context, component versions.
 
@@ -91,18 +66,3 @@ class RunInfo:
 
     def component(self, name: str, version: str) -> None:
         self.components[name] = version
-
-
-RUN_INFO_KEY = pytest.StashKey[RunInfo]()
-
-
-def run_info_of(config: pytest.Config) -> RunInfo:
-    if RUN_INFO_KEY not in config.stash:
-        config.stash[RUN_INFO_KEY] = RunInfo()
-    return config.stash[RUN_INFO_KEY]
-
-
-@pytest.fixture(scope="session")
-def run_info(pytestconfig: pytest.Config) -> RunInfo:
-    """Record run facts and component versions (the bill of materials) for the report header."""
-    return run_info_of(pytestconfig)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from oamconf.errors import UsageError
-from oamconf.k8s.wait import Clock, SystemClock, WaitPolicy
+from oamconf.k8s.wait import WaitPolicy
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,6 @@ class Seconds:
 
 WAIT_TIMEOUT = Seconds("--wait-timeout", "OAMCONF_WAIT_TIMEOUT", default=300.0, low=1.0, high=7200.0)
 
-CLOCK_KEY = pytest.StashKey[Clock]()
-
 
 def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance waits")
@@ -62,27 +60,12 @@ def add_options(parser: pytest.Parser) -> None:
     )
 
 
-def wait_policy_of(config: pytest.Config) -> WaitPolicy:
-    try:
-        seconds = WAIT_TIMEOUT.read(config)
-    except UsageError as err:
-        raise pytest.UsageError(str(err)) from None
+def wait_policy_from(config: pytest.Config) -> WaitPolicy:
+    """The run's deadlines: ``--wait-timeout`` / ``OAMCONF_WAIT_TIMEOUT`` caps every wait when given.
+
+    Raises:
+        UsageError: the value is not a number of seconds within bounds.
+    """
+    seconds = WAIT_TIMEOUT.read(config)
     given = config.getoption("wait_timeout", None) is not None or bool(os.environ.get(WAIT_TIMEOUT.env))
     return WaitPolicy(timeout=seconds, cap=seconds if given else None)
-
-
-@pytest.fixture(scope="session")
-def wait_policy(pytestconfig: pytest.Config) -> WaitPolicy:
-    """Deadlines for waits: ``--wait-timeout`` / ``OAMCONF_WAIT_TIMEOUT``."""
-    return wait_policy_of(pytestconfig)
-
-
-def clock_of(config: pytest.Config) -> Clock:
-    """Real time, unless an offline run installed a fake clock in the config stash."""
-    return config.stash.get(CLOCK_KEY, SystemClock())
-
-
-@pytest.fixture(scope="session")
-def clock(pytestconfig: pytest.Config) -> Clock:
-    """Real time, unless an offline run installed a fake clock in the config stash."""
-    return clock_of(pytestconfig)

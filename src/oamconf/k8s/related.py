@@ -1,0 +1,203 @@
+"""What an object owns or runs, for the diagnostics of a failed wait.
+
+A Deployment that is not Available says little; its pod in CrashLoopBackOff, the restart count and
+the last lines of the log say why. Like Crossplane's e2e dumps, a failed wait follows the object down:
+
+- Deployment, StatefulSet, DaemonSet, ReplicaSet, Job: its pods (by the selector);
+- provider-helm Release: the pods of its Helm release (``app.kubernetes.io/instance``);
+- Crossplane composite: its composed resources (``resourceRefs``) and their conditions;
+- KubeVela Application: its workflow steps, services and applied resources;
+- Argo CD Application: its resources that are not Synced or not Healthy;
+
+and, for each pod, the state of its containers and the last log lines of each failing one (of the
+previous run when it restarted). Each section is ``(title, text)``; nothing here raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Final
+
+from oamconf.errors import ApiError
+from oamconf.k8s import kinds
+from oamconf.k8s.api import Cluster, KubeObject, Ref
+
+Section = tuple[str, str]
+LOG_LINES: Final = 20
+MAX_PODS: Final = 5
+MAX_REFS: Final = 20
+_WORKLOADS: Final = (kinds.DEPLOYMENT, kinds.STATEFUL_SET, kinds.DAEMON_SET, kinds.REPLICA_SET, kinds.JOB)
+_INSTANCE_LABEL: Final = "app.kubernetes.io/instance"
+_EXTERNAL_NAME: Final = "crossplane.io/external-name"
+
+
+def related(cluster: Cluster, obj: KubeObject) -> list[Section]:
+    """Sections about what *obj* owns or runs; an API error becomes a section saying so."""
+    try:
+        return _related(cluster, obj)
+    except ApiError as err:
+        return [(f"{obj.ref} related objects", f"could not read them: {err}")]
+
+
+def _related(cluster: Cluster, obj: KubeObject) -> list[Section]:
+    follow = next((follow for kind, follow in _FOLLOW if kind.is_kind_of(obj.ref)), None)
+    if follow is not None:
+        return follow(cluster, obj)
+    refs = obj.field("spec.crossplane.resourceRefs") or obj.field("spec.resourceRefs")
+    if isinstance(refs, list):  # a Crossplane composite (v2 or v1 layout)
+        return _composed(cluster, obj, refs)
+    return []
+
+
+def _workload(cluster: Cluster, obj: KubeObject) -> list[Section]:
+    labels = obj.field("spec.selector.matchLabels") or {}
+    return pod_sections(cluster, obj.ref.namespace or "default", labels) if labels else []
+
+
+def _pod(cluster: Cluster, obj: KubeObject) -> list[Section]:
+    return pod_sections(cluster, obj.ref.namespace or "default", None, pods=[obj])
+
+
+def _release(cluster: Cluster, obj: KubeObject) -> list[Section]:
+    """provider-helm names the Helm release after the external name (facts §1.5); charts label pods with it."""
+    name = obj.annotations.get(_EXTERNAL_NAME) or obj.ref.name
+    namespace = str(obj.field("spec.forProvider.namespace") or "default")
+    return pod_sections(cluster, namespace, {_INSTANCE_LABEL: name})
+
+
+def pod_sections(
+    cluster: Cluster, namespace: str, labels: Mapping[str, str] | None, *, pods: Iterable[KubeObject] | None = None
+) -> list[Section]:
+    """Each pod's phase and container states, then the log tail of each container that is not well."""
+    found = list(pods) if pods is not None else cluster.list("v1", "Pod", namespace=namespace, labels=labels)
+    if not found:
+        selector = ",".join(f"{k}={v}" for k, v in (labels or {}).items())
+        return [(f"pods in {namespace} ({selector})", "none: nothing runs for it yet")]
+    sections: list[Section] = []
+    for pod in found[:MAX_PODS]:
+        lines, failing = _pod_lines(pod)
+        sections.append((f"Pod {namespace}/{pod.ref.name}", "\n".join(lines)))
+        for container, restarted in failing:
+            sections.append(_log_section(cluster, namespace, pod.ref.name, container, previous=restarted))
+    return sections
+
+
+def _pod_lines(pod: KubeObject) -> tuple[list[str], list[tuple[str, bool]]]:
+    phase = pod.field("status.phase", "Unknown")
+    lines = [f"phase {phase}"]
+    lines += [f"{c}" for c in pod.conditions if c.status != "True" and c.type in {"PodScheduled", "Ready"}]
+    failing: list[tuple[str, bool]] = []
+    statuses = [*(pod.field("status.initContainerStatuses") or []), *(pod.field("status.containerStatuses") or [])]
+    for status in statuses:
+        name, restarts = str(status.get("name", "?")), int(status.get("restartCount") or 0)
+        state, last = _state(status.get("state")), _state(status.get("lastState"))
+        lines.append(f"container {name}: {state}, ready={bool(status.get('ready'))}, restarts={restarts}")
+        if last != "none":
+            lines.append(f"  last run: {last}")
+        # A container that never ran (waiting for its image) has no log to show; one that ran and is
+        # not ready, or restarted, has: of its previous run when it restarted (the crash is there).
+        if restarts or (not status.get("ready") and state.startswith(("running", "terminated"))):
+            failing.append((name, restarts > 0))
+    return lines, failing
+
+
+def _state(state: Any) -> str:
+    """``waiting CrashLoopBackOff: back-off 5m0s ...`` / ``terminated Error (exit 1)`` / ``running``."""
+    if not isinstance(state, Mapping) or not state:
+        return "none"
+    kind, detail = next(iter(state.items()))
+    if not isinstance(detail, Mapping):
+        return str(kind)
+    text = str(kind)
+    if detail.get("reason"):
+        text += f" {detail['reason']}"
+    if "exitCode" in detail:
+        text += f" (exit {detail['exitCode']})"
+    if detail.get("message"):
+        text += f": {str(detail['message']).strip()}"
+    return text
+
+
+def _log_section(cluster: Cluster, namespace: str, pod: str, container: str, *, previous: bool) -> Section:
+    which = "previous run's " if previous else ""
+    title = f"Pod {namespace}/{pod} container {container}: {which}last {LOG_LINES} log lines"
+    try:
+        text = cluster.pod_logs(namespace, pod, container=container, tail_lines=LOG_LINES, previous=previous)
+    except ApiError as err:
+        return title, f"no log: {err}"
+    return title, text or "(empty)"
+
+
+def _composed(cluster: Cluster, xr: KubeObject, refs: list[Any]) -> list[Section]:
+    lines: list[str] = []
+    for entry in refs[:MAX_REFS]:
+        if not isinstance(entry, Mapping):
+            continue
+        ref = Ref(str(entry.get("apiVersion", "")), str(entry.get("kind", "")), str(entry.get("name", "")),
+                  entry.get("namespace") or None)  # fmt: skip
+        composed = cluster.get(ref)
+        state = "missing" if composed is None else _conditions(composed)
+        lines.append(f"{ref}: {state}")
+    return [(f"{xr.ref} composed resources", "\n".join(lines) or "none yet")]
+
+
+def _conditions(obj: KubeObject) -> str:
+    return "; ".join(str(c) for c in obj.conditions) or "no conditions yet"
+
+
+def _oam_application(cluster: Cluster, app: KubeObject) -> list[Section]:
+    sections: list[Section] = []
+    steps = app.field("status.workflow.steps") or []
+    lines = [
+        f"{s.get('name')}: {s.get('phase')}" + (f" ({s.get('reason')}: {s.get('message')})" if s.get("message") else "")
+        for s in steps
+        if isinstance(s, Mapping)
+    ]
+    if lines:
+        sections.append((f"{app.ref} workflow steps", "\n".join(lines)))
+    services = app.field("status.services") or []
+    unhealthy = [f"{s.get('name')}: {s.get('message') or 'unhealthy'}" for s in services if not s.get("healthy")]
+    if unhealthy:
+        sections.append((f"{app.ref} unhealthy components", "\n".join(unhealthy)))
+    applied = [
+        Ref(str(r.get("apiVersion", "")), str(r.get("kind", "")), str(r.get("name", "")), r.get("namespace") or None)
+        for r in app.field("status.appliedResources") or []
+        if isinstance(r, Mapping)
+    ]
+    if applied:
+        text = "\n".join(f"{ref}: {_state_of(cluster, ref)}" for ref in applied[:MAX_REFS])
+        sections.append((f"{app.ref} applied resources", text))
+    return sections
+
+
+def _state_of(cluster: Cluster, ref: Ref) -> str:
+    obj = cluster.get(ref)
+    if obj is None:
+        return "missing"
+    state = obj.field("status.atProvider.state")
+    return (f"state {state}; " if state else "") + _conditions(obj)
+
+
+def _argo_application(app: KubeObject) -> list[Section]:
+    lines = []
+    for res in app.field("status.resources") or []:
+        if not isinstance(res, Mapping):
+            continue
+        sync, health = res.get("status", "?"), (res.get("health") or {}).get("status", "")
+        if sync == "Synced" and health in {"", "Healthy"}:
+            continue
+        where = f"{res.get('namespace')}/{res.get('name')}" if res.get("namespace") else res.get("name")
+        message = (res.get("health") or {}).get("message")
+        lines.append(
+            f"{res.get('kind')} {where}: sync={sync} health={health or '?'}" + (f" ({message})" if message else "")
+        )
+    return [(f"{app.ref} resources not Synced/Healthy", "\n".join(lines))] if lines else []
+
+
+_FOLLOW: Final[tuple[tuple[kinds.Kind, Callable[[Cluster, KubeObject], list[Section]]], ...]] = (
+    *((kind, _workload) for kind in _WORKLOADS),
+    (kinds.POD, _pod),
+    (kinds.RELEASE, _release),
+    (kinds.OAM_APPLICATION, _oam_application),
+    (kinds.ARGO_APPLICATION, lambda _cluster, obj: _argo_application(obj)),
+)

@@ -1,0 +1,37 @@
+"""provider-helm Releases (provider-helm v1.4.0, platform-facts §1.5).
+
+A Release is ready when Helm says ``deployed`` and the spec is in sync (``Ready=True``). A ``failed``
+release is retried only while ``status.failed`` is below ``spec.forProvider.rollbackLimit`` (no
+condition says the limit was reached); without a rollback limit nothing retries it.
+"""
+
+from __future__ import annotations
+
+from oamconf.k8s.api import KubeObject
+from oamconf.k8s.wait import Observation
+
+
+def release_ready(obj: KubeObject) -> Observation:
+    """Ready=True and ``status.atProvider.state: deployed``; fails at once on a failed release that
+    provider-helm will not retry."""
+    state = obj.field("status.atProvider.state") or "none yet"
+    ready = obj.condition("Ready")
+    seen = f"state {state}, " + (str(ready) if ready is not None else "no Ready condition yet")
+    if ready is not None and ready.status == "True" and state == "deployed":
+        revision = obj.field("status.atProvider.revision")
+        return Observation.succeeded(f"deployed (revision {revision})" if revision else "deployed")
+    if state == "failed" and not _will_retry(obj):
+        return Observation.failed(f"want deployed, is {seen}{_retries(obj)}")
+    return Observation.pending(f"want deployed, is {seen}")
+
+
+def _will_retry(obj: KubeObject) -> bool:
+    limit = obj.field("spec.forProvider.rollbackLimit")
+    return limit is not None and int(obj.field("status.failed") or 0) < int(limit)
+
+
+def _retries(obj: KubeObject) -> str:
+    limit = obj.field("spec.forProvider.rollbackLimit")
+    if limit is None:
+        return " (no rollbackLimit: provider-helm does not retry it)"
+    return f" (failed {obj.field('status.failed') or 0} times, rollbackLimit {limit})"

@@ -1,0 +1,40 @@
+"""KubeVela Applications and definitions (KubeVela v1.10.9, platform-facts §2).
+
+``status.status`` is the phase. ``workflowFailed`` is retried with backoff (a step failing with reason
+``Execute`` up to ten times) until the workflow is marked ``terminated``; ``workflowTerminated`` is a
+manual stop. Both need a person; every other phase may still move on by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from oamconf.k8s.api import KubeObject
+from oamconf.k8s.wait import Observation
+
+
+def application_running(obj: KubeObject) -> Observation:
+    """``status.status: running``; fails at once when the workflow failed for good or was terminated."""
+    phase = obj.field("status.status") or "no status yet"
+    if phase == "running":
+        return Observation.succeeded("running")
+    terminated = bool(obj.field("status.workflow.terminated"))
+    if phase == "workflowTerminated" or (phase == "workflowFailed" and terminated):
+        return Observation.failed(f"want running, is {phase}{_failed_step(obj)}")
+    return Observation.pending(f"want running, is {phase}{_failed_step(obj)}")
+
+
+def _failed_step(obj: KubeObject) -> str:
+    for step in obj.field("status.workflow.steps") or []:
+        if isinstance(step, Mapping) and step.get("phase") == "failed":
+            reason = f" {step.get('reason')}" if step.get("reason") else ""
+            return f" (step {step.get('name')} failed{reason}: {step.get('message', '')})"
+    return ""
+
+
+def definition_registered(obj: KubeObject) -> Observation:
+    """KubeVela records a DefinitionRevision once it has parsed the CUE template (platform-facts §7.6)."""
+    revision = obj.field("status.latestRevision.name")
+    return Observation.simple(
+        bool(revision), f"revision {revision}" if revision else "want a latestRevision, is none yet"
+    )

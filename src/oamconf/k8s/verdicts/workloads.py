@@ -1,0 +1,40 @@
+"""Kubernetes workloads and APIs: Deployment Available, StatefulSet ready, CRD Established."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from oamconf.k8s.api import KubeObject
+from oamconf.k8s.conditions import condition_true, generation_observed
+from oamconf.k8s.wait import Observation
+
+_AVAILABLE: Final = condition_true("Available")
+
+
+def deployment_available(obj: KubeObject) -> Observation:
+    """Available=True for the current spec. A rollout past its progress deadline fails at once: the
+    Deployment controller itself gave up waiting (``Progressing=False reason=ProgressDeadlineExceeded``)."""
+    progressing = obj.condition("Progressing")
+    if progressing is not None and progressing.status == "False" and progressing.reason == "ProgressDeadlineExceeded":
+        return Observation.failed(f"want Available=True, is {progressing}")
+    return _AVAILABLE(obj)
+
+
+def statefulset_ready(obj: KubeObject) -> Observation:
+    """Every wanted replica is ready and runs the current revision (after an upgrade, old pods
+    that are still ready do not count)."""
+    lagging = generation_observed(obj)
+    if lagging is not None:
+        return lagging
+    wanted = int(obj.field("spec.replicas", 1))
+    ready = int(obj.status.get("readyReplicas") or 0)
+    if ready != wanted:
+        return Observation.pending(f"want readyReplicas={wanted}, is readyReplicas={ready}")
+    current, update = obj.status.get("currentRevision"), obj.status.get("updateRevision")
+    if current and update and current != update:
+        updated = int(obj.status.get("updatedReplicas") or 0)
+        return Observation.pending(f"want revision {update} on {wanted} replicas, is {updated} updated")
+    return Observation.succeeded(f"readyReplicas={ready} of {wanted}")
+
+
+established: Final = condition_true("Established")

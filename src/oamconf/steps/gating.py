@@ -1,0 +1,67 @@
+"""Steps in report order, and a step whose prerequisite did not pass is not run.
+
+As e2e-framework's fail-fast between dependent phases: a blocked step is skipped with the cause
+chain (``blocked by 4.2 ArgoCD Deployment to vCluster: <why 4.2 failed>``) and reported Not tested.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from oamconf.errors import UsageError
+from oamconf.steps.context import record_of, run_of
+from oamconf.steps.model import StepSpec, phases_by_number
+
+
+def declare_steps(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Declare every collected step, before -k/-m deselect any: a dependency on a deselected
+    step is valid (it just does not block), a dependency on a step nobody declares is not.
+
+    Raises:
+        pytest.UsageError: a bad marker, a step with two titles, or a dependency nobody declares.
+    """
+    specs: list[StepSpec] = []
+    for item in items:
+        marker = item.get_closest_marker("step")
+        if marker is not None:
+            try:
+                spec = StepSpec.from_marker(marker.args, marker.kwargs, item.nodeid)
+            except UsageError as err:
+                raise pytest.UsageError(str(err)) from None
+            record_of(item).spec = spec
+            specs.append(spec)
+    ledger = run_of(config).ledger
+    try:
+        phases = config.hook.pytest_oamconf_phases(config=config)
+        if phases:
+            ledger.phases = phases_by_number(phases)
+        ledger.declare(specs)
+    except (UsageError, ValueError) as err:
+        raise pytest.UsageError(str(err)) from None
+
+
+def spec_of(item: pytest.Item) -> StepSpec | None:
+    return record_of(item).spec
+
+
+def sort_steps(items: list[pytest.Item]) -> None:
+    """Sort step tests by step id (stable within a step); other tests keep their place, first."""
+    plain = [i for i in items if spec_of(i) is None]
+    keyed = [(spec.key, i) for i in items if (spec := spec_of(i)) is not None]
+    items[:] = plain + [i for _, i in sorted(keyed, key=lambda pair: pair[0])]
+
+
+def select(session: pytest.Session) -> None:
+    """Sort what remains after deselection and remember which steps this run selected."""
+    sort_steps(session.items)
+    run_of(session.config).ledger.selected = {s.id for s in map(spec_of, session.items) if s is not None}
+
+
+def skip_if_blocked(item: pytest.Item) -> None:
+    record = record_of(item)
+    if record.spec is None:
+        return
+    cause = run_of(item.config).ledger.blocking_cause(record.spec.id)
+    if cause is not None:
+        record.blocked = cause
+        pytest.skip(cause)
