@@ -151,6 +151,16 @@ def test_pod_logs_return_the_tail_of_the_chosen_container(api: fakeapi.FakeApiSe
     assert text == "ready to accept connections\n"
 
 
+def test_the_previous_runs_log_is_asked_for_by_name(api: fakeapi.FakeApiServer, cluster: KubeCluster) -> None:
+    api.answer_text("GET", "/api/v1/namespaces/demo/pods/web-0/log", "panic: boom\n")
+
+    text = cluster.pod_logs("demo", "web-0", container="db", tail_lines=20, previous=True)
+
+    (sent,) = api.calls()
+    assert (sent.param("previous"), sent.param("tailLines")) == ("true", "20")
+    assert text == "panic: boom\n"
+
+
 def test_server_version_is_the_servers_git_version(cluster: KubeCluster) -> None:
     assert cluster.server_version() == "v1.36.1-fake"
     assert cluster.name == "fake"

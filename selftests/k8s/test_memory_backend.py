@@ -251,6 +251,16 @@ def test_pod_logs_give_the_last_lines_of_the_named_container(cluster: MemoryClus
         cluster.pod_logs("default", "db-9")
 
 
+def test_the_previous_run_of_a_restarted_container_has_its_own_log(cluster: MemoryCluster) -> None:
+    cluster.add_log("default", "db-0", "postgresql", "FATAL: data directory has wrong ownership\n", previous=True)
+    cluster.add_log("default", "db-0", "metrics", "up\n")
+
+    assert cluster.pod_logs("default", "db-0", container="postgresql", previous=True).startswith("FATAL")
+    assert cluster.pod_logs("default", "db-0", container="postgresql") == ""  # restarted, nothing yet
+    with pytest.raises(ApiError, match='previous terminated container "metrics" in pod "db-0" not found'):
+        cluster.pod_logs("default", "db-0", container="metrics", previous=True)
+
+
 def test_a_port_forward_reaches_the_real_server_bound_to_the_service(cluster: MemoryCluster) -> None:
     cluster.add_service("default", "test-db-postgresql", 5432, "postgresql")
     with socket.create_server(("127.0.0.1", 0)) as server:
