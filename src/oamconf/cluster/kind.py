@@ -27,12 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-import yaml
-
 from oamconf.cluster.commands import CommandFailed, Completed, display, run
 from oamconf.errors import UsageError
 from oamconf.k8s.kubeconfig import server_of
 from oamconf.redact import Redactor
+from oamconf.yamlio import YAMLError, load_kubernetes
 
 CONTEXT_PREFIX: Final = "kind-"
 # kind's --wait takes a Go duration; without a unit it is rejected (platform-facts §6).
@@ -128,8 +127,8 @@ class KindCluster:
         """
         done = self._kind("get", "kubeconfig", "--name", self.name)
         try:
-            doc = yaml.safe_load(done.stdout)
-        except yaml.YAMLError:
+            doc = load_kubernetes(done.stdout)
+        except YAMLError:
             doc = None
         server = server_of([doc], self.context)
         if server is None:

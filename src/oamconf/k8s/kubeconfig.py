@@ -11,9 +11,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from oamconf.errors import UsageError
+from oamconf.yamlio import YAMLError, load_kubernetes
 
 
 def choose_context(path: Path | None, context: str | None) -> tuple[list[Path], str]:
@@ -88,10 +87,10 @@ def file_names(files: list[Path]) -> str:
 
 def _parse_kubeconfig(file: Path) -> Mapping[str, Any]:
     try:
-        doc = yaml.safe_load(file.read_text(encoding="utf-8"))
+        doc = load_kubernetes(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as err:
         raise UsageError(f"kubeconfig {file} cannot be read ({err}): check the path and permissions") from err
-    except yaml.YAMLError as err:
+    except YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise UsageError(f"kubeconfig {file} is not valid YAML{where}: fix it or pass another file") from err

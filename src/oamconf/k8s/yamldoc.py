@@ -1,39 +1,24 @@
-"""Reading the YAML files the suite is given, with one-line errors that name file, line and key.
+"""Reading scenario files with one-line errors that name file, line and key.
 
-Two departures from PyYAML's defaults, both so that a file means what it says:
-
-* booleans are YAML 1.2's ``true``/``false`` only; YAML 1.1 would read the key ``on:`` (used by
-  scenario reactions) and values like ``on``/``yes``/``no`` as booleans;
-* timestamps stay strings, as they are in the JSON the API server returns.
+They are read as YAML 1.2 (``oamconf.yamlio.SCENARIO_LOADER`` says why): booleans are ``true``/``false``
+only, so a reaction's ``on:`` key stays a key, and timestamps stay strings, as the API server returns them.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, NoReturn
+from typing import Any, NoReturn
 
 import yaml
 
 from oamconf.errors import UsageError
+from oamconf.yamlio import SCENARIO_LOADER
 
 Where = tuple[str | int, ...]
-_BOOL: Final = "tag:yaml.org,2002:bool"
-_TIMESTAMP: Final = "tag:yaml.org,2002:timestamp"
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans and without timestamps."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in {_BOOL, _TIMESTAMP}]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+_Loader = SCENARIO_LOADER
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from oamconf.errors import UsageError
 from oamconf.platform.paths import shown
+from oamconf.yamlio import MarkedYAMLError, YAMLError, load_all_kubernetes
 
 
 @dataclass(frozen=True)
@@ -59,13 +58,13 @@ def load_documents(path: Path) -> list[Document]:
             not a mapping.
     """
     try:
-        raw = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
-    except yaml.MarkedYAMLError as err:
+        raw = load_all_kubernetes(path.read_text(encoding="utf-8"))
+    except MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = f":{mark.line + 1}" if mark is not None else ""
         problem = err.problem or err.context or "syntax error"
         raise UsageError(f"{shown(path)}{line}: YAML does not parse: {problem}; fix the syntax") from None
-    except yaml.YAMLError as err:
+    except YAMLError as err:
         raise UsageError(f"{shown(path)}: YAML does not parse: {err}; fix the syntax") from None
     documents = []
     for index, body in enumerate(raw):

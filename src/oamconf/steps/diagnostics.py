@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from typing import Final
 
-import yaml
-
 from oamconf.errors import ApiError
 from oamconf.k8s.api import Cluster, Ref
 from oamconf.k8s.related import related
 from oamconf.redact import Redactor
 from oamconf.steps.context import StepRecord
 from oamconf.steps.outcomes import Diagnostic
+from oamconf.yamlio import dump
 
 EVENTS_SHOWN: Final = 10
 
@@ -34,7 +33,7 @@ def gather(cluster: Cluster, ref: Ref, redactor: Redactor) -> list[Diagnostic]:
         found.append(Diagnostic(f"{ref}", "does not exist"))
     else:
         status = redactor.redact_object(dict(obj.status))
-        text = yaml.safe_dump(status, sort_keys=False, default_flow_style=False) if status else "no status yet"
+        text = dump(status) if status else "no status yet"
         found.append(Diagnostic(f"{ref} status", text))
     if events:
         found.append(Diagnostic(f"{ref} events", "\n".join(str(e) for e in events)))

@@ -1,0 +1,58 @@
+"""Every YAML the suite reads or writes, and which YAML each one is read as (and why).
+
+- Kubernetes manifests, kubeconfigs and kind's output: YAML 1.1, as kubectl and client-go read them
+  (sigs.k8s.io/yaml on go-yaml v2), so ``on``/``yes`` are booleans here exactly when they would be in
+  what kubectl applies: a fixture means what the cluster will get.
+- Scenario files: YAML 1.2 booleans only, and timestamps kept as strings (``SCENARIO_LOADER``, used by
+  ``k8s.yamldoc``): a reaction's ``on:`` key stays a key, and status timestamps stay the strings the
+  API server returns.
+- The pinned CRDs and values schemas (test kit): YAML 1.1 with libyaml when PyYAML was built with it,
+  ten times faster on the large CRD files.
+- Diagnostics: written block style, keys in the object's order.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+import yaml
+
+_BOOL: Final = "tag:yaml.org,2002:bool"
+_TIMESTAMP: Final = "tag:yaml.org,2002:timestamp"
+YAMLError = yaml.YAMLError
+MarkedYAMLError = yaml.MarkedYAMLError
+
+
+class SCENARIO_LOADER(yaml.SafeLoader):  # noqa: N801 - a loader class passed around like a constant
+    """SafeLoader with YAML 1.2 booleans and without timestamps (scenario files)."""
+
+
+SCENARIO_LOADER.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in {_BOOL, _TIMESTAMP}]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+SCENARIO_LOADER.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+# libyaml's loader when PyYAML was built with it: same YAML 1.1, much faster.
+_FAST_LOADER: Final = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_kubernetes(text: str) -> Any:
+    """One Kubernetes YAML document (a kubeconfig, kind's output), read as kubectl reads it."""
+    return yaml.safe_load(text)
+
+
+def load_all_kubernetes(text: str) -> list[Any]:
+    """Every document of a Kubernetes YAML stream (manifests), read as kubectl reads them."""
+    return list(yaml.safe_load_all(text))
+
+
+def load_all_fast(text: str) -> list[Any]:
+    """Every document of a large YAML stream (pinned CRDs), YAML 1.1 through libyaml when available."""
+    return list(yaml.load_all(text, Loader=_FAST_LOADER))
+
+
+def dump(obj: Any) -> str:
+    """*obj* as block-style YAML, keys in their order (diagnostics)."""
+    return yaml.safe_dump(obj, sort_keys=False, default_flow_style=False)
