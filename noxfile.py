@@ -67,7 +67,7 @@ def smoke(session: nox.Session) -> None:
     reports = Path(session.create_tmp()) / "smoke-reports"
     session.run(
         "pytest", "tests", "--conformance", "-p", "no:cacheprovider",
-        "--scenario", "selftests/scenarios/healthy-platform.yaml", "--report-dir", str(reports),
+        "--scenario", "selftests/scenarios/healthy", "--report-dir", str(reports),
     )  # fmt: skip
     missing = [name for name in ("report.md", "report.html", "junit.xml") if not (reports / name).is_file()]
     if missing:

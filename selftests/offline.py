@@ -16,12 +16,13 @@ from typing import Any
 import pytest
 import yaml
 
+from oamconf.k8s.scenario import scenario_files
 from oamconf.k8s.yamldoc import read_documents
 from synthetic import SUITE_PLUGINS
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "selftests" / "scenarios"
-HEALTHY = SCENARIOS / "healthy-platform.yaml"
+HEALTHY = SCENARIOS / "healthy"
 
 Scenario = dict[str, Any]
 Fault = Callable[[Scenario], None]
@@ -36,11 +37,22 @@ def run_phases(pytester: pytest.Pytester, *scenarios: Path, args: tuple[str, ...
     return result, (pytester.path / "reports" / "report.md").read_text(encoding="utf-8")
 
 
+def composed(base: Path) -> Scenario:
+    """The scenario files of *base* (a file or a folder) as one document, as the loader composes them."""
+    doc: Scenario = {"name": base.stem}
+    for path in scenario_files([base]):
+        # The loader's YAML 1.2 reading keeps the reactions' "on:" keys (PyYAML's 1.1 would not). Through
+        # JSON: objects merged from one YAML anchor share their maps, and a fault changes one object.
+        part = json.loads(json.dumps(read_documents(path)[0].data))
+        for key, value in part.items():
+            if isinstance(value, list):
+                doc.setdefault(key, []).extend(value)
+    return doc
+
+
 def with_fault(pytester: pytest.Pytester, fault: Fault, base: Path = HEALTHY) -> Path:
     """*base* with *fault* applied, written to the test's folder as ``<fault name>.yaml``."""
-    # The scenario loader's YAML 1.2 reading keeps the reactions' "on:" keys (PyYAML's 1.1 would not).
-    # Through JSON: objects merged from one YAML anchor share their maps, and a fault changes one object.
-    doc = json.loads(json.dumps(read_documents(base)[0].data))
+    doc = composed(base)
     fault(doc)
     path = pytester.path / f"{fault.__name__.replace('_', '-')}.yaml"
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")

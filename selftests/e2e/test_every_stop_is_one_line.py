@@ -132,7 +132,7 @@ def test_a_report_dir_that_cannot_be_created_is_one_line(pytester: pytest.Pytest
 def test_a_scenario_with_real_cluster_options_is_refused(
     pytester: pytest.Pytester, extra: tuple[str, ...], named: str
 ) -> None:
-    result = run(pytester, "--scenario", str(SCENARIOS / "healthy-platform.yaml"), *extra)
+    result = run(pytester, "--scenario", str(SCENARIOS / "healthy"), *extra)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     line = the_one_line(result)
     assert f"--scenario tests an in-memory cluster, but {named} select(s) a real one" in line

@@ -87,8 +87,8 @@ from oamconf.k8s.api import Ref
 from oamconf.k8s.conditions import condition_is
 from oamconf.k8s.wait import Observation
 
-APP = Ref("core.oam.dev/v1beta1", "Application", "test-postgres-only", "default")
-RELEASE = Ref("helm.crossplane.io/v1beta1", "Release", "test-db-postgresql")
+APP = Ref("core.oam.dev/v1beta1", "Application", "test-postgres-only", "conformance")
+RELEASE = Ref("helm.crossplane.io/v1beta1", "Release", "test-postgres-only-test-db")
 
 
 def running(app):
@@ -109,7 +109,7 @@ def test_the_application_renders_a_ready_release(cluster, expect, evidence):
 
 def test_step_modules_run_offline_against_a_scenario_with_virtual_time(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_oam=textwrap.dedent(STEP_ON_SCENARIO))
-    scenario = SCENARIOS / "healthy-platform.yaml"
+    scenario = SCENARIOS / "healthy"
     result = pytester.runpytest(
         *SUITE_PLUGINS, "--conformance", "--scenario", str(scenario),
         "--report-dir", "reports",
@@ -117,8 +117,8 @@ def test_step_modules_run_offline_against_a_scenario_with_virtual_time(pytester:
     result.assert_outcomes(passed=1)
     assert result.duration < 10  # virtual time: the scenario's polls cost no real seconds
     md = (pytester.path / "reports" / "report.md").read_text(encoding="utf-8")
-    assert "| Cluster | in-memory scenario healthy-platform (healthy-platform.yaml) |" in md
-    assert "Application default/test-postgres-only: running; Release test-db-postgresql: Ready=True" in md
+    assert "| Cluster | in-memory scenario healthy-foundation + healthy-databases (healthy) |" in md
+    assert "Application conformance/test-postgres-only: running; Release test-postgres-only-test-db: Ready=True" in md
 
 
 def test_a_stuck_release_fails_the_step_with_its_last_state(pytester: pytest.Pytester) -> None:
@@ -132,7 +132,7 @@ def test_a_stuck_release_fails_the_step_with_its_last_state(pytester: pytest.Pyt
     md = (pytester.path / "reports" / "report.md").read_text(encoding="utf-8")
     assert "- **Status**: ❌ Failed" in md
     # KubeVela keeps the Application in runningWorkflow while its Release is not Ready.
-    assert "Application default/test-postgres-only: want running, is runningWorkflow (waited 120s, simulated)" in md
+    assert "Application conformance/test-postgres-only: want running, is runningWorkflow (waited 120s, simulated)" in md
 
 
 def test_a_bad_version_override_ends_the_run_before_connecting(pytester: pytest.Pytester) -> None:
@@ -149,7 +149,7 @@ def test_the_report_header_lists_every_pinned_component(pytester: pytest.Pyteste
     pytester.makepyfile(test_oam=textwrap.dedent(STEP_ON_SCENARIO))
     result = pytester.runpytest(
         *SUITE_PLUGINS, "--conformance",
-        "--scenario", str(SCENARIOS / "healthy-platform.yaml"), "--report-dir", "reports",
+        "--scenario", str(SCENARIOS / "healthy"), "--report-dir", "reports",
         "--set", "crossplane.chart_version=2.3.5",
     )  # fmt: skip
     result.assert_outcomes(passed=1)
@@ -287,10 +287,10 @@ from oamconf.k8s.api import Ref
 
 @pytest.mark.step("3.1", "PostgreSQL via OAM")
 def test_creates_what_it_needs(owned, cluster, evidence):
-    owned.namespace("conformance")
-    owned.apply({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "creds", "namespace": "conformance"},
+    owned.namespace("owned-by-this-run")
+    owned.apply({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "creds", "namespace": "owned-by-this-run"},
                  "stringData": {"password": "generated-pass-1234"}})
-    live = cluster.get(Ref("v1", "Secret", "creds", "conformance"))
+    live = cluster.get(Ref("v1", "Secret", "creds", "owned-by-this-run"))
     evidence.add(f"run id label: {live.labels['oamconf.io/run-id'] == owned.run_id}")
 
 def test_zz_after_the_session_fixture_is_gone():
@@ -300,7 +300,7 @@ def test_zz_after_the_session_fixture_is_gone():
 
 def test_what_the_steps_create_is_labelled_and_deleted_at_the_end(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_owned=OWNED_STEP)
-    scenario = SCENARIOS / "healthy-platform.yaml"
+    scenario = SCENARIOS / "healthy"
     result = pytester.runpytest(*SUITE_PLUGINS, "--conformance", "--scenario", str(scenario), "--report-dir", "r")
     result.assert_outcomes(passed=2)
     md = (pytester.path / "r" / "report.md").read_text(encoding="utf-8")

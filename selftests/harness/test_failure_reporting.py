@@ -98,7 +98,7 @@ import pytest
 from oamconf.k8s.api import Ref
 from oamconf.k8s.conditions import condition_is
 
-RELEASE = Ref("helm.crossplane.io/v1beta1", "Release", "test-db-postgresql")
+RELEASE = Ref("helm.crossplane.io/v1beta1", "Release", "test-postgres-only-test-db")
 
 @pytest.mark.step("3.1", "PostgreSQL via OAM")
 def test_the_release_is_ready(expect, evidence):
@@ -121,14 +121,14 @@ def _stuck_release_run(pytester: pytest.Pytester) -> str:
 
 def test_a_timeout_in_simulated_time_says_it_was_simulated(pytester: pytest.Pytester) -> None:
     step = section(_stuck_release_run(pytester), "### Test 3.1: PostgreSQL via OAM")
-    problem = "- **Problem**: Release test-db-postgresql: want Ready=True, is Ready=False reason=Unavailable"
+    problem = "- **Problem**: Release test-postgres-only-test-db: want Ready=True, is Ready=False reason=Unavailable"
     assert f"{problem} (waited 120s, simulated)" in step
 
 
 def test_a_release_stuck_on_its_pods_image_gets_the_cause_from_the_pod(pytester: pytest.Pytester) -> None:
     step = section(_stuck_release_run(pytester), "### Test 3.1: PostgreSQL via OAM")
     # The Release only says Unavailable; the diagnostics follow it to its pod, and the hint reads the pod.
-    assert "<summary>Pod default/test-db-postgresql-0</summary>" in step
+    assert "<summary>Pod conformance/test-postgres-only-test-db-0</summary>" in step
     assert 'waiting ImagePullBackOff: Back-off pulling image "docker.io/bitnami/postgresql' in step
     assert "- **Root Cause**: the image docker.io/bitnami/postgresql:17.6.0-debian-12-r4 is gone" in step
     assert "log lines" not in step  # a container that never started has no log to show
@@ -149,7 +149,7 @@ def test_the_release_is_ready(expect):
 
 def test_an_unmatched_wait_failure_names_the_object_and_points_at_its_diagnostics(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_release=textwrap.dedent(MISSING_RELEASE))
-    scenario = SCENARIOS / "healthy-platform.yaml"
+    scenario = SCENARIOS / "healthy"
     result = pytester.runpytest(*SUITE_PLUGINS, "--conformance", "--scenario", str(scenario), "--report-dir", "reports")
     result.assert_outcomes(failed=1)
     md = (pytester.path / "reports" / "report.md").read_text(encoding="utf-8")

@@ -14,7 +14,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-import yaml
 
 from oamconf.errors import ApiError, UsageError, WaitFailed, WaitTimeout
 from oamconf.k8s.api import Endpoint, KubeObject, Ref
@@ -22,18 +21,18 @@ from oamconf.k8s.conditions import condition_is
 from oamconf.k8s.expect import Expect
 from oamconf.k8s.scenario import load_scenario
 from oamconf.k8s.wait import FakeClock, Observation
+from oamconf.yamlio import load_all_fast
 
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
 # The pinned upstream CRDs live next to the project (see shared/README.md), not in it.
 PINNED_CRDS = Path(__file__).resolve().parents[2].parent / "shared" / "crds"
-# The pinned CRDs are megabytes of YAML: libyaml's loader reads them ten times faster.
-FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-APP = Ref("core.oam.dev/v1beta1", "Application", "test-postgres-only", "default")
-RELEASE = Ref("helm.crossplane.io/v1beta1", "Release", "test-db-postgresql")
+APP = Ref("core.oam.dev/v1beta1", "Application", "test-postgres-only", "conformance")
+RELEASE = Ref("helm.crossplane.io/v1beta1", "Release", "test-db-postgresql")  # of the small inline scenarios
+APP_RELEASE = Ref("helm.crossplane.io/v1beta1", "Release", "test-postgres-only-test-db")  # the Application's
 
 
 def application() -> dict[str, Any]:
-    properties = {"username": "testuser", "password": "testpass123", "database": "testdb"}
+    properties = {"username": "testuser", "database": "testdb", "existingSecret": "test-postgres-only-credentials"}
     component = {"name": "test-db", "type": "postgresql", "properties": properties}
     meta = {"name": APP.name, "namespace": APP.namespace}
     return {"apiVersion": APP.api_version, "kind": APP.kind, "metadata": meta, "spec": {"components": [component]}}
@@ -54,16 +53,24 @@ def listening() -> Iterator[socket.socket]:
 # -- the example scenarios -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", sorted(SCENARIOS.rglob("*.yaml")), ids=lambda p: p.stem)
 def test_every_example_scenario_loads_under_its_file_name_with_a_description(path: Path) -> None:
     cluster = load_scenario(path)
 
-    assert cluster.name == path.stem
+    assert cluster.name == path.stem or path.parent.name == "healthy"  # a part of the healthy platform
     assert cluster.description
 
 
+def test_a_folder_composes_its_files_into_one_cluster() -> None:
+    cluster = load_scenario(SCENARIOS / "healthy")
+
+    assert cluster.name == "healthy-foundation + healthy-databases"
+    assert cluster.get(Ref("pkg.crossplane.io/v1", "Provider", "provider-helm")) is not None  # from phase 1
+    assert cluster.get(Ref("v1", "Namespace", "conformance")) is not None  # from phase 3
+
+
 def test_the_healthy_application_is_pending_twice_then_running() -> None:
-    cluster = load_scenario(SCENARIOS / "healthy-platform.yaml")
+    cluster = load_scenario(SCENARIOS / "healthy")
     seen: list[str] = []
 
     def phase_is_running(obj: KubeObject) -> Observation:
@@ -75,7 +82,7 @@ def test_the_healthy_application_is_pending_twice_then_running() -> None:
     Expect(cluster, clock=FakeClock())(APP, phase_is_running)
 
     assert seen == ["runningWorkflow", "runningWorkflow", "running"]
-    release = cluster.get(RELEASE)
+    release = cluster.get(APP_RELEASE)
     assert release is not None
     assert str(release.condition("Ready")) == "Ready=True reason=Available"
     assert release.field("status.atProvider") == {
@@ -91,13 +98,12 @@ def test_the_stuck_release_times_out_saying_what_it_last_saw() -> None:
     cluster = load_scenario(SCENARIOS / "release-stuck-pending.yaml")
     clock = FakeClock()
 
+    stuck = Ref("helm.crossplane.io/v1beta1", "Release", "test-postgres-only-test-db")
     with pytest.raises(WaitTimeout) as caught:
-        Expect(cluster, clock=clock)(RELEASE, condition_is("Ready"), timeout=300)
+        Expect(cluster, clock=clock)(stuck, condition_is("Ready"), timeout=300)
 
-    assert (
-        str(caught.value)
-        == "Release test-db-postgresql: want Ready=True, is Ready=False reason=Unavailable (waited 300s, simulated)"
-    )
+    want = "want Ready=True, is Ready=False reason=Unavailable (waited 300s, simulated)"
+    assert str(caught.value) == f"Release test-postgres-only-test-db: {want}"
     assert clock.now == 300
 
 
@@ -139,9 +145,9 @@ def test_server_errors_twice_then_success_ends_the_wait_on_the_third_poll(tmp_pa
 
 def test_a_port_forward_reaches_the_server_bound_to_the_scenarios_endpoint(listening: socket.socket) -> None:
     address = Endpoint("127.0.0.1", listening.getsockname()[1])
-    cluster = load_scenario(SCENARIOS / "healthy-platform.yaml", endpoints={"postgresql": address})
+    cluster = load_scenario(SCENARIOS / "healthy", endpoints={"postgresql": address})
 
-    with cluster.port_forward("default", "test-db-postgresql", 5432) as endpoint:
+    with cluster.port_forward("conformance", "test-postgres-only-test-db", 5432) as endpoint:
         client = socket.create_connection((endpoint.host, endpoint.port), timeout=5)
     accepted, _ = listening.accept()
     with client, accepted:
@@ -150,21 +156,22 @@ def test_a_port_forward_reaches_the_server_bound_to_the_scenarios_endpoint(liste
 
 
 def test_a_service_whose_endpoint_the_test_did_not_bind_says_how_to_bind_it() -> None:
-    cluster = load_scenario(SCENARIOS / "healthy-platform.yaml")
+    cluster = load_scenario(SCENARIOS / "healthy")
 
-    with pytest.raises(ApiError) as caught, cluster.port_forward("default", "test-db-postgresql", 5432):
+    with pytest.raises(ApiError) as caught, cluster.port_forward("conformance", "test-postgres-only-test-db", 5432):
         pass
 
     assert caught.value.status == 404
     assert str(caught.value).startswith(
-        "404 NotFound: no Service default/test-db-postgresql port 5432 in scenario healthy-platform: "
+        "404 NotFound: no Service conformance/test-postgres-only-test-db port 5432 "
+        "in scenario healthy-foundation + healthy-databases: "
         "endpoint 'postgresql' is not bound"
     )
 
 
 def test_binding_an_endpoint_no_service_uses_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match=r"endpoint 'postgres' is used by no service \(they use: postgresql\)"):
-        load_scenario(SCENARIOS / "healthy-platform.yaml", endpoints={"postgres": Endpoint("127.0.0.1", 1)})
+        load_scenario(SCENARIOS / "healthy", endpoints={"postgres": Endpoint("127.0.0.1", 1)})
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +181,7 @@ def pinned_schemas() -> dict[tuple[str, str], dict[str, Any]]:
         pytest.skip(f"pinned CRDs not found at {PINNED_CRDS}")
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for file in PINNED_CRDS.rglob("*.yaml"):
-        crd = yaml.load(file.read_text(encoding="utf-8"), Loader=FAST_LOADER)  # noqa: S506 - a safe loader
+        (crd,) = load_all_fast(file.read_text(encoding="utf-8"))
         if isinstance(crd, dict) and crd.get("kind") == "CustomResourceDefinition":
             spec = crd["spec"]
             for version in spec["versions"]:
@@ -184,7 +191,7 @@ def pinned_schemas() -> dict[tuple[str, str], dict[str, Any]]:
     return found
 
 
-@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", sorted([*SCENARIOS.glob("*.yaml"), SCENARIOS / "healthy"]), ids=lambda p: p.stem)
 def test_example_custom_resources_match_the_pinned_crds(
     path: Path, pinned_schemas: dict[tuple[str, str], dict[str, Any]]
 ) -> None:

@@ -94,7 +94,7 @@ def test_a_referenced_secret_that_cannot_be_read_is_named_with_the_object_that_r
 
 
 def test_a_platform_without_credential_secrets_needs_no_note(redactor: Redactor, profile: Profile) -> None:
-    cluster = load_scenario(SCENARIOS / "healthy-platform.yaml", secrets=redactor)
+    cluster = load_scenario(SCENARIOS / "healthy", secrets=redactor)
     assert register_referenced_secrets(cluster, redactor, profile) == []
 
 

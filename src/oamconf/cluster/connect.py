@@ -7,7 +7,7 @@ so probes do real work through the in-memory port-forward.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from oamconf.errors import UsageError
@@ -26,10 +26,11 @@ def parse_endpoint(text: str) -> tuple[str, Endpoint]:
     return name, Endpoint(host, int(port))
 
 
-def connect_scenario(scenario: Path, endpoints: Mapping[str, Endpoint], redactor: Redactor) -> MemoryCluster:
-    """Load the scenario; its Secrets are told to *redactor* as the real backend does.
+def connect_scenario(scenarios: Sequence[Path], endpoints: Mapping[str, Endpoint], redactor: Redactor) -> MemoryCluster:
+    """Load the scenario files (composed into one cluster); its Secrets are told to *redactor* as the real
+    backend does.
 
     Raises:
         UsageError: a malformed scenario file, or an endpoint no scenario Service uses.
     """
-    return load_scenario(scenario, dict(endpoints), secrets=redactor)
+    return load_scenario(scenarios, dict(endpoints), secrets=redactor)

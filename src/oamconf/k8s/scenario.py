@@ -1,7 +1,8 @@
 """Scenario files: a platform's state, its failures and its controllers' behaviour, in YAML.
 
-A scenario fills a ``MemoryCluster`` so the conformance steps can run offline. Every key but
-``name`` is optional; an unknown key, a wrong type or broken YAML is a ``UsageError`` naming the
+A scenario fills a ``MemoryCluster`` so the conformance steps can run offline. Several files compose
+into one cluster (``load_scenario``: one file per phase, or a folder of them). Every key but ``name`` is
+optional; an unknown key, a wrong type or broken YAML is a ``UsageError`` naming the
 file, the line and the key::
 
     name: argocd-tls-san-missing           # test ids and reports show it (default: the file name)
@@ -46,7 +47,7 @@ object's. A poll is a ``get`` of that object or a ``list`` that returns it; ``af
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -64,33 +65,75 @@ _EFFECTS: Final = ("set_status", "merge_status", "set", "create", "delete", "eve
 
 
 def load_scenario(
-    path: Path, endpoints: Mapping[str, Endpoint] | None = None, *, secrets: SecretSink | None = None
+    paths: Path | Sequence[Path], endpoints: Mapping[str, Endpoint] | None = None, *, secrets: SecretSink | None = None
 ) -> MemoryCluster:
-    """Build a ``MemoryCluster`` from the scenario file *path*.
+    """Build one ``MemoryCluster`` from scenario files: each a file, or a folder of ``*.yaml`` files.
+
+    Several files compose (one per phase, say): every file's kinds are declared before any file's
+    objects are seeded, then events, logs, services, failures and reactions follow in file order.
 
     Parameters:
-        path: the scenario's YAML file (format in this module's docstring).
-        endpoints: real local servers for the scenario's ``services``, by endpoint name.
+        paths: the scenario files or folders (format in this module's docstring).
+        endpoints: real local servers for the scenarios' ``services``, by endpoint name.
         secrets: the run's redactor: Secrets the scenario hands out are masked in reports.
 
     Raises:
-        UsageError: the file is missing, not YAML, or not a scenario; the message names file, line and key.
+        UsageError: a file is missing, not YAML, or not a scenario; the message names file, line and key.
     """
+    files = scenario_files([paths] if isinstance(paths, Path) else paths)
+    parts = [_part(file) for file in files]
+    names = [doc.text(("name",), top.get("name", doc.path.stem)) for doc, top in parts]
+    descriptions = [doc.text(("description",), top["description"]) for doc, top in parts if "description" in top]
+    cluster = MemoryCluster(" + ".join(names), description="; ".join(descriptions), secrets=secrets)
+    for doc, top in parts:
+        _declare_kinds(doc, top, cluster)
+    wanted: set[str] = set()
+    for doc, top in parts:
+        wanted |= _fill(doc, top, cluster)
+    for name, address in (endpoints or {}).items():
+        if name not in wanted:
+            uses = ", ".join(sorted(wanted)) or "none"
+            where = ", ".join(str(f) for f in files)
+            raise UsageError(f"{where}: endpoint {name!r} is used by no service (they use: {uses}); fix its name")
+        cluster.bind(name, address)
+    return cluster
+
+
+def scenario_files(paths: Sequence[Path]) -> list[Path]:
+    """The files *paths* name: a file as it is, a folder as its ``*.yaml``/``*.yml`` files in name order."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix in {".yaml", ".yml"} and p.is_file())
+            if not found:
+                raise UsageError(f"{path}: no *.yaml or *.yml scenario files in this folder; check the path")
+            files += found
+        else:
+            files.append(path)
+    if not files:
+        raise UsageError("no scenario file given: pass --scenario FILE (or a folder of them)")
+    return files
+
+
+def _part(path: Path) -> tuple[YamlDoc, dict[str, Any]]:
     docs = read_documents(path)
     if len(docs) != 1:
         raise UsageError(f"{path}: a scenario is one YAML document, found {len(docs)}; keep one document")
     doc = docs[0]
-    top = doc.mapping((), doc.data, _TOP)
-    cluster = MemoryCluster(
-        doc.text(("name",), top.get("name", path.stem)),
-        description=doc.text(("description",), top["description"]) if "description" in top else "",
-        secrets=secrets,
-    )
+    return doc, doc.mapping((), doc.data, _TOP)
+
+
+def _declare_kinds(doc: YamlDoc, top: Mapping[str, Any], cluster: MemoryCluster) -> None:
     for where, item in _each(doc, top, "kinds"):
         kind = doc.mapping(where, item, ("apiVersion", "kind", "scope"), ("apiVersion", "kind", "scope"))
         chosen = doc.choice((*where, "scope"), kind["scope"], ("Cluster", "Namespaced"))
         scope: Scope = "Cluster" if chosen == "Cluster" else "Namespaced"
         cluster.declare_kind(_text(doc, where, kind, "apiVersion"), _text(doc, where, kind, "kind"), scope)
+
+
+def _fill(doc: YamlDoc, top: Mapping[str, Any], cluster: MemoryCluster) -> set[str]:
+    """Seed one file's objects and add its events, logs, services, failures and reactions; return the
+    endpoint names its services use."""
     objects = [(where, _manifest(doc, where, item)) for where, item in _each(doc, top, "objects")]
     for where, manifest in objects:
         _known(doc, where, manifest["apiVersion"], manifest["kind"], cluster)
@@ -104,12 +147,7 @@ def load_scenario(
         cluster.add_failure(_failure(doc, where, item))
     for where, item in _each(doc, top, "reactions"):
         cluster.add_reaction(_known_reaction(doc, where, _reaction(doc, where, item), cluster))
-    for name, address in (endpoints or {}).items():
-        if name not in wanted:
-            uses = ", ".join(sorted(wanted)) or "none"
-            raise UsageError(f"{path}: endpoint {name!r} is used by no service (they use: {uses}); fix its name")
-        cluster.bind(name, address)
-    return cluster
+    return wanted
 
 
 def load_manifests(path: Path) -> list[dict[str, Any]]:
