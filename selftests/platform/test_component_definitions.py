@@ -14,6 +14,7 @@ from oamconf.platform import oam
 from oamconf.platform.loading import Platform
 from oamconf.platform.manifests import Document, load_documents
 from oamconf.platform.paths import fixtures_dir
+from oamconf.platform.profile import load_profile
 from oamconf.platform.versions import DatabaseChart, Versions
 from oamconf.testkit import cue
 from oamconf.testkit.validate import validate_platform
@@ -28,15 +29,34 @@ def _definition(name: str) -> Document:
     return doc
 
 
+NAMESPACE = "conformance"
+OTHER_NAMESPACE = "team-b"
 # Every render the tests look at, done in one batch: each Node start costs most of a second.
-RENDERS: dict[str, tuple[str, dict[str, Any]]] = {
-    "postgresql": ("postgresql", {}),
-    "redis": ("redis", {}),
-    "postgresql-secret": ("postgresql", {"username": "testuser", "database": "testdb", "existingSecret": "creds"}),
-    "redis-secret": ("redis", {"existingSecret": "creds"}),
-    "postgresql-passwords": ("postgresql", {"password": "pw", "postgresPassword": "admin"}),
-    "postgresql-bad-tag": ("postgresql", {"image": {"tag": 5}}),
+# key -> (definition, properties, namespace of the Application).
+RENDERS: dict[str, tuple[str, dict[str, Any], str]] = {
+    "postgresql": ("postgresql", {}, NAMESPACE),
+    "redis": ("redis", {}, NAMESPACE),
+    "postgresql-other-namespace": ("postgresql", {}, OTHER_NAMESPACE),
+    "redis-other-namespace": ("redis", {}, OTHER_NAMESPACE),
+    "postgresql-secret": (
+        "postgresql",
+        {"username": "testuser", "database": "testdb", "existingSecret": "creds"},
+        NAMESPACE,
+    ),
+    "redis-secret": ("redis", {"existingSecret": "creds"}, NAMESPACE),
+    "postgresql-passwords": ("postgresql", {"password": "pw", "postgresPassword": "admin"}, NAMESPACE),
+    "postgresql-bad-tag": ("postgresql", {"image": {"tag": 5}}, NAMESPACE),
+    "postgresql-no-wait": ("postgresql", {"wait": False, "waitTimeout": "7m", "rollbackLimit": 0}, NAMESPACE),
+    "redis-no-wait": ("redis", {"wait": False, "waitTimeout": "7m", "rollbackLimit": 0}, NAMESPACE),
+    "postgresql-bad-timeout": ("postgresql", {"waitTimeout": "5 minutes"}, NAMESPACE),
+    "redis-bad-timeout": ("redis", {"waitTimeout": "300"}, NAMESPACE),
+    "postgresql-negative-limit": ("postgresql", {"rollbackLimit": -1}, NAMESPACE),
+    "redis-insecure": ("redis", {"allowInsecureImages": True}, NAMESPACE),
 }
+
+
+def _context(namespace: str) -> dict[str, Any]:
+    return cue.kubevela_context(app_name="test-postgres-only", component="test-db", namespace=namespace)
 
 
 @pytest.fixture(scope="module")
@@ -44,15 +64,14 @@ def rendered() -> dict[str, Any]:
     """Rendered outputs by RENDERS key; a failed render is its CueError."""
     jobs = [
         (
-            cue.component_source(oam.template_of(_definition(definition)), context=CONTEXT, parameter=properties),
+            cue.component_source(
+                oam.template_of(_definition(definition)), context=_context(namespace), parameter=properties
+            ),
             "output",
         )
-        for definition, properties in RENDERS.values()
+        for definition, properties, namespace in RENDERS.values()
     ]
     return dict(zip(RENDERS, cue.export_all(jobs), strict=True))
-
-
-CONTEXT = cue.kubevela_context(app_name="test-postgres-only", component="test-db", namespace="conformance")
 
 
 def _validate(tmp_path: Path, versions: Versions, output: dict[str, Any]) -> list[str]:
@@ -70,11 +89,73 @@ def test_the_rendered_release_validates_against_the_release_crd_and_the_chart_sc
 
 
 @pytest.mark.parametrize("name", ["postgresql", "redis"])
-def test_the_release_name_is_the_application_name_then_the_component_name(rendered: dict[str, Any], name: str) -> None:
+def test_the_helm_release_is_named_application_then_component_and_the_release_adds_the_namespace(
+    rendered: dict[str, Any], name: str
+) -> None:
     output = rendered[name]
-    assert output["metadata"]["name"] == "test-postgres-only-test-db"
+    assert output["metadata"]["name"] == "conformance-test-postgres-only-test-db"
+    # provider-helm installs the Helm release under the external name (facts §1.5).
+    assert output["metadata"]["annotations"] == {"crossplane.io/external-name": "test-postgres-only-test-db"}
     assert output["spec"]["forProvider"]["values"]["fullnameOverride"] == "test-postgres-only-test-db"
     assert output["spec"]["forProvider"]["namespace"] == "conformance"
+
+
+@pytest.mark.parametrize("name", ["postgresql", "redis"])
+def test_applications_of_one_name_in_two_namespaces_get_two_releases(rendered: dict[str, Any], name: str) -> None:
+    here, there = rendered[name], rendered[f"{name}-other-namespace"]
+    # Releases are cluster-scoped: one name for both would make the two Applications fight over one object.
+    assert here["metadata"]["name"] != there["metadata"]["name"]
+    assert there["metadata"]["name"] == f"{OTHER_NAMESPACE}-test-postgres-only-test-db"
+    # Helm keeps releases per namespace, so the Helm release, Service and Secret names stay the same.
+    assert here["metadata"]["annotations"] == there["metadata"]["annotations"]
+    assert there["spec"]["forProvider"]["namespace"] == OTHER_NAMESPACE
+
+
+def _seconds(duration: str) -> float:
+    """A Go duration of h/m/s parts (``5m``, ``1m30s``) in seconds."""
+    parts = re.findall(r"(\d+(?:\.\d+)?)(h|m|s)", duration)
+    assert "".join(number + unit for number, unit in parts) == duration, f"not an h/m/s duration: {duration}"
+    return sum(float(number) * {"h": 3600, "m": 60, "s": 1}[unit] for number, unit in parts)
+
+
+PROVIDER_HELM_TIMEOUT_SECONDS = 600  # provider-helm v1.4.0 --timeout default (cmd/provider/main.go), facts §1.5
+
+
+@pytest.mark.parametrize("name", ["postgresql", "redis"])
+def test_helm_waits_for_the_database_to_run_and_a_failed_install_is_retried(
+    rendered: dict[str, Any], name: str
+) -> None:
+    spec = rendered[name]["spec"]
+    # Without wait, Helm waits for hooks only: a database whose image never pulls would be deployed.
+    assert spec["forProvider"]["wait"] is True
+    assert spec["rollbackLimit"] == 3  # spec.rollbackLimit, not under forProvider (Release CRD)
+    timeout = _seconds(spec["forProvider"]["waitTimeout"])
+    # Helm gives up (release failed) before provider-helm kills the command and before the step stops waiting.
+    assert 0 < timeout < PROVIDER_HELM_TIMEOUT_SECONDS
+    assert timeout < load_profile().timeouts.release_ready
+
+
+@pytest.mark.parametrize("name", ["postgresql", "redis"])
+def test_wait_timeout_and_rollback_limit_are_parameters(rendered: dict[str, Any], name: str) -> None:
+    spec = rendered[f"{name}-no-wait"]["spec"]
+    assert (spec["forProvider"]["wait"], spec["forProvider"]["waitTimeout"], spec["rollbackLimit"]) == (False, "7m", 0)
+
+
+@pytest.mark.parametrize(
+    ("key", "field"),
+    [
+        ("postgresql-bad-timeout", "parameter.waitTimeout"),
+        ("redis-bad-timeout", "parameter.waitTimeout"),
+        ("postgresql-negative-limit", "parameter.rollbackLimit"),
+    ],
+)
+def test_a_wait_timeout_that_is_no_duration_or_a_negative_limit_is_refused_by_the_template(
+    rendered: dict[str, Any], key: str, field: str
+) -> None:
+    # provider-helm decodes waitTimeout as a Go duration (metav1.Duration): refuse anything else at the Application.
+    error = rendered[key]
+    assert isinstance(error, cue.CueError)
+    assert field in str(error)
 
 
 @pytest.mark.parametrize("name", ["postgresql", "redis"])
@@ -94,6 +175,19 @@ def test_the_image_override_defaults_to_the_versions_file(
         "name": chart.chart,
         "repository": chart.repository,
         "version": chart.chart_version,
+    }
+
+
+@pytest.mark.parametrize("name", ["postgresql", "redis"])
+def test_the_chart_s_image_check_stays_on_by_default(rendered: dict[str, Any], name: str) -> None:
+    # bitnami/common 2.31.4 only warns for docker.io/bitnamilegacy images; true would let any image through.
+    assert rendered[name]["spec"]["forProvider"]["values"]["global"]["security"]["allowInsecureImages"] is False
+    assert rendered[name]["spec"]["forProvider"]["values"]["image"]["registry"] == "docker.io"
+
+
+def test_the_image_check_can_still_be_skipped_by_a_parameter(rendered: dict[str, Any]) -> None:
+    assert rendered["redis-insecure"]["spec"]["forProvider"]["values"]["global"]["security"] == {
+        "allowInsecureImages": True
     }
 
 

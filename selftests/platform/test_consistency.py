@@ -55,6 +55,13 @@ def test_the_default_versions_and_profile_install_as_asked() -> None:
             id="database-image-default",
         ),
         pytest.param(
+            "redis.allow_insecure_images=true",
+            "kubevela/componentdefinition-redis.yaml",
+            "[redis] allow_insecure_images True",
+            "parameter.allowInsecureImages default: False",
+            id="database-image-check-default",
+        ),
+        pytest.param(
             "podinfo.chart_version=6.11.0",
             "e2e/argocd-podinfo-vc1.yaml",
             "[podinfo] chart_version '6.11.0'",
@@ -145,6 +152,28 @@ def test_an_override_is_accepted_once_the_fixture_is_edited_to_match(tmp_path: P
     assert install_mismatches(load_versions(), load_profile(), fixtures=tmp_path) != []
 
 
+HOST_SERVICE_FROM = "spec.hostServices[0].from"
+
+
+@pytest.mark.parametrize(
+    ("mapping", "flagged"),
+    [
+        pytest.param("from: podinfo-db", [], id="service-of-the-vcluster-s-own-namespace"),
+        pytest.param("from: elsewhere/podinfo-db", [HOST_SERVICE_FROM], id="service-of-another-namespace"),
+    ],
+)
+def test_a_host_service_is_checked_against_the_apps_namespace_only_when_it_names_one(
+    tmp_path: Path, mapping: str, flagged: list[str]
+) -> None:
+    shutil.copytree(FIXTURES / "platform", tmp_path / "platform")
+    vc1 = tmp_path / "platform" / "vcluster" / "virtualcluster-vc1.yaml"
+    text = vc1.read_text(encoding="utf-8")
+    assert "from: conformance/podinfo-db" in text
+    vc1.write_text(text.replace("from: conformance/podinfo-db", mapping), encoding="utf-8")
+    problems = install_mismatches(load_versions(), load_profile(), fixtures=tmp_path)
+    assert [HOST_SERVICE_FROM for p in problems if HOST_SERVICE_FROM in p] == flagged, problems
+
+
 def test_cue_defaults_are_read_from_the_parameter_block_only() -> None:
     template = """\
 output: {
@@ -156,8 +185,15 @@ parameter: {
         version: *"1.2.3" | string
     }
     allowInsecureImages: *true | bool
+    waitTimeout: *"5m" | string & =~"^[0-9]+m$"
+    rollbackLimit: *3 | int & >=0
     password?: string
 }
 other: *"after" | string
 """
-    assert cue_defaults(template) == {("chart", "version"): "1.2.3", ("allowInsecureImages",): True}
+    assert cue_defaults(template) == {
+        ("chart", "version"): "1.2.3",
+        ("allowInsecureImages",): True,
+        ("waitTimeout",): "5m",
+        ("rollbackLimit",): 3,
+    }

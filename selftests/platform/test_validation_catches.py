@@ -158,6 +158,47 @@ def test_the_composite_resource_is_checked_against_the_fixture_xrd(tmp_path: Pat
     ]
 
 
+def _host_services_problems(tmp_path: Path, versions: Versions, *mappings: dict[str, str]) -> list[str]:
+    xrd = load_documents(FIXTURES / "platform" / "vcluster" / "xrd.yaml")[0].body
+    xr = {
+        "apiVersion": "platform.example.org/v1alpha1",
+        "kind": "VirtualCluster",
+        "metadata": {"name": "vc2"},
+        "spec": {"namespace": "vc2-ns", "hostServices": list(mappings)},
+    }
+    return [p.partition("VirtualCluster vc2: ")[2] for p in _problems(tmp_path, versions, xrd, xr)]
+
+
+def test_a_host_service_mapped_to_no_virtual_namespace_is_refused_by_the_xrd(
+    tmp_path: Path, versions: Versions
+) -> None:
+    # vCluster's parseMapping would only fail at start-up (facts §7.3): the XRD refuses it on apply.
+    (problem,) = _host_services_problems(tmp_path, versions, {"from": "conformance/podinfo-db", "to": "podinfo-db"})
+    assert problem.startswith("spec.hostServices[0].to: 'podinfo-db' does not match ")
+
+
+@pytest.mark.parametrize(
+    "mapping",
+    [
+        pytest.param({"from": "conformance/podinfo-db", "to": "demo/a/b"}, id="to-three-parts"),
+        pytest.param({"from": "conformance/podinfo/db", "to": "demo/podinfo-db"}, id="from-three-parts"),
+        pytest.param({"from": "Conformance/podinfo-db", "to": "demo/podinfo-db"}, id="from-not-a-dns-label"),
+        pytest.param({"from": "conformance/podinfo-db", "to": "demo/"}, id="to-no-name"),
+    ],
+)
+def test_a_host_service_mapping_vcluster_cannot_parse_is_refused(
+    tmp_path: Path, versions: Versions, mapping: dict[str, str]
+) -> None:
+    (problem,) = _host_services_problems(tmp_path, versions, mapping)
+    assert " does not match " in problem
+
+
+def test_a_host_service_named_without_its_namespace_is_the_vcluster_s_own(tmp_path: Path, versions: Versions) -> None:
+    # `from: name` means a Service in the vCluster's host namespace (parseMapping's default namespace).
+    mappings = ({"from": "podinfo-db", "to": "demo/podinfo-db"}, {"from": "conformance/pg", "to": "default/pg"})
+    assert _host_services_problems(tmp_path, versions, *mappings) == []
+
+
 def test_a_values_file_for_an_unpinned_chart_is_reported(tmp_path: Path, versions: Versions) -> None:
     (tmp_path / "values").mkdir()
     (problem,) = _problems(tmp_path, versions, {"replicaCount": 1}, name="values/nginx.yaml")

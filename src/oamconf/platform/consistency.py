@@ -199,10 +199,13 @@ class _Names:
             if (doc.api_version, doc.kind) == ("v1", "Namespace") and doc.path.parent.name == APPS_FOLDER
         ]
         apps += [_metadata(doc, "namespace") for doc in self.docs if is_gvk(doc, OAM_APPLICATION)]
+        # A `from` without a namespace names a Service in the vCluster's own host namespace (facts §7.3).
         apps += [
-            _site(doc, ("spec", "hostServices", index, "from"), str(service.get("from", "")).partition("/")[0])
+            _site(doc, ("spec", "hostServices", index, "from"), namespace)
             for doc in self.virtual_clusters()
             for index, service in enumerate(get_in(doc.body, "spec", "hostServices") or [])
+            for namespace, slash, _ in [str(service.get("from", "")).partition("/")]
+            if slash
         ]
         self.each("namespaces", "apps", apps)
 

@@ -126,7 +126,7 @@ class _Pins:
             self.image(where, (*path, "spec", "forProvider", "values"), for_provider.get("values", {}), table)
 
     def image(self, where: str, path: tuple[Any, ...], values: dict[str, Any], table: str) -> None:
-        """The Bitnami image override must be the one pinned, with the flag that lets the chart accept it."""
+        """The Bitnami image override must be the one pinned, and the image-check flag as versions say."""
         chart = getattr(self.versions, table)
         image = values.get("image", {})
         for key in ("registry", "repository", "tag"):
