@@ -3,14 +3,17 @@
 The API server is real HTTP on 127.0.0.1, so the official client builds and sends every request
 exactly as it would to a cluster. It serves static discovery documents for a few kinds, records
 every request, and answers others with whatever a test programmed (a 404 Status otherwise).
+Started with an ``ssl.SSLContext`` it speaks HTTPS instead, and records the client certificate's name.
 
-The fixtures at the end are shared by the ``test_kube_*`` modules, which bind them by name.
+The fixtures at the end are shared by the ``test_kube_*`` modules, which bind them by name; the
+stand-in ``kubectl`` is in fakekubectl.py.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import ssl
 import sys
 import threading
 import urllib.parse
@@ -92,6 +95,7 @@ class Request:
     query: dict[str, list[str]]
     headers: dict[str, str]  # lower-case names
     body: bytes
+    client_cert: str | None = None  # the common name of the TLS client certificate, if one was verified
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -122,7 +126,13 @@ class FakeApiServer:
     def url(self) -> str:
         assert self._http is not None, "server not started"
         host, port = self._http.server_address[:2]
-        return f"http://{host!s}:{port}"
+        scheme = "https" if isinstance(self._http.socket, ssl.SSLSocket) else "http"
+        return f"{scheme}://{host!s}:{port}"
+
+    @property
+    def port(self) -> int:
+        assert self._http is not None, "server not started"
+        return int(self._http.server_address[1])
 
     def answer(self, method: str, path: str, body: Any, *, status: int = 200) -> None:
         """Answer ``method path`` with a JSON document."""
@@ -141,9 +151,13 @@ class FakeApiServer:
             seen = list(self.received)
         return [r for r in seen if not _is_discovery(r) and (path is None or r.path == path)]
 
-    def start(self) -> None:
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+    def start(self, tls: ssl.SSLContext | None = None) -> None:
+        """Listen on a free loopback port: plain HTTP, or HTTPS with *tls* (a server-side context)."""
+        self._http = _Server(("127.0.0.1", 0), _handler_for(self))
         self._http.daemon_threads = True
+        if tls is not None:
+            # The handshake waits for the handler thread, so a client that rejects it cannot stall accept().
+            self._http.socket = tls.wrap_socket(self._http.socket, server_side=True, do_handshake_on_connect=False)
         # A short poll interval: shutdown() waits for the loop to notice, once per test.
         loop = functools.partial(self._http.serve_forever, poll_interval=0.02)
         self._thread = threading.Thread(target=loop, daemon=True)
@@ -173,8 +187,29 @@ def _is_discovery(request: Request) -> bool:
     return request.method == "GET" and request.path.rstrip("/") in DISCOVERY
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that rejects the certificate aborts the handshake: what TLS tests are about.
+        if not isinstance(sys.exception(), OSError):
+            super().handle_error(request, client_address)
+
+
+def _client_cert(connection: Any) -> str | None:
+    if not isinstance(connection, ssl.SSLSocket):
+        return None
+    # getpeercert()'s subject: relative distinguished names, each a tuple of (attribute, value) pairs.
+    subject: Any = (connection.getpeercert() or {}).get("subject", ())
+    return next((str(value) for rdn in subject for key, value in rdn if key == "commonName"), None)
+
+
 def _handler_for(server: FakeApiServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        def setup(self) -> None:
+            if isinstance(self.request, ssl.SSLSocket):
+                self.request.settimeout(5)
+                self.request.do_handshake()
+            super().setup()
+
         def _serve(self) -> None:
             url = urllib.parse.urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
@@ -184,6 +219,7 @@ def _handler_for(server: FakeApiServer) -> type[BaseHTTPRequestHandler]:
                 query=urllib.parse.parse_qs(url.query),
                 headers={k.lower(): v for k, v in self.headers.items()},
                 body=self.rfile.read(length) if length else b"",
+                client_cert=_client_cert(self.request),
             )
             reply = server.respond(request)
             self.send_response(reply.status)
@@ -211,38 +247,6 @@ def write_kubeconfig(path: Path, server: str, *, context: str = "fake", token: s
         "current-context": context,
     }
     path.write_text(json.dumps(config), encoding="utf-8")
-    return path
-
-
-# A kubectl that forwards nothing: it listens itself and echoes, so a test can tell it is reached.
-_STAND_IN = """\
-#!{python}
-import json, os, socket, sys, threading
-with open({record!r}, "w") as out:
-    json.dump({{"argv": sys.argv[1:], "pid": os.getpid()}}, out)
-if "svc/missing" in sys.argv:
-    print('error: services "missing" not found', file=sys.stderr)
-    sys.exit(1)
-if "svc/silent" in sys.argv:
-    threading.Event().wait()
-target = next(a for a in sys.argv if a.startswith(":"))[1:]
-server = socket.create_server(("127.0.0.1", 0))
-print(f"Forwarding from 127.0.0.1:{{server.getsockname()[1]}} -> {{target}}", flush=True)
-while True:
-    conn, _ = server.accept()
-    with conn:
-        conn.sendall(conn.recv(1024))
-"""
-
-
-def write_fake_kubectl(path: Path, record: Path) -> Path:
-    """Write an executable stand-in ``kubectl`` that records its argv and pid as JSON in *record*.
-
-    ``svc/missing`` makes it fail like kubectl does for an unknown Service; ``svc/silent`` makes it
-    print nothing until terminated; any other Service gets a local echo server.
-    """
-    path.write_text(_STAND_IN.format(python=sys.executable, record=str(record)), encoding="utf-8")
-    path.chmod(0o755)
     return path
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 # selftests/ is on sys.path (pyproject pythonpath), so this folder imports as the namespace package k8s.
-from k8s import fakeapi
+from k8s import fakeapi, fakekubectl
 from oamconf.errors import ApiError, UsageError
 from oamconf.k8s.kube import KubeCluster
 
@@ -25,7 +25,7 @@ def kubectl_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     record = tmp_path / "kubectl-argv.json"
-    fakeapi.write_fake_kubectl(bin_dir / "kubectl", record)
+    fakekubectl.write_fake_kubectl(bin_dir / "kubectl", record)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     return record
 

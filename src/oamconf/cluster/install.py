@@ -195,3 +195,12 @@ class _Serialized:
     def port_forward(self, namespace: str, service: str, port: int) -> Iterator[Endpoint]:
         with self._inner.port_forward(namespace, service, port) as endpoint:
             yield endpoint
+
+    @contextlib.contextmanager
+    def open_vcluster(self, namespace: str, name: str) -> Iterator[Cluster]:
+        # Opening reads the host's Secret (and starts a port-forward), so it holds the lock; the vCluster
+        # is a cluster of its own, with its own lock, and the block that uses it runs outside this one.
+        with contextlib.ExitStack() as stack:
+            with self._lock:
+                inner = stack.enter_context(self._inner.open_vcluster(namespace, name))
+            yield _Serialized(inner)

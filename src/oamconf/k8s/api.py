@@ -192,6 +192,14 @@ class Cluster(Protocol):
         """Forward a local port to a Service port for as long as the context is open."""
         ...
 
+    def open_vcluster(self, namespace: str, name: str) -> contextlib.AbstractContextManager[Cluster]:
+        """The API server inside vCluster *name* (its host namespace *namespace*), for as long as the context is open.
+
+        Entering fails with an ``ApiError`` while the host has no Secret ``vc-<name>`` in *namespace*: vCluster
+        writes it once its API server runs, so its absence means the vCluster is not up.
+        """
+        ...
+
 
 def label_selector(labels: Mapping[str, str] | None) -> str:
     """``{"a": "1", "b": "2"}`` -> ``"a=1,b=2"`` (equality selectors only, sorted for stable requests)."""

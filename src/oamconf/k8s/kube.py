@@ -4,7 +4,8 @@ Every kind, custom resources included, goes through the dynamic client, so the s
 generated models for Crossplane, KubeVela or Argo CD. Client exceptions never leave this module:
 they become ``ApiError`` subclasses whose one-line message says what the API server answered.
 Kubeconfig files and contexts are checked in ``kubeconfig``; port-forwards run ``kubectl``
-(``portforward``), which already knows every auth plugin a kubeconfig may use.
+(``portforward``), which already knows every auth plugin a kubeconfig may use. The API server
+inside a vCluster is a ``KubeCluster`` too, opened through the host (``kube_vcluster``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from kubernetes.dynamic.discovery import LazyDiscoverer
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
 from oamconf.errors import ApiError, ClusterUnreachable, UsageError, one_line
-from oamconf.k8s.api import FIELD_MANAGER, Endpoint, Event, KubeObject, Ref, label_selector
+from oamconf.k8s.api import FIELD_MANAGER, Cluster, Endpoint, Event, KubeObject, Ref, label_selector
 from oamconf.k8s.apierrors import NotFound, api_errors
 from oamconf.k8s.kubeconfig import choose_context, file_names
 from oamconf.k8s.portforward import kubectl_port_forward
@@ -234,6 +235,13 @@ class KubeCluster:
         return kubectl_port_forward(
             namespace, service, port, kubectl_flags=self._kubectl_flags, timeout=self._forward_timeout
         )
+
+    def open_vcluster(self, namespace: str, name: str) -> contextlib.AbstractContextManager[Cluster]:
+        """The API server inside vCluster *name*, TLS verified against its CA (``kube_vcluster.open_vcluster``)."""
+        from oamconf.k8s.kube_vcluster import open_vcluster  # noqa: PLC0415 - it subclasses KubeCluster: a cycle at the top
+
+        timeouts = {"request_timeout": self._timeout, "forward_timeout": self._forward_timeout}
+        return open_vcluster(self, namespace, name, secrets=self._secrets, **timeouts)
 
     # -- internals -------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ touches ``status``; ``uid``/``resourceVersion``/``generation`` bookkeeping; name
 cluster-scoped kinds; label selectors; injected failures (``reactions.Failure``); and
 controllers played by timed ``reactions.Reaction`` rules. Port-forwards lead to real local
 servers the test binds, so probes are exercised against real PostgreSQL/Redis/TLS endpoints.
+A vCluster's API server is another ``MemoryCluster``, open while the host holds its Secret ``vc-<name>``.
 
 Scenario files (``scenario.load_scenario``) fill one of these; tests may also build one directly.
 Not thread-safe: one test drives one cluster.
@@ -12,20 +13,24 @@ Not thread-safe: one test drives one cluster.
 
 from __future__ import annotations
 
+import base64
 import builtins
 import contextlib
 import copy
 import datetime as dt
 import itertools
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Final, Literal
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from types import MappingProxyType
+from typing import Any, Literal
 
-from oamconf.errors import ApiError
+from oamconf.errors import ApiError, UsageError
 from oamconf.k8s.api import FIELD_MANAGER, Endpoint, Event, KubeObject, Ref, matches_labels
 from oamconf.k8s.kinds import Scope
+from oamconf.k8s.memory_logs import PodLogs
 from oamconf.k8s.memory_scopes import CLUSTER_SCOPED, DEFAULT_NAMESPACE, Scopes, placed, ref_of
 from oamconf.k8s.reactions import Failure, Key, Reaction, Timeline, Verb, deep_merge, set_path
+from oamconf.k8s.vcluster import not_up, secret_ref
 from oamconf.redact import SecretSink, remember_secret
 
 __all__ = ["CLUSTER_SCOPED", "DEFAULT_NAMESPACE", "MemoryCluster", "Scope"]  # the scope names: re-exported
@@ -52,10 +57,12 @@ class MemoryCluster:
         self._objects: dict[Key, dict[str, Any]] = {}
         self._scopes = Scopes()
         self._events: dict[Key, builtins.list[Event]] = {}
-        self._logs: dict[tuple[str, str], dict[str, str]] = {}
+        self._logs = PodLogs()
         self._services: dict[tuple[str, str, int], str] = {}
         self._endpoints: dict[str, Endpoint] = {}
         self._failures: builtins.list[Failure] = []
+        self._apply_watchers: builtins.list[Callable[[KubeObject], None]] = []
+        self._vclusters: dict[tuple[str, str], MemoryCluster] = {}
         self._timeline = Timeline()
         self._versions = itertools.count(1)
 
@@ -86,7 +93,7 @@ class MemoryCluster:
 
     def add_log(self, namespace: str, pod: str, container: str, text: str, *, previous: bool = False) -> None:
         """A container's log; *previous*: the log of its last terminated run (``kubectl logs --previous``)."""
-        self._logs.setdefault((namespace, pod), {})[_log_key(container, previous=previous)] = text
+        self._logs.add(namespace, pod, container, text, previous=previous)
 
     def add_service(self, namespace: str, name: str, port: int, endpoint: str) -> None:
         """Declare a Service port whose port-forward leads to the endpoint bound as *endpoint*."""
@@ -102,6 +109,17 @@ class MemoryCluster:
     def add_reaction(self, reaction: Reaction) -> None:
         self._timeline.reactions.append(reaction)
 
+    def vcluster(self, namespace: str, name: str) -> MemoryCluster:
+        """The cluster inside vCluster *name* (host namespace *namespace*), made on first call; its Secrets
+        go to this cluster's secret sink, as the real backend's do. ``open_vcluster`` hands it out."""
+        label = f"vcluster {name} ({namespace}) via {self._name}"
+        return self._vclusters.setdefault((namespace, name), MemoryCluster(label, secrets=self._secrets))
+
+    @property
+    def vclusters(self) -> Mapping[tuple[str, str], MemoryCluster]:
+        """The vClusters set up so far, by (host namespace, name)."""
+        return MappingProxyType(self._vclusters)
+
     # -- the Cluster protocol ----------------------------------------------------------------
 
     def apply(self, manifest: Mapping[str, Any], *, field_manager: str = FIELD_MANAGER) -> KubeObject:
@@ -115,12 +133,21 @@ class MemoryCluster:
         self.applied.append(KubeObject(copy.deepcopy(dict(manifest))))
         key = self._scopes.key(ref)
         wanted = placed(key, {k: v for k, v in manifest.items() if k != "status"})
+        if (ref.api_version, ref.kind) == ("v1", "Secret"):
+            _encode_string_data(wanted)
         for server_set in ("uid", "resourceVersion", "generation", "creationTimestamp", "managedFields"):
             wanted["metadata"].pop(server_set, None)
         current = self._objects.get(key)
         stored = self._put(wanted) if current is None else self._update(key, deep_merge(current, wanted))
         self._arm("apply", key)
+        for watcher in self._apply_watchers:
+            watcher(KubeObject(copy.deepcopy(stored)))
         return KubeObject(copy.deepcopy(stored))
+
+    def on_apply(self, watcher: Callable[[KubeObject], None]) -> None:
+        """Call *watcher* with each object the suite applies, as stored: a test plays a controller that
+        scenario reactions cannot, such as a database chart setting its password from a Secret."""
+        self._apply_watchers.append(watcher)
 
     def get(self, ref: Ref) -> KubeObject | None:
         self._check("get", ref)
@@ -171,25 +198,7 @@ class MemoryCluster:
     def pod_logs(
         self, namespace: str, pod: str, *, container: str | None = None, tail_lines: int = 200, previous: bool = False
     ) -> str:
-        logs = self._logs.get((namespace, pod))
-        if logs is None:
-            raise ApiError(404, "NotFound", f'pods "{pod}" not found in namespace {namespace}')
-        containers = {name.removesuffix(_PREVIOUS) for name in logs}
-        if container is None:
-            if len(containers) != 1:
-                choices = " ".join(sorted(containers))
-                raise ApiError(
-                    400,
-                    "BadRequest",
-                    f"a container name must be specified for pod {pod}, choose one of: [{choices}]",
-                )
-            container = next(iter(containers))
-        if container not in containers:
-            raise ApiError(400, "BadRequest", f"container {container} is not valid for pod {pod}")
-        text = logs.get(_log_key(container, previous=previous))
-        if text is None and previous:  # the API server's words when a container never restarted
-            raise ApiError(400, "BadRequest", f'previous terminated container "{container}" in pod "{pod}" not found')
-        return "\n".join((text or "").splitlines()[-tail_lines:])
+        return self._logs.read(namespace, pod, container=container, tail_lines=tail_lines, previous=previous)
 
     @contextlib.contextmanager
     def port_forward(self, namespace: str, service: str, port: int) -> Iterator[Endpoint]:
@@ -206,6 +215,20 @@ class MemoryCluster:
                 f"pass endpoints={{{endpoint!r}: Endpoint(host, port)}} to load_scenario() or call bind()",
             )
         yield address
+
+    @contextlib.contextmanager
+    def open_vcluster(self, namespace: str, name: str) -> Iterator[MemoryCluster]:
+        # Its Secret first, as the real backend reads it: a fault scenario whose vCluster never comes up
+        # need not describe what is inside.
+        if self.get(secret_ref(namespace, name)) is None:
+            raise not_up(namespace, name)
+        inner = self._vclusters.get((namespace, name))
+        if inner is None:
+            raise UsageError(
+                f"vCluster {name} in {namespace} is up (Secret vc-{name}) but scenario {self._name} does not say "
+                f"what is inside: declare it under vclusters: - {{namespace: {namespace}, name: {name}}}"
+            )
+        yield inner
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -291,8 +314,10 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-_PREVIOUS: Final = "\0previous"  # cannot be part of a container name
-
-
-def _log_key(container: str, *, previous: bool) -> str:
-    return container + _PREVIOUS if previous else container
+def _encode_string_data(secret: dict[str, Any]) -> None:
+    """As the API server does: ``stringData`` is written into ``data`` (base64) and never stored."""
+    plain = secret.pop("stringData", None) or {}
+    if plain:
+        data = secret.setdefault("data", {})
+        for name, value in plain.items():
+            data[name] = base64.b64encode(str(value).encode("utf-8")).decode("ascii")

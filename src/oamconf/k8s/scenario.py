@@ -36,6 +36,13 @@ file, the line and the key::
         create: [...]                      # create or replace objects (manifests with status)
         delete: [{apiVersion: v1, kind: Secret, namespace: "{namespace}", name: "vc-{name}"}]
         events: [{type: Normal, reason: Deployed, message: ...}]   # about the reacting object
+    vclusters:                             # the API server inside each vCluster (Cluster.open_vcluster)
+      - namespace: vc1-ns                  # its host namespace
+        name: vc1
+        objects:                           # and any key above but name and description: what is inside
+          - {apiVersion: v1, kind: Service, metadata: {name: podinfo-db, namespace: demo}, spec: {...}}
+        services: [...]
+        reactions: [...]
 
 ``services[].endpoint`` is a name the test binds to a real local server, through
 ``load_scenario(endpoints=...)`` or ``MemoryCluster.bind``. In ``match`` and ``on`` each field is
@@ -43,25 +50,49 @@ matched exactly or as a glob, and a field left out matches anything; ``on.verb``
 (default) or ``delete``. In reactions, ``{name}`` and ``{namespace}`` stand for the reacting
 object's. A poll is a ``get`` of that object or a ``list`` that returns it; ``after_polls: 0``
 (the default) acts at once; each reaction runs once per life of the object.
+
+Each ``vclusters`` entry is a cluster of its own, read like a file's top level: its kinds, failures
+and reactions are its own (a vCluster serves none of its host's CRDs), and its ``services`` take the
+same endpoint names. Entries for the same namespace and name, in one file or several, compose into
+one. ``open_vcluster(namespace, name)`` hands it out only while the host holds Secret ``vc-<name>``
+in that namespace, as vCluster writes it once it is up: seed it in ``objects``, or ``create`` it in
+the reaction that plays the vCluster coming up. Without it the vCluster is not up, as on a real
+cluster; a vCluster that is up but not listed here is an error that says to declare it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from oamconf.errors import UsageError
-from oamconf.k8s.api import Endpoint, Event, Ref
+from oamconf.k8s import scenario_entries as entries
+from oamconf.k8s.api import Endpoint
 from oamconf.k8s.kinds import Scope
 from oamconf.k8s.memory import MemoryCluster
-from oamconf.k8s.reactions import ERROR_KINDS, VERBS, Failure, Match, Reaction
 from oamconf.k8s.yamldoc import Where, YamlDoc, read_documents
 from oamconf.redact import SecretSink
 
-_TOP: Final = ("name", "description", "kinds", "objects", "events", "logs", "services", "failures", "reactions")
-_MATCH: Final = ("apiVersion", "kind", "name", "namespace")
-_EFFECTS: Final = ("set_status", "merge_status", "set", "create", "delete", "events")
+_CONTENT: Final = ("kinds", "objects", "events", "logs", "services", "failures", "reactions")
+_TOP: Final = ("name", "description", *_CONTENT, "vclusters")
+_VCLUSTER: Final = ("namespace", "name", *_CONTENT)
+
+
+@dataclass(frozen=True)
+class _Section:
+    """What one file says about one cluster: the host (the file's top level), or a ``vclusters`` entry."""
+
+    doc: YamlDoc
+    base: Where
+    body: Mapping[str, Any]
+    cluster: MemoryCluster
+
+    def each(self, key: str) -> Iterator[tuple[Where, Any]]:
+        """The entries of the list *key*, each with its path in the file."""
+        for index, item in enumerate(self.doc.items((*self.base, key), self.body.get(key, []))):
+            yield (*self.base, key, index), item
 
 
 def load_scenario(
@@ -71,10 +102,11 @@ def load_scenario(
 
     Several files compose (one per phase, say): every file's kinds are declared before any file's
     objects are seeded, then events, logs, services, failures and reactions follow in file order.
+    The ``vclusters`` entries are read the same way, each into the host's cluster for that vCluster.
 
     Parameters:
         paths: the scenario files or folders (format in this module's docstring).
-        endpoints: real local servers for the scenarios' ``services``, by endpoint name.
+        endpoints: real local servers for the scenarios' ``services`` (the vClusters' too), by endpoint name.
         secrets: the run's redactor: Secrets the scenario hands out are masked in reports.
 
     Raises:
@@ -85,17 +117,19 @@ def load_scenario(
     names = [doc.text(("name",), top.get("name", doc.path.stem)) for doc, top in parts]
     descriptions = [doc.text(("description",), top["description"]) for doc, top in parts if "description" in top]
     cluster = MemoryCluster(" + ".join(names), description="; ".join(descriptions), secrets=secrets)
-    for doc, top in parts:
-        _declare_kinds(doc, top, cluster)
+    sections = [section for doc, top in parts for section in _sections(doc, top, cluster)]
+    for section in sections:
+        _declare_kinds(section)
     wanted: set[str] = set()
-    for doc, top in parts:
-        wanted |= _fill(doc, top, cluster)
+    for section in sections:
+        wanted |= _fill(section)
     for name, address in (endpoints or {}).items():
         if name not in wanted:
             uses = ", ".join(sorted(wanted)) or "none"
             where = ", ".join(str(f) for f in files)
             raise UsageError(f"{where}: endpoint {name!r} is used by no service (they use: {uses}); fix its name")
-        cluster.bind(name, address)
+        for each in (cluster, *cluster.vclusters.values()):
+            each.bind(name, address)
     return cluster
 
 
@@ -123,30 +157,44 @@ def _part(path: Path) -> tuple[YamlDoc, dict[str, Any]]:
     return doc, doc.mapping((), doc.data, _TOP)
 
 
-def _declare_kinds(doc: YamlDoc, top: Mapping[str, Any], cluster: MemoryCluster) -> None:
-    for where, item in _each(doc, top, "kinds"):
+def _sections(doc: YamlDoc, top: Mapping[str, Any], host: MemoryCluster) -> list[_Section]:
+    """The host's section of a file, then one per ``vclusters`` entry (the same vCluster in two entries,
+    or two files, is one cluster)."""
+    found = [_Section(doc, (), top, host)]
+    for where, item in found[0].each("vclusters"):
+        entry = doc.mapping(where, item, _VCLUSTER, ("namespace", "name"))
+        namespace, name = (entries.text_of(doc, where, entry, key) for key in ("namespace", "name"))
+        found.append(_Section(doc, where, entry, host.vcluster(namespace, name)))
+    return found
+
+
+def _declare_kinds(section: _Section) -> None:
+    doc = section.doc
+    for where, item in section.each("kinds"):
         kind = doc.mapping(where, item, ("apiVersion", "kind", "scope"), ("apiVersion", "kind", "scope"))
         chosen = doc.choice((*where, "scope"), kind["scope"], ("Cluster", "Namespaced"))
         scope: Scope = "Cluster" if chosen == "Cluster" else "Namespaced"
-        cluster.declare_kind(_text(doc, where, kind, "apiVersion"), _text(doc, where, kind, "kind"), scope)
+        api_version, name = (entries.text_of(doc, where, kind, key) for key in ("apiVersion", "kind"))
+        section.cluster.declare_kind(api_version, name, scope)
 
 
-def _fill(doc: YamlDoc, top: Mapping[str, Any], cluster: MemoryCluster) -> set[str]:
-    """Seed one file's objects and add its events, logs, services, failures and reactions; return the
+def _fill(section: _Section) -> set[str]:
+    """Seed one section's objects and add its events, logs, services, failures and reactions; return the
     endpoint names its services use."""
-    objects = [(where, _manifest(doc, where, item)) for where, item in _each(doc, top, "objects")]
+    doc, cluster = section.doc, section.cluster
+    objects = [(where, entries.manifest_of(doc, where, item)) for where, item in section.each("objects")]
     for where, manifest in objects:
-        _known(doc, where, manifest["apiVersion"], manifest["kind"], cluster)
+        entries.known(doc, where, manifest["apiVersion"], manifest["kind"], cluster)
     cluster.seed([manifest for _, manifest in objects])
-    for where, item in _each(doc, top, "events"):
-        _read_event(doc, where, item, cluster)
-    for where, item in _each(doc, top, "logs"):
-        _read_log(doc, where, item, cluster)
-    wanted = {_read_service(doc, where, item, cluster) for where, item in _each(doc, top, "services")}
-    for where, item in _each(doc, top, "failures"):
-        cluster.add_failure(_failure(doc, where, item))
-    for where, item in _each(doc, top, "reactions"):
-        cluster.add_reaction(_known_reaction(doc, where, _reaction(doc, where, item), cluster))
+    for where, item in section.each("events"):
+        entries.read_event(doc, where, item, cluster)
+    for where, item in section.each("logs"):
+        entries.read_log(doc, where, item, cluster)
+    wanted = {entries.read_service(doc, where, item, cluster) for where, item in section.each("services")}
+    for where, item in section.each("failures"):
+        cluster.add_failure(entries.failure_of(doc, where, item))
+    for where, item in section.each("reactions"):
+        cluster.add_reaction(entries.known_reaction(doc, where, entries.reaction_of(doc, where, item), cluster))
     return wanted
 
 
@@ -168,132 +216,7 @@ def load_manifests(path: Path) -> list[dict[str, Any]]:
         for doc in read_documents(file):
             if isinstance(doc.data, dict) and doc.data.get("kind") == "List":
                 listed = doc.items(("items",), doc.data.get("items"))
-                manifests += [_manifest(doc, ("items", i), item) for i, item in enumerate(listed)]
+                manifests += [entries.manifest_of(doc, ("items", i), item) for i, item in enumerate(listed)]
             else:
-                manifests.append(_manifest(doc, (), doc.data))
+                manifests.append(entries.manifest_of(doc, (), doc.data))
     return manifests
-
-
-def _known(doc: YamlDoc, where: Where, api_version: str, kind: str, cluster: MemoryCluster) -> None:
-    """A kind the in-memory cluster does not know is a typo until the scenario declares it."""
-    if not cluster.knows_kind(api_version, kind):
-        doc.fail(
-            (*where, "kind"),
-            f"{kind} ({api_version}) is not a kind the in-memory cluster knows: fix a typo, or declare it under "
-            f"kinds: - {{apiVersion: {api_version}, kind: {kind}, scope: Namespaced|Cluster}}",
-        )
-
-
-def _known_reaction(doc: YamlDoc, where: Where, reaction: Reaction, cluster: MemoryCluster) -> Reaction:
-    for index, manifest in enumerate(reaction.create):
-        _known(doc, (*where, "create", index), manifest["apiVersion"], manifest["kind"], cluster)
-    for index, ref in enumerate(reaction.delete):
-        _known(doc, (*where, "delete", index), ref.api_version, ref.kind, cluster)
-    return reaction
-
-
-def _each(doc: YamlDoc, top: Mapping[str, Any], key: str) -> Iterator[tuple[Where, Any]]:
-    for index, item in enumerate(doc.items((key,), top.get(key, []))):
-        yield (key, index), item
-
-
-def _text(doc: YamlDoc, where: Where, mapping: Mapping[str, Any], key: str) -> str:
-    return doc.text((*where, key), mapping[key])
-
-
-def _manifest(doc: YamlDoc, where: Where, value: Any) -> dict[str, Any]:
-    manifest = doc.mapping(where, value, required=("apiVersion", "kind", "metadata"))
-    _text(doc, where, manifest, "apiVersion")
-    _text(doc, where, manifest, "kind")
-    meta = doc.mapping((*where, "metadata"), manifest["metadata"], required=("name",))
-    _text(doc, (*where, "metadata"), meta, "name")
-    if "namespace" in meta:
-        _text(doc, (*where, "metadata"), meta, "namespace")
-    return manifest
-
-
-def _ref(doc: YamlDoc, where: Where, value: Any) -> Ref:
-    ref = doc.mapping(where, value, _MATCH, ("apiVersion", "kind", "name"))
-    namespace = _text(doc, where, ref, "namespace") if "namespace" in ref else None
-    api_version, kind, name = (_text(doc, where, ref, key) for key in ("apiVersion", "kind", "name"))
-    return Ref(api_version, kind, name, namespace)
-
-
-def _match(doc: YamlDoc, where: Where, value: Any, extra: tuple[str, ...] = ()) -> Match:
-    match = doc.mapping(where, value, _MATCH + extra)
-    given = {key: _text(doc, where, match, key) for key in _MATCH if key in match}
-    return Match(given.get("apiVersion"), given.get("kind"), given.get("name"), given.get("namespace"))
-
-
-def _event(doc: YamlDoc, where: Where, item: Mapping[str, Any]) -> Event:
-    count = doc.count((*where, "count"), item.get("count", 1), minimum=1)
-    kind = doc.choice((*where, "type"), item["type"], ("Normal", "Warning"))
-    return Event(kind, _text(doc, where, item, "reason"), _text(doc, where, item, "message"), count=count)
-
-
-def _read_event(doc: YamlDoc, where: Where, value: Any, cluster: MemoryCluster) -> None:
-    item = doc.mapping(
-        where, value, ("ref", "type", "reason", "message", "count"), ("ref", "type", "reason", "message")
-    )
-    ref = _ref(doc, (*where, "ref"), item["ref"])
-    _known(doc, (*where, "ref"), ref.api_version, ref.kind, cluster)
-    cluster.add_event(ref, _event(doc, where, item))
-
-
-def _read_log(doc: YamlDoc, where: Where, value: Any, cluster: MemoryCluster) -> None:
-    fields = ("namespace", "pod", "container", "text")
-    log = doc.mapping(where, value, (*fields, "previous"), fields)
-    previous = log.get("previous", False)
-    if not isinstance(previous, bool):
-        doc.fail((*where, "previous"), "must be true or false")
-    cluster.add_log(*(_text(doc, where, log, f) for f in fields), previous=previous)
-
-
-def _read_service(doc: YamlDoc, where: Where, value: Any, cluster: MemoryCluster) -> str:
-    fields = ("namespace", "name", "port", "endpoint")
-    service = doc.mapping(where, value, fields, fields)
-    port = doc.count((*where, "port"), service["port"], minimum=1)
-    endpoint = _text(doc, where, service, "endpoint")
-    cluster.add_service(_text(doc, where, service, "namespace"), _text(doc, where, service, "name"), port, endpoint)
-    return endpoint
-
-
-def _failure(doc: YamlDoc, where: Where, value: Any) -> Failure:
-    item = doc.mapping(where, value, ("verb", "match", "error", "times", "message"), ("verb", "error"))
-    verbs = item["verb"] if isinstance(item["verb"], list) else [item["verb"]]
-    named = {doc.choice((*where, "verb"), verb, VERBS) for verb in verbs}
-    error = doc.choice((*where, "error"), item["error"], ERROR_KINDS)
-    times = doc.count((*where, "times"), item["times"], minimum=1) if "times" in item else None
-    message = _text(doc, where, item, "message") if "message" in item else None
-    match = _match(doc, (*where, "match"), item.get("match", {}))
-    # Picked from the typed tuples so the checked strings keep their Literal types.
-    chosen = frozenset(verb for verb in VERBS if verb in named)
-    kind = next(kind for kind in ERROR_KINDS if kind == error)
-    return Failure(chosen, match, kind, times=times, message=message)
-
-
-def _reaction(doc: YamlDoc, where: Where, value: Any) -> Reaction:
-    item = doc.mapping(where, value, ("on", "after_polls", *_EFFECTS), ("on",))
-    if not any(key in item for key in _EFFECTS):
-        doc.fail(where, f"does nothing; give at least one of: {', '.join(_EFFECTS)}")
-    on = doc.mapping((*where, "on"), item["on"], (*_MATCH, "verb"))
-    verb = doc.choice((*where, "on", "verb"), on.get("verb", "apply"), ("apply", "delete"))
-    status = {key: doc.mapping((*where, key), item[key]) for key in ("set_status", "merge_status") if key in item}
-    creates = doc.items((*where, "create"), item.get("create", []))
-    deletes = doc.items((*where, "delete"), item.get("delete", []))
-    events = doc.items((*where, "events"), item.get("events", []))
-    event_keys = ("type", "reason", "message", "count")
-    return Reaction(
-        on=_match(doc, (*where, "on"), on, ("verb",)),
-        verb="apply" if verb == "apply" else "delete",
-        after_polls=doc.count((*where, "after_polls"), item.get("after_polls", 0)),
-        set_status=status.get("set_status"),
-        merge_status=status.get("merge_status"),
-        set_fields=doc.mapping((*where, "set"), item.get("set", {})),
-        create=tuple(_manifest(doc, (*where, "create", i), m) for i, m in enumerate(creates)),
-        delete=tuple(_ref(doc, (*where, "delete", i), r) for i, r in enumerate(deletes)),
-        events=tuple(
-            _event(doc, (*where, "events", i), doc.mapping((*where, "events", i), e, event_keys, event_keys[:3]))
-            for i, e in enumerate(events)
-        ),
-    )
