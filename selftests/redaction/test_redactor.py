@@ -329,3 +329,26 @@ def test_every_credential_in_a_json_secret_value_is_masked_on_its_own(redactor: 
     text = redactor.redact("cluster refused Zq9-argo-bearer-42; login pw-123 failed; insecure false")
 
     assert text == f"cluster refused {MASK}; login {MASK} failed; insecure false"
+
+
+def test_names_in_a_secret_holding_helm_values_stay_readable_while_its_credentials_are_masked() -> None:
+    redactor = Redactor()
+    values = (
+        "controlPlane:\n  proxy:\n    extraSANs:\n    - vc1.vc1-ns.svc\n"
+        "networking:\n  replicateServices:\n    fromHost:\n    - from: conformance/podinfo-db\n"
+        "      to: demo/podinfo-db\n"
+        "image: ghcr.io/loft-sh/vcluster-pro:0.36.1\n"
+        "externalDatabase:\n  password: Zq8vLm2pXr4tWy6k\n  token: s3cr3tT0kenValue99\n"
+    )
+    redactor.add_secret_data({"config.yaml": base64.b64encode(values.encode()).decode()})
+
+    text = redactor.redact(
+        "replicates conformance/podinfo-db to vc1.vc1-ns.svc with ghcr.io/loft-sh/vcluster-pro:0.36.1; "
+        "db login Zq8vLm2pXr4tWy6k failed, token s3cr3tT0kenValue99"
+    )
+
+    assert "conformance/podinfo-db" in text
+    assert "vc1.vc1-ns.svc" in text
+    assert "ghcr.io/loft-sh/vcluster-pro:0.36.1" in text
+    assert "Zq8vLm2pXr4tWy6k" not in text
+    assert "s3cr3tT0kenValue99" not in text

@@ -151,16 +151,19 @@ class Redactor:
             self._add_parts(text)
 
     def _add_parts(self, text: str) -> None:
-        # Multi-line values (kubeconfigs, PEM) leak line by line in logs: register each long
-        # line, and the value of each "key: value" line (a kubeconfig's token on its own).
+        # Multi-line values (kubeconfigs, PEM, Helm values) leak line by line in logs: register each line
+        # and each "key: value" value that is a credential by its key (token, client-key-data) or by its
+        # shape (a long token or base64 run). Names and settings (a Service "ns/name", a SAN, an image) in
+        # the same value stay readable: the report needs them, and they are not secrets.
         for line in text.splitlines():
-            _, sep, value = line.partition(": ")
-            for candidate in (line, value if sep else ""):
-                if len(candidate.strip()) >= _MIN_LINE_SECRET:
-                    self.add_secret(candidate)
+            key, sep, value = line.partition(": ")
+            if _token_like(line.strip()):
+                self.add_secret(line)
+            if sep and (_token_like(value.strip()) or (is_sensitive_key(key.strip(" -\"'")) and value.strip())):
+                self.add_secret(value)
         # A JSON value (Argo CD's cluster config) leaks field by field: a bearerToken in an error.
         for key, value in _json_strings(text):
-            if len(value) >= _MIN_LINE_SECRET or is_sensitive_key(key):
+            if _token_like(value) or is_sensitive_key(key):
                 self.add_secret(value)
 
     def redact(self, text: str) -> str:
@@ -280,3 +283,17 @@ def scrub(text: str, *secrets: str | None) -> str:
         if secret:
             text = text.replace(secret, MASK)
     return Redactor().redact(text)
+
+
+_TOKEN: Final = re.compile(r"[A-Za-z0-9+/=_.-]+")
+
+
+def _token_like(value: str) -> bool:
+    """A long run of token or base64 characters with letters and digits: a credential's shape, not a name.
+    Names are lowercase (DNS labels): a lowercase value with a dot or slash (``vc1.vc1-ns.svc``,
+    ``ghcr.io/loft-sh/vcluster``) is a name; base64 and generated tokens mix cases."""
+    if len(value) < _MIN_LINE_SECRET or not _TOKEN.fullmatch(value):
+        return False
+    if not any(c.isupper() for c in value) and any(c in "./" for c in value):
+        return False
+    return any(c.isalpha() for c in value) and any(c.isdigit() for c in value)
