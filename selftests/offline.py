@@ -28,12 +28,16 @@ Scenario = dict[str, Any]
 Fault = Callable[[Scenario], None]
 
 
-def run_phases(pytester: pytest.Pytester, *scenarios: Path, args: tuple[str, ...] = ()) -> tuple[pytest.RunResult, str]:
-    """Run ``tests/`` against the scenario files; return the run and its report.md."""
+def run_phases(
+    pytester: pytest.Pytester, *scenarios: Path, args: tuple[str, ...] = (), plugins: tuple[object, ...] = ()
+) -> tuple[pytest.RunResult, str]:
+    """Run ``tests/`` against the scenario files (with *plugins*, e.g. ``charts.Charts``); return the run and
+    its report.md."""
     chosen = [arg for path in scenarios for arg in ("--scenario", str(path))]
     result = pytester.runpytest(
-        str(ROOT / "tests"), *SUITE_PLUGINS, "--conformance", *chosen, "--report-dir", "reports", *args
-    )
+        str(ROOT / "tests"), *SUITE_PLUGINS, "--conformance", *chosen, "--report-dir", "reports", *args,
+        plugins=list(plugins),
+    )  # fmt: skip
     return result, (pytester.path / "reports" / "report.md").read_text(encoding="utf-8")
 
 

@@ -88,7 +88,7 @@ from oamconf.k8s.conditions import condition_is
 from oamconf.k8s.wait import Observation
 
 APP = Ref("core.oam.dev/v1beta1", "Application", "test-postgres-only", "conformance")
-RELEASE = Ref("helm.crossplane.io/v1beta1", "Release", "test-postgres-only-test-db")
+RELEASE = Ref("helm.crossplane.io/v1beta1", "Release", "conformance-test-postgres-only-test-db")
 
 
 def running(app):
@@ -117,8 +117,9 @@ def test_step_modules_run_offline_against_a_scenario_with_virtual_time(pytester:
     result.assert_outcomes(passed=1)
     assert result.duration < 10  # virtual time: the scenario's polls cost no real seconds
     md = (pytester.path / "reports" / "report.md").read_text(encoding="utf-8")
-    assert "| Cluster | in-memory scenario healthy-foundation + healthy-databases (healthy) |" in md
-    assert "Application conformance/test-postgres-only: running; Release test-postgres-only-test-db: Ready=True" in md
+    assert "| Cluster | in-memory scenario healthy-foundation + healthy-vclusters + healthy-databases (healthy) |" in md
+    release = "Release conformance-test-postgres-only-test-db: Ready=True"
+    assert f"Application conformance/test-postgres-only: running; {release}" in md
 
 
 def test_a_stuck_release_fails_the_step_with_its_last_state(pytester: pytest.Pytester) -> None:

@@ -98,7 +98,7 @@ import pytest
 from oamconf.k8s.api import Ref
 from oamconf.k8s.conditions import condition_is
 
-RELEASE = Ref("helm.crossplane.io/v1beta1", "Release", "test-postgres-only-test-db")
+RELEASE = Ref("helm.crossplane.io/v1beta1", "Release", "conformance-test-postgres-only-test-db")
 
 @pytest.mark.step("3.1", "PostgreSQL via OAM")
 def test_the_release_is_ready(expect, evidence):
@@ -121,7 +121,8 @@ def _stuck_release_run(pytester: pytest.Pytester) -> str:
 
 def test_a_timeout_in_simulated_time_says_it_was_simulated(pytester: pytest.Pytester) -> None:
     step = section(_stuck_release_run(pytester), "### Test 3.1: PostgreSQL via OAM")
-    problem = "- **Problem**: Release test-postgres-only-test-db: want Ready=True, is Ready=False reason=Unavailable"
+    release = "Release conformance-test-postgres-only-test-db"
+    problem = f"- **Problem**: {release}: want Ready=True, is Ready=False reason=Unavailable"
     assert f"{problem} (waited 120s, simulated)" in step
 
 

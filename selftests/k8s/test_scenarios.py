@@ -28,7 +28,9 @@ SCENARIOS = Path(__file__).parent.parent / "scenarios"
 PINNED_CRDS = Path(__file__).resolve().parents[2].parent / "shared" / "crds"
 APP = Ref("core.oam.dev/v1beta1", "Application", "test-postgres-only", "conformance")
 RELEASE = Ref("helm.crossplane.io/v1beta1", "Release", "test-db-postgresql")  # of the small inline scenarios
-APP_RELEASE = Ref("helm.crossplane.io/v1beta1", "Release", "test-postgres-only-test-db")  # the Application's
+APP_RELEASE = Ref(
+    "helm.crossplane.io/v1beta1", "Release", "conformance-test-postgres-only-test-db"
+)  # the Application's
 
 
 def application() -> dict[str, Any]:
@@ -64,7 +66,7 @@ def test_every_example_scenario_loads_under_its_file_name_with_a_description(pat
 def test_a_folder_composes_its_files_into_one_cluster() -> None:
     cluster = load_scenario(SCENARIOS / "healthy")
 
-    assert cluster.name == "healthy-foundation + healthy-databases"
+    assert cluster.name == "healthy-foundation + healthy-vclusters + healthy-databases"
     assert cluster.get(Ref("pkg.crossplane.io/v1", "Provider", "provider-helm")) is not None  # from phase 1
     assert cluster.get(Ref("v1", "Namespace", "conformance")) is not None  # from phase 3
 
@@ -98,12 +100,12 @@ def test_the_stuck_release_times_out_saying_what_it_last_saw() -> None:
     cluster = load_scenario(SCENARIOS / "release-stuck-pending.yaml")
     clock = FakeClock()
 
-    stuck = Ref("helm.crossplane.io/v1beta1", "Release", "test-postgres-only-test-db")
+    stuck = Ref("helm.crossplane.io/v1beta1", "Release", "conformance-test-postgres-only-test-db")
     with pytest.raises(WaitTimeout) as caught:
         Expect(cluster, clock=clock)(stuck, condition_is("Ready"), timeout=300)
 
     want = "want Ready=True, is Ready=False reason=Unavailable (waited 300s, simulated)"
-    assert str(caught.value) == f"Release test-postgres-only-test-db: {want}"
+    assert str(caught.value) == f"Release conformance-test-postgres-only-test-db: {want}"
     assert clock.now == 300
 
 
@@ -164,13 +166,13 @@ def test_a_service_whose_endpoint_the_test_did_not_bind_says_how_to_bind_it() ->
     assert caught.value.status == 404
     assert str(caught.value).startswith(
         "404 NotFound: no Service conformance/test-postgres-only-test-db port 5432 "
-        "in scenario healthy-foundation + healthy-databases: "
+        "in scenario healthy-foundation + healthy-vclusters + healthy-databases: "
         "endpoint 'postgresql' is not bound"
     )
 
 
 def test_binding_an_endpoint_no_service_uses_is_a_usage_error() -> None:
-    with pytest.raises(UsageError, match=r"endpoint 'postgres' is used by no service \(they use: postgresql\)"):
+    with pytest.raises(UsageError, match=r"endpoint 'postgres' is used by no service \(they use: postgresql, redis\)"):
         load_scenario(SCENARIOS / "healthy", endpoints={"postgres": Endpoint("127.0.0.1", 1)})
 
 

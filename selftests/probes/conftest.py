@@ -1,69 +1,18 @@
-"""Real servers for the probe self-tests: PostgreSQL, Redis (open and password-protected), and sockets
-that refuse, never answer, or hang up, standing in for a port-forward with no healthy pod behind it.
-
-PostgreSQL will not run as root, and CI runs as root, so pytest-postgresql cannot start its own
-server there. ``.ci/services`` starts the distribution's server and exports ``OAMCONF_TEST_PG_*``;
-without those, a non-root developer gets a server pytest-postgresql starts, and root gets a
-failure saying what to run. These tests are never skipped: a green run means they ran.
-"""
+"""Real servers for the probe self-tests: a database per test on the shared PostgreSQL server
+(``pg_server`` in selftests/conftest.py), and sockets that refuse, never answer, or hang up, standing
+in for a port-forward with no healthy pod behind it. These tests are never skipped."""
 
 from __future__ import annotations
 
-import os
-import secrets
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 import psycopg
 import pytest
 from pytest_postgresql import factories as pg_factories
-from pytest_redis import factories as redis_factories
 
 from oamconf.k8s.api import Endpoint
-from probes.servers import REDIS_PASSWORD, PgTarget, hangup_port, refusing_port, silent_port
-
-PG_ENV: Final = ("OAMCONF_TEST_PG_HOST", "OAMCONF_TEST_PG_PORT", "OAMCONF_TEST_PG_USER", "OAMCONF_TEST_PG_PASSWORD")
-
-
-def _debian_pg_ctl() -> str | None:
-    """pg_ctl from PATH, else from the newest Debian server package (which keeps it off PATH)."""
-    found = shutil.which("pg_ctl")
-    if found:
-        return found
-    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parts[-3]))
-    return str(candidates[-1]) if candidates else None
-
-
-postgresql_external = pg_factories.postgresql_noproc(
-    host=os.environ.get("OAMCONF_TEST_PG_HOST"),
-    port=os.environ.get("OAMCONF_TEST_PG_PORT"),
-    user=os.environ.get("OAMCONF_TEST_PG_USER"),
-    password=os.environ.get("OAMCONF_TEST_PG_PASSWORD"),
-)
-# A password makes pytest-postgresql initdb with password auth, so a wrong one is refused.
-postgresql_local = pg_factories.postgresql_proc(executable=_debian_pg_ctl(), password=secrets.token_urlsafe(16))
-redis_proc_with_password = redis_factories.redis_proc(password=REDIS_PASSWORD)
-
-
-@pytest.fixture(scope="session")
-def pg_server(request: pytest.FixtureRequest) -> Any:
-    """The PostgreSQL server: from ``.ci/services`` (env), else one pytest-postgresql starts (non-root)."""
-    present = [name for name in PG_ENV if os.environ.get(name)]
-    if present and len(present) < len(PG_ENV):
-        missing = ", ".join(sorted(set(PG_ENV) - set(present)))
-        pytest.fail(f"{missing} not set: source the whole file `.ci/services ENV_FILE` wrote", pytrace=False)
-    if present:
-        return request.getfixturevalue("postgresql_external")
-    if os.geteuid() != 0:
-        return request.getfixturevalue("postgresql_local")
-    pytest.fail(
-        "PostgreSQL will not run as root: run `bash .ci/services ENV_FILE && source ENV_FILE` first "
-        "(it starts the system server and exports OAMCONF_TEST_PG_*)",
-        pytrace=False,
-    )
-
+from probes.servers import PgTarget, hangup_port, refusing_port, silent_port
 
 # A fresh database per test, created from the server's template and dropped afterwards.
 pg_database = pg_factories.postgresql("pg_server")

@@ -92,5 +92,9 @@ class WaitFailed(ConformanceError):
         self.cluster: object | None = None
 
 
+class CheckFailed(ConformanceError):
+    """A step's check found the platform other than it must be; the message says what and where."""
+
+
 class ProbeFailed(ConformanceError):
     """A connectivity probe (PostgreSQL, Redis, TLS) could not do what it was asked."""

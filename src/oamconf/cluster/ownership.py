@@ -142,6 +142,16 @@ class Owned:
             return existing
         return self.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
 
+    def delete(self, ref: Ref) -> bool:
+        """Delete now what this run created (still carrying its id), before the end of the run; ``False`` when
+        it is not ours or already gone. A stand-in must go before the real object takes its name."""
+        live = self.cluster.get(ref)
+        if live is None or not self.is_ours(live):
+            return False
+        deleted = self.cluster.delete(ref)
+        self._recorded = [r for r in self._recorded if r != live.ref]
+        return deleted
+
     def is_ours(self, obj: KubeObject) -> bool:
         """Whether the live *obj* carries this run's labels (not merely a name we used)."""
         return all(obj.labels.get(key) == value for key, value in self.labels.items())
@@ -175,11 +185,14 @@ class Owned:
 
 
 def _set_field(manifest: dict[str, Any], dotted: str, value: Any) -> None:
-    """Set ``a.b.c`` in *manifest*, creating the maps on the way."""
+    """Set ``a.b.0.c`` in *manifest* (a number indexes a list), creating the maps on the way."""
     *parents, last = dotted.split(".")
-    node = manifest
+    node: Any = manifest
     for key in parents:
-        node = node.setdefault(key, {})
-        if not isinstance(node, dict):
-            raise UsageError(f"cannot set {dotted}: {key} is not a map")
-    node[last] = value
+        node = node[int(key)] if isinstance(node, list) else node.setdefault(key, {})
+        if not isinstance(node, dict | list):
+            raise UsageError(f"cannot set {dotted}: {key} is neither a map nor a list")
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value

@@ -128,15 +128,26 @@ def _log_section(cluster: Cluster, namespace: str, pod: str, container: str, *, 
     return title, text or "(empty)"
 
 
+def references(entries: Any) -> list[Ref]:
+    """``[{apiVersion, kind, name, namespace?}, ...]`` (an XR's ``resourceRefs``, an Application's
+    ``appliedResources``) as references; anything else in the list is skipped."""
+    return [
+        Ref(str(e.get("apiVersion", "")), str(e.get("kind", "")), str(e.get("name", "")), e.get("namespace") or None)
+        for e in (entries if isinstance(entries, list) else [])
+        if isinstance(e, Mapping)
+    ]
+
+
+def composed(xr: KubeObject) -> list[Ref]:
+    """What a Crossplane composite composed (v2 ``spec.crossplane.resourceRefs``, v1 ``spec.resourceRefs``)."""
+    return references(xr.field("spec.crossplane.resourceRefs") or xr.field("spec.resourceRefs"))
+
+
 def _composed(cluster: Cluster, xr: KubeObject, refs: list[Any]) -> list[Section]:
     lines: list[str] = []
-    for entry in refs[:MAX_REFS]:
-        if not isinstance(entry, Mapping):
-            continue
-        ref = Ref(str(entry.get("apiVersion", "")), str(entry.get("kind", "")), str(entry.get("name", "")),
-                  entry.get("namespace") or None)  # fmt: skip
-        composed = cluster.get(ref)
-        state = "missing" if composed is None else _conditions(composed)
+    for ref in references(refs[:MAX_REFS]):
+        found = cluster.get(ref)
+        state = "missing" if found is None else _conditions(found)
         lines.append(f"{ref}: {state}")
     return [(f"{xr.ref} composed resources", "\n".join(lines) or "none yet")]
 
@@ -159,11 +170,7 @@ def _oam_application(cluster: Cluster, app: KubeObject) -> list[Section]:
     unhealthy = [f"{s.get('name')}: {s.get('message') or 'unhealthy'}" for s in services if not s.get("healthy")]
     if unhealthy:
         sections.append((f"{app.ref} unhealthy components", "\n".join(unhealthy)))
-    applied = [
-        Ref(str(r.get("apiVersion", "")), str(r.get("kind", "")), str(r.get("name", "")), r.get("namespace") or None)
-        for r in app.field("status.appliedResources") or []
-        if isinstance(r, Mapping)
-    ]
+    applied = references(app.field("status.appliedResources"))
     if applied:
         text = "\n".join(f"{ref}: {_state_of(cluster, ref)}" for ref in applied[:MAX_REFS])
         sections.append((f"{app.ref} applied resources", text))

@@ -34,7 +34,7 @@ class RedisProbe:
 
 
 def probe_redis(endpoint: Endpoint, *, password: str | None = None, timeout: float = 5.0) -> RedisProbe:
-    """Connect (authenticating when *password* is given), read ``INFO server``, SET/GET/DEL one key.
+    """Connect (authenticating when *password* is given), read ``INFO server``, PING, SET with expiry/GET/DEL one key.
 
     Parameters:
         timeout: bounds the connection and each command, in seconds.
@@ -72,6 +72,8 @@ def _server_version(info: Mapping[str, Any]) -> str:
 
 
 def _round_trip(client: redis.Redis, endpoint: Endpoint) -> None:
+    if client.ping() is not True:
+        raise ProbeFailed(f"Redis at {endpoint}: PING did not answer PONG")
     key = f"oamconf:probe:{secrets.token_hex(8)}"
     value = secrets.token_hex(8)
     client.set(key, value, ex=_KEY_TTL_SECONDS)

@@ -1,8 +1,9 @@
 """provider-helm Releases (provider-helm v1.4.0, platform-facts §1.5).
 
 A Release is ready when Helm says ``deployed`` and the spec is in sync (``Ready=True``). A ``failed``
-release is retried only while ``status.failed`` is below ``spec.forProvider.rollbackLimit`` (no
-condition says the limit was reached); without a rollback limit nothing retries it.
+release is retried only while ``status.failed`` is below ``spec.rollbackLimit`` (no condition says the
+limit was reached); without a rollback limit nothing retries it. A retry comes a poll interval (10 m by
+default) after the uninstall, so a wait shorter than that ends on the failed state it last saw.
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ def release_ready(obj: KubeObject) -> Observation:
 
 
 def _will_retry(obj: KubeObject) -> bool:
-    limit = obj.field("spec.forProvider.rollbackLimit")
+    limit = obj.field("spec.rollbackLimit")
     return limit is not None and int(obj.field("status.failed") or 0) < int(limit)
 
 
 def _retries(obj: KubeObject) -> str:
-    limit = obj.field("spec.forProvider.rollbackLimit")
+    limit = obj.field("spec.rollbackLimit")
     if limit is None:
         return " (no rollbackLimit: provider-helm does not retry it)"
     return f" (failed {obj.field('status.failed') or 0} times, rollbackLimit {limit})"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from oamconf.k8s.api import KubeObject
-from oamconf.k8s.wait import Observation
+from oamconf.k8s.wait import Observation, State
 
 
 def application_running(obj: KubeObject) -> Observation:
@@ -22,6 +22,20 @@ def application_running(obj: KubeObject) -> Observation:
     if phase == "workflowTerminated" or (phase == "workflowFailed" and terminated):
         return Observation.failed(f"want running, is {phase}{_failed_step(obj)}")
     return Observation.pending(f"want running, is {phase}{_failed_step(obj)}")
+
+
+def application_applied(obj: KubeObject) -> Observation:
+    """The workflow has applied the Application's resources (``status.appliedResources``). A component that
+    never becomes healthy keeps the Application in ``runningWorkflow`` for ever (platform-facts §8.7), so a
+    step follows what was applied and judges that, rather than wait for KubeVela to give up."""
+    applied = obj.field("status.appliedResources") or []
+    phase = obj.field("status.status") or "no status yet"
+    if applied:
+        return Observation.succeeded(f"applied {len(applied)} resource(s)")
+    verdict = application_running(obj)
+    if verdict.state is State.FAILED:
+        return verdict
+    return Observation.pending(f"want applied resources, is none yet ({phase}{_failed_step(obj)})")
 
 
 def _failed_step(obj: KubeObject) -> str:

@@ -1,0 +1,1 @@
+"""Helpers the phase modules under ``tests/`` share: what several steps of a phase do the same way."""
