@@ -178,3 +178,17 @@ def test_a_declared_kind_is_accepted(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_plain="def test_plain(cluster):\n    assert cluster.name == 'declared'\n")
     result = pytester.runpytest(*SUITE_PLUGINS, "--conformance", "--scenario", str(scenario))
     result.assert_outcomes(passed=1)
+
+
+def test_listing_the_steps_needs_no_docker_and_shows_them_in_report_order(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put_first_on_path(monkeypatch, pytester.path / "empty-bin", only=True)  # no docker, kind, helm
+    tests = Path(__file__).resolve().parents[2] / "tests"
+    result = pytester.runpytest(str(tests), *SUITE_PLUGINS, "--conformance", "--collect-only", "-q")
+    assert result.ret == pytest.ExitCode.OK
+    modules = [line.split("::")[0].rsplit("/", 1)[-1] for line in result.outlines if "::" in line]
+    listed = list(dict.fromkeys(modules))  # each step module once, in the order pytest will run them
+    wanted = ["test_1_1_", "test_1_2_", "test_2_1_", "test_2_2_", "test_3_1_", "test_3_2_", "test_3_3_"]
+    positions = [next(i for i, m in enumerate(listed) if m.startswith(prefix)) for prefix in wanted]
+    assert positions == sorted(positions), listed
