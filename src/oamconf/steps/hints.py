@@ -1,110 +1,107 @@
-"""Known failure modes of this platform, matched against failure text, as root-cause hints.
+"""Root-cause hints for a failure: the known failure modes of ``hint_catalogue``, matched on its text.
 
-A failing step that recorded no hint of its own gets the first matching rule's hint, so the
-report says "likely cause + what to do" for the traps the platform team has already hit
-(see ../shared/platform-facts.md: vCluster SANs, the Bitnami image move, Argo CD's repo-server).
-A failure no rule knows still gets a root cause line (``unmatched``): that none matched, and
-which object and which diagnostics to read, so Recommendations never drops a failure.
+A failing step that recorded no hint of its own gets the hint of the first catalogue entry matching
+its message plus diagnostics, so the report says "likely cause + what to do" for the traps the
+platform team has already hit (platform-facts.md: vCluster SANs, the Bitnami image move, Argo CD's
+repo-server...). A failure no entry knows still gets a root cause line (``unmatched``): that none
+matched, and which object and which diagnostics to read, so Recommendations never drops a failure.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from oamconf.k8s.api import Ref
+from oamconf.steps.hint_catalogue import CATALOGUE, Known
 from oamconf.steps.outcomes import Hint
+
+# A captured value goes into one report line: a longer one (a function's message) is cut here.
+VALUE_LIMIT: Final = 240
+_PLACEHOLDER: Final = re.compile(r"\{(\w+)\}")
 
 
 @dataclass(frozen=True)
 class Rule:
-    pattern: re.Pattern[str]
-    cause: str
-    fix: str
+    """A catalogue entry with its patterns compiled."""
+
+    known: Known
+    patterns: tuple[re.Pattern[str], ...]
+
+    @classmethod
+    def of(cls, known: Known) -> Rule:
+        texts = (known.patterns,) if isinstance(known.patterns, str) else known.patterns
+        return cls(known, tuple(re.compile(text, re.IGNORECASE) for text in texts))
+
+    @property
+    def name(self) -> str:
+        return self.known.name
+
+    def search(self, text: str) -> re.Match[str] | None:
+        """The match of the first of its patterns found in *text* (as ``unfold`` leaves it)."""
+        for pattern in self.patterns:
+            found = pattern.search(text)
+            if found:
+                return found
+        return None
 
     def hint(self, match: re.Match[str]) -> Hint:
-        groups = {k: v or "" for k, v in match.groupdict().items()}
-        return Hint(cause=self.cause.format(**groups), fix=self.fix.format(**groups))
+        """The cause and fix, with the values *match* captured (or the entry's defaults) filled in."""
+        values = dict.fromkeys(match.re.groupindex, "")
+        values.update(self.known.defaults)
+        values.update({name: _clean(value) for name, value in match.groupdict().items() if value})
+        return Hint(cause=_fill(self.known.cause, values), fix=_fill(self.known.fix, values))
 
 
-def _rule(pattern: str, cause: str, fix: str) -> Rule:
-    return Rule(re.compile(pattern, re.IGNORECASE | re.DOTALL), cause, fix)
+RULES: tuple[Rule, ...] = tuple(Rule.of(known) for known in CATALOGUE)
 
 
-RULES: tuple[Rule, ...] = (
-    _rule(
-        r"x509: certificate is valid for .*?, not (?P<host>[\w.-]+)",
-        "the vCluster's serving certificate does not cover {host} (not a default SAN)",
-        "add {host} to controlPlane.proxy.extraSANs in the vCluster values, or register the cluster "
-        "as https://<name>.<namespace>:443, which is a default SAN",
-    ),
-    _rule(
-        r"certificate signed by unknown authority",
-        "the CA in the Argo CD cluster Secret is not the one that signed the vCluster certificate",
-        "copy certificate-authority from the vCluster Secret vc-<name> into caData of the cluster Secret",
-    ),
-    _rule(
-        r"no matches for kind \"?(?P<kind>\w+)|does not serve (?P<what>[\w./ ]+?) \(is its CRD",
-        "a custom resource was used before its CRD was served",
-        "wait for the CRD to be Established (kubectl wait --for=condition=Established crd/<name>) "
-        "and for its provider or chart to be Healthy",
-    ),
-    _rule(
-        r"failed calling webhook",
-        "an admission webhook was called before its pod was ready",
-        "wait for the webhook's Deployment to be Available, then retry the apply",
-    ),
-    _rule(
-        r"Original containers have been substituted|allowInsecureImages",
-        "the Bitnami chart refuses a non-Bitnami image without global.security.allowInsecureImages",
-        "set global.security.allowInsecureImages: true next to the image override (platform facts §5)",
-    ),
-    _rule(
-        r"(ImagePullBackOff|ErrImagePull).*?(?P<image>docker\.io/bitnami/[\w./:-]+|bitnami/[\w./:-]+)",
-        "the image {image} is gone: Bitnami moved its versioned tags to docker.io/bitnamilegacy in 2025",
-        "override image.repository with bitnamilegacy/<name> (and allowInsecureImages), or use another chart",
-    ),
-    _rule(
-        r"ImagePullBackOff|ErrImagePull",
-        "a container image cannot be pulled",
-        "check the image name and tag in the values, registry reachability, and Docker Hub pull limits",
-    ),
-    _rule(
-        r"connection refused.*:8081|argocd-repo-server",
-        "Argo CD's repo-server is not answering",
-        "kubectl -n argocd rollout status deployment/argocd-repo-server; then hard-refresh the Application",
-    ),
-    _rule(
-        r"you are trying to use a vCluster pro feature",
-        "the vCluster values use a Pro-only option (e.g. sync.toHost.customResources)",
-        "remove the Pro option, or use networking.replicateServices for host Services",
-    ),
-    _rule(
-        r"password authentication failed for user \"?(?P<user>[\w-]+)",
-        "the database rejected the credentials of user {user}",
-        "compare the password the OAM Application passes with the chart's Secret <release>-postgresql",
-    ),
-    _rule(
-        r"unbound immediate PersistentVolumeClaims|no persistent volumes available",
-        "a PersistentVolumeClaim stays Pending: the cluster has no default StorageClass",
-        "install a default StorageClass (kind ships local-path) or disable persistence in the values",
-    ),
-    _rule(
-        r"Cluster has no applications and is not being monitored",
-        "Argo CD only checks a cluster's connection once an Application targets it",
-        "create the Application first, then poll the cluster's connection state",
-    ),
-)
+def matching_rule(text: str) -> tuple[Rule, re.Match[str]] | None:
+    """The first rule (in catalogue order) matching *text*, with its match; ``None`` when none does."""
+    unfolded = unfold(text)
+    for rule in RULES:
+        found = rule.search(unfolded)
+        if found:
+            return rule, found
+    return None
 
 
 def diagnose(text: str) -> Hint | None:
     """The hint of the first rule matching *text*, or ``None``."""
-    for rule in RULES:
-        match = rule.pattern.search(text)
-        if match:
-            return rule.hint(match)
-    return None
+    found = matching_rule(text)
+    return found[0].hint(found[1]) if found else None
+
+
+def unfold(text: str) -> str:
+    """*text* with each line that is indented deeper than the one it follows joined to it.
+
+    Diagnostics show an object's status as YAML, which folds a long message over lines indented
+    below its key, so an upstream sentence (a SAN list) may be cut anywhere; joined, it is whole and
+    ends at its closing quote, while events, pod lines and conditions keep a line each.
+    """
+    lines: list[str] = []
+    indent = 0
+    for line in text.splitlines():
+        depth = len(line) - len(line.lstrip(" "))
+        if lines and line.strip() and depth > indent:
+            lines[-1] += " " + line.strip()
+        else:
+            lines.append(line)
+            indent = depth
+    return "\n".join(lines)
+
+
+def _clean(value: str) -> str:
+    """A captured value as one line: JSON escapes undone, whitespace joined, cut at ``VALUE_LIMIT``."""
+    flat = " ".join(value.replace('\\"', '"').split()).strip(" ,;")
+    return flat if len(flat) <= VALUE_LIMIT else flat[: VALUE_LIMIT - 1].rstrip() + "…"
+
+
+def _fill(template: str, values: Mapping[str, str]) -> str:
+    """*template* with each ``{group}`` replaced; other braces (a jsonpath) stay as they are."""
+    return _PLACEHOLDER.sub(lambda m: values.get(m[1], m[0]), template)
 
 
 def unmatched(*, step: str, test: str, looked_at: Ref | str | None, diagnostics: Sequence[str]) -> Hint:

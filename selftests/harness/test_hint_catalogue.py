@@ -1,0 +1,260 @@
+"""Each known failure mode of phases 1-3 (Crossplane functions, webhooks, CRDs, vCluster, storage,
+images, databases, Services) turns the upstream text it quotes into its cause and fix, with the values
+the text carries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from oamconf.steps.hints import RULES, diagnose, matching_rule
+
+BITNAMI = "docker.io/bitnami/postgresql:17.6.0-debian-12-r4"
+# The rules of phases 4-5 (TLS to the vCluster, Argo CD, its credentials) have their messages in
+# test_hint_catalogue_argocd.py, the others in test_hint_catalogue.py: together, every rule has one.
+ARGO_SIDE = ("certificate-", "argocd-", "credentials-", "rbac-")
+
+
+@dataclass(frozen=True)
+class Case:
+    rule: str
+    text: str
+    cause: str
+    fix: tuple[str, ...]  # what the fix must say, captured values included
+
+
+CASES = [
+    Case(
+        "function-fatal-result",
+        "Synced=False reason=ReconcileError message='cannot compose resources: pipeline step "
+        '"patch-and-transform" returned a fatal result: invalid Function input: resources[0].name: Required value\'',
+        "the Composition function of pipeline step patch-and-transform returned a fatal result: invalid Function "
+        "input: resources[0].name: Required value",
+        ("step's input in the Composition",),
+    ),
+    Case(
+        "function-unreachable",
+        'cannot compose resources: cannot run Composition pipeline step "patch-and-transform": cannot get gRPC '
+        'client connection for Function "function-patch-and-transform": cannot find an active FunctionRevision',
+        "Crossplane cannot call function-patch-and-transform for pipeline step patch-and-transform: not "
+        "installed, not Healthy, or no pod answers",
+        ("function-patch-and-transform INSTALLED and HEALTHY True", "crossplane-system"),
+    ),
+    Case(
+        "function-unreachable",
+        'cannot run Composition pipeline step "render": cannot run Function "function-go-templating": rpc error: '
+        "code = Unavailable desc = connection refused",
+        "Crossplane cannot call function-go-templating for pipeline step render: not installed, not Healthy, or "
+        "no pod answers",
+        ("function-go-templating INSTALLED",),
+    ),
+    Case(
+        "webhook-certificate",
+        'Internal error occurred: failed calling webhook "validating.core.oam.dev.v1beta1.applications": failed to '
+        'call webhook: Post "https://vela-core-webhook.vela-system.svc:443/validating?timeout=10s": tls: failed to '
+        "verify certificate: x509: certificate signed by unknown authority",
+        "the API server does not trust the serving certificate of webhook validating.core.oam.dev.v1beta1."
+        "applications (x509: certificate signed by unknown authority)",
+        ("caBundle",),
+    ),
+    Case(
+        "webhook-not-ready",
+        'Internal error occurred: failed calling webhook "mutating.core.oam.dev.v1beta1.applications": failed to '
+        'call webhook: Post "https://vela-core-webhook.vela-system.svc:443/mutating?timeout=10s": no endpoints '
+        'available for service "vela-core-webhook"',
+        "an admission webhook was called before its pod was ready",
+        ("pod behind mutating.core.oam.dev.v1beta1.applications is Ready",),
+    ),
+    Case(
+        "crd-not-served",
+        'resource mapping not found for name: "test-db" namespace: "" from "release.yaml": no matches for kind '
+        '"Release" in version "helm.crossplane.io/v1beta1"',
+        "Release (helm.crossplane.io/v1beta1) was used before its CRD was served",
+        ("--for=condition=Established",),
+    ),
+    Case(
+        "crd-not-served",
+        "the API server does not serve pkg.crossplane.io/v1 Function (is its CRD installed?)",
+        "Function (pkg.crossplane.io/v1) was used before its CRD was served",
+        ("Established",),
+    ),
+    Case(
+        "vcluster-pro-feature",
+        "fatal start controllers: you are trying to use a vCluster pro feature 'Embedded Etcd' "
+        "(vcp-distro-embedded-etcd) that is not available in the open source vcluster or disabled in your license.",
+        "the vCluster stops at start: its values turn on the Pro feature 'Embedded Etcd', not in the open-source build",
+        ("remove the setting behind 'Embedded Etcd'", "vcluster-pro image"),
+    ),
+    Case(
+        "vcluster-pro-feature",  # the status YAML doubles a quote inside a single-quoted message
+        "message: 'you are trying to use a vCluster pro feature ''embedded etcd'' that is not allowed by your "
+        "current license.'",
+        "the vCluster stops at start: its values turn on the Pro feature 'embedded etcd', not in the open-source build",
+        ("'embedded etcd'",),
+    ),
+    Case(
+        "vcluster-pro-settings",
+        "vc1 (vc1-ns): sync.toHost.customResources, sync.fromHost.customResources needs vCluster Pro, image is "
+        "ghcr.io/loft-sh/vcluster-oss:0.36.1",
+        "sync.toHost.customResources, sync.fromHost.customResources in the values of vc1 needs vCluster Pro: the "
+        "open-source image ignores it (custom resources silently) or stops at start",
+        ("remove sync.toHost.customResources, sync.fromHost.customResources from the values of vc1",),
+    ),
+    Case(
+        "vcluster-pro-settings",
+        "sync.toHost.customResources needs vCluster Pro",
+        "sync.toHost.customResources in the values of the vCluster needs vCluster Pro: the open-source image "
+        "ignores it (custom resources silently) or stops at start",
+        ("networking.replicateServices.fromHost",),
+    ),
+    Case(
+        "vcluster-service-mapping",
+        "start controllers: start controllers: parse physical service mapping: invalid service mapping, please use "
+        "namespace1/service1=namespace2/service2",
+        "the vCluster syncer stops at start: a networking.replicateServices mapping is malformed (it wants "
+        "namespace1/service1=namespace2/service2)",
+        ("to: <virtual-namespace>/<service>",),
+    ),
+    Case(
+        "storage-class-missing",
+        'Warning ProvisioningFailed: storageclass.storage.k8s.io "fast-ssd" not found',
+        "a PersistentVolumeClaim names StorageClass fast-ssd, which does not exist",
+        ("create fast-ssd", "kubectl get storageclass"),
+    ),
+    Case(
+        "pvc-unbound",
+        "phase Pending\nPodScheduled=False reason=Unschedulable message='0/1 nodes are available: pod has unbound "
+        "immediate PersistentVolumeClaims. preemption: 0/1 nodes are available: 1 Preemption is not helpful.'",
+        "a PersistentVolumeClaim stays Pending, so its pod is not scheduled: no default StorageClass provisions it",
+        ("controlPlane.statefulSet.persistence.volumeClaim.storageClass",),
+    ),
+    Case(
+        "pvc-unbound",
+        "Normal FailedBinding: no persistent volumes available for this claim and no storage class is set (x12)",
+        "a PersistentVolumeClaim stays Pending, so its pod is not scheduled: no default StorageClass provisions it",
+        ("kind ships standard",),
+    ),
+    Case(
+        "bitnami-image-check",
+        "execution error at (postgresql/templates/primary/statefulset.yaml:1:3): ⚠ ERROR: Original containers have "
+        "been substituted for unrecognized ones.",
+        "the Bitnami chart's image check refuses a substituted image",
+        ("global.security.allowInsecureImages: true",),
+    ),
+    Case(
+        "bitnami-image-gone",  # the Kubernetes >= 1.32 back-off message carries the pull error (facts §8.10)
+        f'container postgresql: waiting ImagePullBackOff: Back-off pulling image "{BITNAMI}": ErrImagePull: failed '
+        f'to pull and unpack image "{BITNAMI}": failed to resolve reference "{BITNAMI}": {BITNAMI}: not found',
+        f"the image {BITNAMI} is gone: Bitnami moved its versioned tags to docker.io/bitnamilegacy in 2025",
+        ("image.repository: bitnamilegacy/postgresql", "image.registry: docker.io"),
+    ),
+    Case(
+        "image-not-found",
+        'Warning Failed: Failed to pull image "ghcr.io/stefanprodan/podinfo:9.9.9": rpc error: code = NotFound '
+        'desc = failed to pull and unpack image "ghcr.io/stefanprodan/podinfo:9.9.9": failed to resolve reference '
+        '"ghcr.io/stefanprodan/podinfo:9.9.9": ghcr.io/stefanprodan/podinfo:9.9.9: not found',
+        "the image ghcr.io/stefanprodan/podinfo:9.9.9 does not exist in its registry (no such tag or repository)",
+        ("docker manifest inspect ghcr.io/stefanprodan/podinfo:9.9.9",),
+    ),
+    Case(
+        "image-pull-denied",
+        'Warning Failed: Failed to pull image "acme/private-db:1.0": failed to pull and unpack image '
+        '"docker.io/acme/private-db:1.0": failed to resolve reference "docker.io/acme/private-db:1.0": pull access '
+        "denied, repository does not exist or may require authorization: server message: insufficient_scope",
+        "the registry refuses acme/private-db:1.0: the repository is private or does not exist (Docker Hub says "
+        "both ways)",
+        ("repository name of acme/private-db:1.0", "imagePullSecret"),
+    ),
+    Case(
+        "image-pull-denied",  # a registry's 401 is about the image, not about the suite's credentials
+        'Failed to pull image "ghcr.io/acme/app:1": failed to resolve reference "ghcr.io/acme/app:1": failed to '
+        "authorize: failed to fetch anonymous token: unexpected status from GET request: 401 Unauthorized",
+        "the registry refuses ghcr.io/acme/app:1: the repository is private or does not exist (Docker Hub says "
+        "both ways)",
+        ("imagePullSecret",),
+    ),
+    Case(
+        "image-pull-rate-limit",
+        'Failed to pull image "postgres:17": failed to pull and unpack image "docker.io/library/postgres:17": '
+        "unexpected status code: 429 Too Many Requests - Server message: toomanyrequests: You have reached your "
+        "pull rate limit.",
+        "Docker Hub's limit on anonymous pulls stopped the pull of postgres:17",
+        ("kind load docker-image postgres:17", "containerdConfigPatches"),
+    ),
+    Case(
+        "image-pull",
+        'container app: waiting ErrImagePull: failed to pull and unpack image "registry.local:5000/app:1": failed '
+        'to do request: Head "https://registry.local:5000/v2/app/manifests/1": connect: connection refused',
+        "the image registry.local:5000/app:1 cannot be pulled",
+        ("registry's reachability",),
+    ),
+    Case(
+        "image-pull",
+        "container app: waiting ImagePullBackOff, ready=False, restarts=0",
+        "the image of a container cannot be pulled",
+        ("pod's events",),
+    ),
+    Case(
+        "postgres-password-rejected",
+        'connection failed: connection to server at "127.0.0.1", port 54321 failed: FATAL:  password '
+        'authentication failed for user "orders"',
+        "PostgreSQL rejects the password of user orders: it is not the one the database was initialised with",
+        ("existingSecret", "data-<release>-postgresql-0", "ALTER USER orders"),
+    ),
+    Case(
+        "postgres-password-rejected",  # the suite's probe keeps the server's sentence
+        'PostgreSQL at postgresql://app:***@127.0.0.1:54321/app: password authentication failed for user "app": '
+        "check the password in the ComponentDefinition parameters / Secret",
+        "PostgreSQL rejects the password of user app: it is not the one the database was initialised with",
+        ("ALTER USER app",),
+    ),
+    Case(
+        "redis-password-rejected",
+        "Redis at 127.0.0.1:6379: the server rejected the password (WRONGPASS: invalid username-password pair or "
+        "user is disabled.)",
+        "Redis rejects the password (WRONGPASS): it is not the one the Redis pod started with",
+        ("redis-password", "existingSecret", "restart the pod"),
+    ),
+    Case(
+        "redis-password-missing",
+        "AuthenticationError: Authentication required.",
+        "Redis requires a password and the client sent none (NOAUTH)",
+        ("existingSecret, key redis-password",),
+    ),
+    Case(
+        "service-no-endpoints",
+        'Error from server (ServiceUnavailable): no endpoints available for service "podinfo"',
+        "Service podinfo has no ready endpoints: no Ready pod matches its selector",
+        ("kubernetes.io/service-name=podinfo",),
+    ),
+    Case(
+        "service-no-endpoints",
+        "Endpoints default/orders-db: no addresses",
+        "Service orders-db has no ready endpoints: no Ready pod matches its selector",
+        ("kubernetes.io/service-name=orders-db",),
+    ),
+    Case(
+        "port-forward-pod-not-running",  # oamconf/k8s/portforward.py around kubectl's own error
+        "PortForwardFailed: kubectl port-forward svc/orders-db-postgresql :5432 -n default exited with status 1: "
+        "error: unable to forward port because pod is not running. Current status=Pending",
+        "kubectl port-forward to svc/orders-db-postgresql found its pod Pending, not Running",
+        ("Running and Ready",),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=f"{c.rule}-{i}") for i, c in enumerate(CASES)])
+def test_an_upstream_message_gets_its_cause_and_fix(case: Case) -> None:
+    found = matching_rule(case.text)
+    assert found is not None, f"no rule matched: {case.text}"
+    assert found[0].name == case.rule
+    hint = diagnose(case.text)
+    assert hint is not None
+    assert hint.cause == case.cause
+    for part in case.fix:
+        assert part in hint.fix
+
+
+def test_every_rule_outside_argo_cd_has_an_upstream_message_here() -> None:
+    assert {c.rule for c in CASES} == {r.name for r in RULES if not r.name.startswith(ARGO_SIDE)}
