@@ -36,6 +36,7 @@ class Charts:
     redis_port: int
     redis_password: str = field(repr=False)
     wrong_password: bool = False  # install with another password than the Secret's (a kept PVC)
+    passwords: set[str] = field(default_factory=set, repr=False)  # every password a step generated
 
     @property
     def endpoints(self) -> tuple[str, ...]:
@@ -55,13 +56,17 @@ class Charts:
         if (obj.ref.kind, obj.ref.api_version) != ("Secret", "v1"):
             return
         data = obj.field("data") or {}
+        for value in data.values():  # postgres-password too: every generated password must stay masked
+            self.passwords.add(base64.b64decode(value).decode())
         if "password" in data:
             self._install_postgresql(self._password(data["password"]))
         if "redis-password" in data:
             self._install_redis(self._password(data["redis-password"]))
 
     def _password(self, encoded: str) -> str:
-        return secrets.token_urlsafe(12) if self.wrong_password else base64.b64decode(encoded).decode()
+        given = base64.b64decode(encoded).decode()
+        self.passwords.add(given)
+        return secrets.token_urlsafe(12) if self.wrong_password else given
 
     def _install_postgresql(self, password: str) -> None:
         with psycopg.connect(**self.pg_admin, autocommit=True) as conn:
