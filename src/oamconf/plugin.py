@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from oamconf import options
 from oamconf.platform.paths import use_project_root
 from oamconf.report import plugin as report_plugin
 from oamconf.steps import plugin as steps_plugin
@@ -26,6 +27,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
 def pytest_addoption(parser: pytest.Parser) -> None:
     report_plugin.add_options(parser)
     settings.add_options(parser)
+    options.add_options(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
