@@ -94,7 +94,7 @@ def test_no_planted_secret_reaches_any_report_log_or_terminal_line(pytester: pyt
     )  # fmt: skip
     result.assert_outcomes(failed=1, skipped=1)
     artifacts = {p.name: p.read_text(encoding="utf-8") for p in (pytester.path / "reports").iterdir()}
-    assert set(artifacts) == {"report.md", "report.html", "junit.xml"}
+    assert set(artifacts) == {"report.md", "report.html", "junit.xml", "results.json"}
     artifacts["terminal"] = result.stdout.str() + result.stderr.str()
     # The evidence is there, masked: the test did plant where a report looks.
     assert "tried postgresql://app:***@test-db-postgresql:5432/app" in artifacts["report.md"]
@@ -249,7 +249,7 @@ def test_the_planted_corpus_reaches_no_report_and_no_terminal_line(
     )  # fmt: skip
     result.assert_outcomes(failed=3)
     artifacts = {p.name: p.read_text(encoding="utf-8") for p in (pytester.path / "reports").iterdir()}
-    assert set(artifacts) == {"report.md", "report.html", "junit.xml"}
+    assert set(artifacts) == {"report.md", "report.html", "junit.xml", "results.json"}
     terminal = result.stdout.str() + result.stderr.str()
     artifacts["terminal"] = terminal
 

@@ -16,6 +16,7 @@ from html import escape
 from typing import Any
 
 from oamconf.redact import Redactor
+from oamconf.report.changes import Changes
 from oamconf.report.markdown import duration_text
 from oamconf.report.model import RunResult
 from oamconf.steps.outcomes import StepVerdict, TestOutcome
@@ -27,8 +28,8 @@ _STYLE = (
 )
 
 
-def summary_html(run: RunResult, redactor: Redactor) -> str:
-    """The block placed above pytest-html's own summary."""
+def summary_html(run: RunResult, redactor: Redactor, changes: Changes | None = None) -> str:
+    """The block placed above pytest-html's own summary; with *changes*, they follow the overall status."""
     text = _safe_text(redactor)
     phase_rows = "".join(
         f"<tr><td>{p.number}. {text(p.title)}</td><td>{p.verdict.label}</td>"
@@ -45,6 +46,7 @@ def summary_html(run: RunResult, redactor: Redactor) -> str:
         _STYLE,
         '<div class="oamconf">',
         f"<h2>Overall Status: {text(run.overall)}</h2>",
+        _changes_html(changes, text) if changes is not None else "",
         _pairs_table(("Run", ""), facts, text),
         "<h3>Phases</h3><table><tr><th>Phase</th><th>Verdict</th><th>Steps</th><th>Duration</th></tr>",
         phase_rows,
@@ -55,6 +57,23 @@ def summary_html(run: RunResult, redactor: Redactor) -> str:
     if run.bill_of_materials:
         parts += ["<h3>Bill of Materials</h3>", _pairs_table(("Component", "Version"), run.bill_of_materials, text)]
     parts.append("</div>")
+    return "".join(parts)
+
+
+def _changes_html(changes: Changes, text: Callable[[str], str]) -> str:
+    """The same content as the Markdown report's ``## Changes since ...`` section."""
+    parts = [
+        f"<h3>Changes since {text(changes.since)}</h3>",
+        f"<p>{text(changes.summary)}</p>",
+    ]
+    if changes.items:
+        rows = "".join(
+            f"<tr><td>{text(c.kind.label)}</td><td>{text(c.subject)}</td><td>{text(c.before)}</td>"
+            f"<td>{text(c.now)}</td></tr>"
+            for c in changes.items
+        )
+        head = "<tr><th>Change</th><th>Step / component</th><th>Before</th><th>Now</th></tr>"
+        parts.append(f'<table class="changes">{head}{rows}</table>')
     return "".join(parts)
 
 

@@ -9,17 +9,25 @@ hints, and a closing verdict. It also goes to ``$GITHUB_STEP_SUMMARY`` in GitHub
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from oamconf.report.model import PhaseResult, PhaseVerdict, RunResult, StepResult
 from oamconf.steps.outcomes import Outcome, StepVerdict, TestOutcome, first_line
 
+if TYPE_CHECKING:  # only the type: changes formats its durations with duration_text from here
+    from oamconf.report.changes import Changes
 
-def render_markdown(run: RunResult) -> str:
-    """The whole report as Markdown (not yet redacted: the writer redacts every artifact)."""
+
+def render_markdown(run: RunResult, changes: Changes | None = None) -> str:
+    """The whole report as Markdown (not yet redacted: the writer redacts every artifact).
+
+    With *changes* (``--compare``), what changed since that run follows the overall status.
+    """
     parts = [
         f"# {run.title}",
         f"## Test Execution Date: {run.started:%Y-%m-%d}",
         f"## Overall Status: {run.overall}",
+        changes_markdown(changes) if changes is not None else "",
         _run_header(run),
         "---",
         *(_phase(p) for p in run.phases),
@@ -47,6 +55,18 @@ def _table(head: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> str:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def changes_markdown(changes: Changes) -> str:
+    """The ``## Changes since ...`` section: a line of counts, then one table row per change."""
+    lines = [
+        f"## Changes since {changes.since}",
+        changes.summary,
+    ]
+    if changes.items:
+        rows = ((c.kind.label, c.subject, c.before, c.now) for c in changes.items)
+        lines.append(_table(("Change", "Step / component", "Before", "Now"), rows))
+    return "\n\n".join(lines)
 
 
 def _run_header(run: RunResult) -> str:

@@ -26,6 +26,15 @@ class PhaseVerdict(enum.Enum):
         return self.value
 
 
+class RunStatus(enum.Enum):
+    """The overall status as one keyword, for machines (``results.json``)."""
+
+    WORKING = "working"
+    PARTIALLY_WORKING = "partially_working"
+    NOT_WORKING = "not_working"
+    NOTHING_TESTED = "nothing_tested"
+
+
 @dataclass(frozen=True)
 class StepResult:
     id: str
@@ -132,19 +141,28 @@ class RunResult:
         return tuple(s for p in self.phases for s in p.steps)
 
     @property
+    def status(self) -> RunStatus:
+        verdicts = [p.verdict for p in self.phases]
+        passed = sum(v is PhaseVerdict.PASSED for v in verdicts)
+        if all(v is PhaseVerdict.NOT_TESTED for v in verdicts):
+            return RunStatus.NOTHING_TESTED
+        if passed == len(verdicts):
+            return RunStatus.WORKING
+        return RunStatus.NOT_WORKING if passed == 0 else RunStatus.PARTIALLY_WORKING
+
+    @property
     def overall(self) -> str:
         """The report's overall status line, in plain words."""
-        verdicts = [p.verdict for p in self.phases]
-        tested = [v for v in verdicts if v is not PhaseVerdict.NOT_TESTED]
-        passed = sum(v is PhaseVerdict.PASSED for v in verdicts)
-        if not tested:
+        status, phases = self.status, len(self.phases)
+        passed = sum(p.verdict is PhaseVerdict.PASSED for p in self.phases)
+        if status is RunStatus.NOTHING_TESTED:
             return "🔄 Nothing tested"
-        if passed == len(verdicts):
+        if status is RunStatus.WORKING:
             warned = any(s.verdict is StepVerdict.NEEDS_VERIFICATION for s in self.steps)
             return "✅ Platform Working" + (" (some steps need verification)" if warned else "")
-        if passed == 0:
-            return f"❌ Platform Not Working (0 of {len(verdicts)} phases passed)"
-        return f"⚠️ Partially Working ({passed} of {len(verdicts)} phases passed)"
+        if status is RunStatus.NOT_WORKING:
+            return f"❌ Platform Not Working (0 of {phases} phases passed)"
+        return f"⚠️ Partially Working ({passed} of {phases} phases passed)"
 
 
 def build_run(

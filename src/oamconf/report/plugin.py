@@ -2,8 +2,9 @@
 
 Built like pytest-html's reporter: an object registered only when ``--report-dir`` is given.
 It points pytest-html and JUnit at the report directory, writes ``report.md`` (and the GitHub
-step summary), adds evidence to the HTML rows and, last, scrubs every file it wrote with the
-session's redactor: a secret learnt late in the run is still masked in early evidence.
+step summary) and ``results.json``, adds evidence to the HTML rows and, last, scrubs every file
+it wrote with the session's redactor: a secret learnt late in the run is still masked in early
+evidence. With ``--compare`` every report also says what changed since that earlier run.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from _pytest.junitxml import xml_key  # pytest has no public handle on the JUnit
 
 from oamconf import __version__
 from oamconf.redact import Redactor
+from oamconf.report.changes import Changes, compare
+from oamconf.report.history import HistoryError, Snapshot, load_previous, snapshot, write_results
 from oamconf.report.html import html_extra, outcome_html, summary_html
 from oamconf.report.markdown import duration_text, render_markdown
 from oamconf.report.model import RunResult, build_run
@@ -27,6 +30,7 @@ from oamconf.steps.outcomes import step_verdict
 
 TITLE = "OAM vCluster Architecture Test Results Summary"
 RESULT_KEY = pytest.StashKey[RunResult]()  # the report's model, built once at the end
+CHANGES_KEY = pytest.StashKey[Changes]()  # what changed since the --compare run, built with the model
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -36,14 +40,23 @@ def add_options(parser: pytest.Parser) -> None:
         dest="report_dir",
         metavar="DIR",
         default=None,
-        help="write report.md, report.html and junit.xml (and diagnostics) into DIR",
+        help="write report.md, report.html, junit.xml and results.json (and diagnostics) into DIR",
+    )
+    group.addoption(
+        "--compare",
+        dest="compare",
+        metavar="PREVIOUS",
+        default=None,
+        help="say in every report what changed since an earlier run: its results.json, or its report directory",
     )
 
 
 def configure(config: pytest.Config) -> None:
     """Register the writer when a report directory is asked for (call before pytest-html configures)."""
-    report_dir = config.getoption("report_dir")
-    if not report_dir or hasattr(config, "workerinput"):
+    if hasattr(config, "workerinput"):
+        return
+    report_dir, previous = config.getoption("report_dir"), _previous_run(config)
+    if not report_dir:
         return
     directory = Path(report_dir)
     try:
@@ -61,13 +74,30 @@ def configure(config: pytest.Config) -> None:
         config.option.self_contained_html = True
     if not config.getoption("xmlpath", None):
         config.option.xmlpath = str(directory / "junit.xml")
-    config.pluginmanager.register(ReportWriter(config, directory), "oamconf-report-writer")
+    config.pluginmanager.register(ReportWriter(config, directory, previous), "oamconf-report-writer")
+
+
+def _previous_run(config: pytest.Config) -> Snapshot | None:
+    """The ``--compare`` run, read before anything runs: a bad one ends the run in one line.
+
+    Read now, too, because PREVIOUS may be this run's own report directory (the last run's).
+    """
+    argument = config.getoption("compare", None)
+    if not argument:
+        return None
+    if not config.getoption("report_dir"):
+        raise pytest.UsageError(f"--compare {argument}: the changes go into the reports: add --report-dir DIR")
+    try:
+        return load_previous(argument)
+    except HistoryError as err:
+        raise pytest.UsageError(f"--compare {argument}: {err}") from None
 
 
 class ReportWriter:
-    def __init__(self, config: pytest.Config, directory: Path) -> None:
+    def __init__(self, config: pytest.Config, directory: Path, previous: Snapshot | None = None) -> None:
         self.config = config
         self.directory = directory
+        self.previous = previous
         self.started = datetime.now(UTC)
         self.clock_start = time.monotonic()
 
@@ -108,7 +138,12 @@ class ReportWriter:
             bill_of_materials=list(info.components.items()),
         )
         self.config.stash[RESULT_KEY] = run
-        markdown = self.redactor.redact(render_markdown(run))
+        written = write_results(run, self.directory, self.redactor)  # before the final scrub, like every file
+        changes = None
+        if self.previous is not None:
+            # This run as the next run will read it: both sides of the comparison come from the same schema.
+            changes = self.config.stash[CHANGES_KEY] = compare(self.previous, snapshot(written))
+        markdown = self.redactor.redact(render_markdown(run, changes))
         (self.directory / "report.md").write_text(markdown, encoding="utf-8")
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary:
@@ -118,6 +153,10 @@ class ReportWriter:
         if xml is not None:
             for name, version in run.bill_of_materials:
                 xml.add_global_property(f"version:{name}", version)
+            if changes is not None:
+                xml.add_global_property("changes-since", changes.since)
+                for change in changes.items:
+                    xml.add_global_property(f"change:{change.kind.value}", change.text)
         del session
 
     def pytest_html_report_title(self, report: object) -> None:
@@ -127,7 +166,7 @@ class ReportWriter:
         del summary, postfix
         run = self.config.stash.get(RESULT_KEY, None)
         if run is not None:
-            prefix.append(summary_html(run, self.redactor))
+            prefix.append(summary_html(run, self.redactor, self.config.stash.get(CHANGES_KEY, None)))
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         run = self.config.stash.get(RESULT_KEY, None)
@@ -137,7 +176,10 @@ class ReportWriter:
         for phase in run.phases:
             line = f"Phase {phase.number}: {phase.title:<40} {phase.verdict.label}  ({duration_text(phase.duration)})"
             terminalreporter.write_line(line)
-        terminalreporter.write_line(f"reports: {self.directory}/report.md, report.html, junit.xml")
+        changes = self.config.stash.get(CHANGES_KEY, None)
+        if changes is not None:
+            terminalreporter.write_line(f"since {changes.since}: {changes.counts}")
+        terminalreporter.write_line(f"reports: {self.directory}/report.md, report.html, junit.xml, results.json")
 
     @pytest.hookimpl(trylast=True)
     def pytest_unconfigure(self, config: pytest.Config) -> None:
