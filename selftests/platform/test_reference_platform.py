@@ -75,17 +75,6 @@ def test_no_fixture_turns_off_tls_verification() -> None:
     assert offenders == []
 
 
-def test_the_argo_cd_cluster_secret_carries_ca_and_client_certificate(platform: Platform) -> None:
-    composition = _objects(platform, "Composition")["virtualcluster-helm-argocd"]
-    resources = composition.body["spec"]["pipeline"][0]["input"]["resources"]
-    secret = next(r for r in resources if r["name"] == "argocd-cluster-secret")
-    fmt = next(p["combine"]["string"]["fmt"] for p in secret["patches"] if p["type"] == "CombineFromEnvironment")
-    assert '"insecure":false' in fmt
-    assert all(f'"{key}":"%s"' in fmt for key in ("caData", "certData", "keyData"))
-    labels = secret["base"]["spec"]["forProvider"]["manifest"]["metadata"]["labels"]
-    assert labels == {"argocd.argoproj.io/secret-type": "cluster"}
-
-
 def test_the_argo_cd_server_host_is_one_of_the_vcluster_extra_sans(platform: Platform) -> None:
     resources = _objects(platform, "Composition")["virtualcluster-helm-argocd"].body["spec"]["pipeline"][0]["input"]
     patches = {r["name"]: r["patches"] for r in resources["resources"]}

@@ -4,7 +4,8 @@
 - custom resources: the pinned CRD's ``openAPIV3Schema`` (``schemas.py``), including the objects embedded
   in them (P&T inputs and bases inside a Composition, provider-kubernetes Object manifests);
 - Helm values: each chart's pinned ``values.schema.json`` (values inside Releases, and ``fixtures/values``);
-- ComponentDefinitions: their CUE output, rendered offline (``oam.py``), validated like any manifest.
+- ComponentDefinitions: their CUE output, rendered offline (``oam.py``), validated like any manifest;
+- Compositions: the order of their patch-and-transform environment hand-overs (``pandt_order``).
 
 Every problem is one line: ``file: Kind name: field.path: what is wrong``. A kind with no pinned schema is a
 problem, never a silent pass.
@@ -25,6 +26,7 @@ from oamconf.platform.manifests import Document, field_path
 from oamconf.platform.paths import fixtures_dir, shared_crds, shown
 from oamconf.platform.strict_toml import merge
 from oamconf.platform.versions import Versions, load_versions
+from oamconf.testkit.pandt_order import order_problems
 from oamconf.testkit.render import render_fixtures
 from oamconf.testkit.schemas import SchemaIndex, load_index
 
@@ -84,6 +86,9 @@ def validate_platform(platform: Platform, *, versions: Versions, crds_dir: Path 
     checker = _Checker(index, versions)
     for doc in platform.documents:
         checker.check_top(doc)
+        if doc.api_version.startswith("apiextensions.crossplane.io/") and doc.kind == "Composition":
+            for path, message in order_problems(doc.body):
+                checker.report(doc.where, doc.ref, path, message)
     for values in platform.values_files:
         checker.check_values_file(values)
     for output in platform.rendered:
