@@ -5,10 +5,11 @@ entry with a matching pattern wins: an entry for one upstream message comes befo
 (last: any image pull failure, any Argo CD ComparisonError), and an entry whose text can carry
 another's (a webhook call failing on x509) before that one.
 
-Patterns are case-insensitive and quote the upstream text, cited by file:line where it was read at
-the pinned tag (xp = crossplane v2.3.4, vc = vcluster 0.36, acd = argo-cd v3.4.4; platform-facts.md),
+Patterns are case-insensitive and quote the upstream text, cited in ``source`` by file:line where it was
+read at the pinned tag (xp = crossplane v2.3.4, vc = vcluster 0.36, acd = argo-cd v3.4.4; platform-facts.md),
 else by file and function. ``\\?"`` takes a JSON-escaped quote too. ``{name}`` in cause and fix is
 that group's value (one line, shortened), or ``defaults[name]`` when the group took no part.
+``docs/troubleshooting.md`` is generated from this catalogue (``python -m oamconf.report.troubleshooting``).
 """
 
 from __future__ import annotations
@@ -19,43 +20,53 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Known:
-    """One failure mode: the upstream text that shows it (a tuple: any one of them), the cause and the fix."""
+    """One failure mode: the upstream text that shows it (a tuple: any one of them), the cause and the fix,
+    and where that text was read (``source``)."""
 
     name: str
     patterns: str | tuple[str, ...]
     cause: str
     fix: str
     defaults: Mapping[str, str] = field(default_factory=dict)
+    source: str = ""
 
 
-# A pull that failed, not the Normal "Pulling image" event: kubernetes pkg/kubelet/images/image_manager.go
-# ("Failed to pull image %q: %v", "Back-off pulling image %q"), containerd's "failed to pull and unpack image %q".
+# A pull that failed, not the Normal "Pulling image" event (where that text comes from: _PULL_SOURCE).
+_PULL_SOURCE = (
+    'kubernetes pkg/kubelet/images/image_manager.go ("Failed to pull image %q: %v", "Back-off pulling image %q"), '
+    'containerd\'s "failed to pull and unpack image %q"'
+)
 _PULL_FAILED = r'(?:failed to pull(?: and unpack)?|back-off pulling) image \\?"(?P<image>[^"\\\s]+)\\?"'
 # A condition's message after its type: "ComparisonError: <msg>", "type: ComparisonError / message: '<msg>'".
 _ARGOCD_CONDITION = r"(?:\W{1,4}(?:message\W{1,4})?(?P<detail>(?!lastTransitionTime)[^\x27\n]{8,}))?"
 
 CATALOGUE: tuple[Known, ...] = (
     Known(
-        "function-fatal-result",  # xp:internal/controller/apiextensions/composite/composition_functions.go:93
+        "function-fatal-result",
         r'pipeline step \\?"(?P<step>[^"\\]+)\\?" returned a fatal result: (?P<result>[^\x27\n]+)',
         "the Composition function of pipeline step {step} returned a fatal result: {result}",
         "correct what it names, in the step's input in the Composition or in the XR fields it reads",
+        source="xp:internal/controller/apiextensions/composite/composition_functions.go:93",
     ),
     Known(
-        "function-unreachable",  # xp composition_functions.go:74,408; internal/xfn/function_runner.go:47-50
+        "function-unreachable",
         r'cannot run Composition pipeline step \\?"(?P<step>[^"\\]+)\\?"'
         r'(?::\s*cannot (?:get gRPC client connection for|run) Function \\?"(?P<function>[^"\\]+))?',
         "Crossplane cannot call {function} for pipeline step {step}: not installed, not Healthy, or no pod answers",
         "`kubectl get functions.pkg.crossplane.io` must show {function} INSTALLED and HEALTHY True (as the "
         "functionRef names it); then read its pod's log in crossplane-system",
         {"function": "the step's Function"},
+        source="xp:internal/controller/apiextensions/composite/composition_functions.go:74,408; "
+        "xp:internal/xfn/function_runner.go:47-50",
     ),
     Known(
-        "webhook-certificate",  # kube-apiserver: failed calling webhook "<name>": failed to call webhook: Post …
+        "webhook-certificate",
         r'failed calling webhook \\?"(?P<webhook>[^"\\]+)\\?"[^\n]{0,400}?x509: (?P<error>[^\x27\n]+)',
         "the API server does not trust the serving certificate of webhook {webhook} (x509: {error})",
         "its caBundle and certificate differ: wait for the chart's certificate job (or cert-manager), or "
         "reinstall the chart that owns {webhook}",
+        source="kube-apiserver: k8s.io/apiserver pkg/util/webhook/error.go ErrCallingWebhook (failed calling webhook "
+        '"<name>": failed to call webhook: Post …), carrying Go\'s x509 error',
     ),
     Known(
         "webhook-not-ready",
@@ -63,9 +74,11 @@ CATALOGUE: tuple[Known, ...] = (
         "an admission webhook was called before its pod was ready",
         "wait until the pod behind {webhook} is Ready (its Deployment Available), then apply again",
         {"webhook": "the webhook"},
+        source="kube-apiserver: k8s.io/apiserver pkg/util/webhook/error.go ErrCallingWebhook (failed calling webhook "
+        '"<name>": failed to call webhook: Post …)',
     ),
     Known(
-        "crd-not-served",  # client-go's RESTMapper; oamconf/k8s/kube.py:262
+        "crd-not-served",
         (
             r'no matches for kind \\?"?(?P<kind>\w+)\\?"? in version \\?"?(?P<version>[\w./-]+)',
             r"does not serve (?P<version>[\w./-]+) (?P<kind>\w+) \(is its CRD",
@@ -73,8 +86,8 @@ CATALOGUE: tuple[Known, ...] = (
         "{kind} ({version}) was used before its CRD was served",
         "wait for the CRD to be Established (kubectl wait --for=condition=Established crd/<name>) "
         "and for its provider or chart to be Healthy",
+        source="client-go's RESTMapper; oamconf/k8s/kube.py KubeCluster._resource",
     ),
-    # go:src/crypto/x509/verify.go:100-127 HostnameError; vc:pkg/server/cert/cert.go:54-60,224 (<name>.<ns>, no .svc)
     Known(
         "certificate-name-svc",
         r"x509: certificate is valid for (?P<sans>[^\n]+?), not "
@@ -83,6 +96,8 @@ CATALOGUE: tuple[Known, ...] = (
         "for {sans}",
         "add {host} to controlPlane.proxy.extraSANs in the values of vCluster {vcluster}, or connect to "
         "https://{vcluster}.{namespace}:443, a default SAN",
+        source="go:src/crypto/x509/verify.go:100-127 HostnameError; vc:pkg/server/cert/cert.go:54-60,224 "
+        "(<name>.<ns>, no .svc)",
     ),
     Known(
         "certificate-name",
@@ -93,34 +108,38 @@ CATALOGUE: tuple[Known, ...] = (
         "add {host} to controlPlane.proxy.extraSANs in the vCluster values, or have the client check a name it "
         "has (Argo CD cluster Secret: tlsClientConfig.serverName, e.g. kubernetes.default.svc)",
         {"sans": "no names"},
+        source="go:src/crypto/x509/verify.go:100-127 HostnameError",
     ),
     Known(
-        "certificate-unknown-authority",  # go:src/crypto/x509/verify.go:140-155 UnknownAuthorityError
+        "certificate-unknown-authority",
         r'(?:\\?"(?P<server>https://[^/"\\\s]+)[^"\\\s]*\\?":\s*)?(?:tls: failed to verify certificate: )?'
         r"x509: certificate signed by unknown authority",
         "the CA the client trusts for {server} did not sign its certificate: caData is not that vCluster's CA",
         "copy certificate-authority of the vCluster's Secret vc-<name> into tlsClientConfig.caData of the Argo CD "
         "cluster Secret (both base64 PEM); a recreated vCluster has a new CA",
         {"server": "the vCluster"},
+        source="go:src/crypto/x509/verify.go:140-155 UnknownAuthorityError",
     ),
     Known(
-        "vcluster-pro-feature",  # vc:pkg/pro/error.go:9-15 (older: "... that is not allowed by your current license")
+        "vcluster-pro-feature",
         r"you are trying to use a vCluster pro feature '{1,2}(?P<feature>[^']+?)'{1,2}",
         "the vCluster stops at start: its values turn on the Pro feature '{feature}', not in the open-source build",
         "remove the setting behind '{feature}' from the vCluster values (platform facts §7.3 lists them), or run "
         "the vcluster-pro image with a license",
+        source='vc:pkg/pro/error.go:9-15 (older: "... that is not allowed by your current license")',
     ),
     Known(
-        "vcluster-pro-settings",  # step 2.2's finding, from vc:config/config.go IsProFeatureEnabled
+        "vcluster-pro-settings",
         r"(?:(?P<vcluster>[\w.-]+) \([\w-]+\): )?(?P<settings>[\w.]+(?:, [\w.]+)*) needs (?:a )?vCluster Pro",
         "{settings} in the values of {vcluster} needs vCluster Pro: the open-source image ignores it (custom "
         "resources silently) or stops at start",
         "remove {settings} from the values of {vcluster} (for host Services use "
         "networking.replicateServices.fromHost), or run the vcluster-pro image with a license",
         {"vcluster": "the vCluster"},
+        source="step 2.2's finding, from vc:config/config.go IsProFeatureEnabled",
     ),
     Known(
-        "vcluster-service-mapping",  # vc:pkg/controllers/register.go:112,166,192-235; cmd/vcluster/cmd/start.go:201
+        "vcluster-service-mapping",
         (
             r"invalid service mapping, please use (?P<form>namespace1/service1=(?:namespace2/)?service2)",
             r"parse physical service mapping",
@@ -129,16 +148,16 @@ CATALOGUE: tuple[Known, ...] = (
         "write each fromHost entry as from: <host-namespace>/<service>, to: <virtual-namespace>/<service> "
         "(toHost: from <virtual-namespace>/<service>, to <service>)",
         {"form": "namespace/service on both sides"},
+        source="vc:pkg/controllers/register.go:112,166,192-235; vc:cmd/vcluster/cmd/start.go:201",
     ),
     Known(
-        "storage-class-missing",  # apimachinery NotFound ("%s %q not found"), as the PV controller reports it
+        "storage-class-missing",
         r'storageclass\.storage\.k8s\.io \\?"(?P<storage_class>[^"\\]+)\\?" not found',
         "a PersistentVolumeClaim names StorageClass {storage_class}, which does not exist",
         "name one that `kubectl get storageclass` lists in the chart's persistence values (kind's default is "
         "standard), or create {storage_class}",
+        source='apimachinery NotFound ("%s %q not found"), as the PV controller reports it',
     ),
-    # kubernetes pkg/scheduler/framework/plugins/volumebinding/volume_binding.go PreFilter (FailedScheduling);
-    # pkg/controller/volume/persistentvolume/pv_controller.go syncUnboundClaim (FailedBinding on the PVC)
     Known(
         "pvc-unbound",
         (
@@ -148,28 +167,34 @@ CATALOGUE: tuple[Known, ...] = (
         "a PersistentVolumeClaim stays Pending, so its pod is not scheduled: no default StorageClass provisions it",
         "`kubectl get storageclass` must show a (default) one (kind ships standard), or name one in the values "
         "(vCluster: controlPlane.statefulSet.persistence.volumeClaim.storageClass)",
+        source="kubernetes pkg/scheduler/framework/plugins/volumebinding/volume_binding.go PreFilter "
+        "(FailedScheduling); pkg/controller/volume/persistentvolume/pv_controller.go syncUnboundClaim "
+        "(FailedBinding on the PVC)",
     ),
     Known(
-        "bitnami-image-check",  # bitnami/common 2.31.4 _errors.tpl common.errors.insecureImages (facts §5)
+        "bitnami-image-check",
         r"Original containers have been substituted",
         "the Bitnami chart's image check refuses a substituted image",
         "keep image.registry: docker.io with bitnamilegacy/<name> (only warned about), or set "
         "global.security.allowInsecureImages: true for any other image",
+        source="bitnami/common 2.31.4 _errors.tpl common.errors.insecureImages (facts §5)",
     ),
     Known(
-        "bitnami-image-gone",  # bitnami/charts#35164: versioned tags moved to docker.io/bitnamilegacy (facts §5)
+        "bitnami-image-gone",
         r"(?:ImagePullBackOff|ErrImagePull|failed to pull(?: and unpack)? image|back-off pulling image)"
         r"[^\n]{0,300}?(?<![\w./-])(?P<image>(?:(?:registry-1\.|index\.)?docker\.io/)?bitnami/(?P<repository>[\w.-]+)"
         r"(?::[\w.-]+)?)",
         "the image {image} is gone: Bitnami moved its versioned tags to docker.io/bitnamilegacy in 2025",
         "set image.repository: bitnamilegacy/{repository} with image.registry: docker.io exactly, or use a chart "
         "with official images (platform facts §5)",
+        source="bitnami/charts#35164: versioned tags moved to docker.io/bitnamilegacy (facts §5)",
     ),
     Known(
-        "image-not-found",  # containerd's resolver says "<ref>: not found"; other registries "manifest unknown"
+        "image-not-found",
         _PULL_FAILED + r"[^\n]{0,600}?(?:: not found|manifest unknown)",
         "the image {image} does not exist in its registry (no such tag or repository)",
         "correct the repository or tag of {image} in the values (`docker manifest inspect {image}` checks it)",
+        source=f'{_PULL_SOURCE}; containerd\'s resolver says "<ref>: not found", other registries "manifest unknown"',
     ),
     Known(
         "image-pull-denied",
@@ -177,6 +202,8 @@ CATALOGUE: tuple[Known, ...] = (
         "the registry refuses {image}: the repository is private or does not exist (Docker Hub says both ways)",
         "check the repository name of {image}; if it is private, give the pods an imagePullSecret (the chart's "
         "imagePullSecrets or global.imagePullSecrets)",
+        source=f'{_PULL_SOURCE}; the registry\'s refusal as containerd words it ("pull access denied", '
+        "insufficient_scope, 401 Unauthorized, 403 Forbidden)",
     ),
     Known(
         "image-pull-rate-limit",
@@ -184,6 +211,7 @@ CATALOGUE: tuple[Known, ...] = (
         "Docker Hub's limit on anonymous pulls stopped the pull of {image}",
         "pull it with credentials and `kind load docker-image {image}`, or give the kind node a registry mirror "
         "(containerdConfigPatches, platform facts §6)",
+        source=f'{_PULL_SOURCE}; Docker Hub\'s 429 ("toomanyrequests: You have reached your pull rate limit")',
     ),
     Known(
         "image-pull",
@@ -192,8 +220,8 @@ CATALOGUE: tuple[Known, ...] = (
         "read the pull error in the pod's events: check the image name and tag in the values, the registry's "
         "reachability from the kind node, and Docker Hub's pull limit",
         {"image": "of a container"},
+        source=_PULL_SOURCE,
     ),
-    # PostgreSQL auth.c auth_failed; psycopg: "... FATAL:  password authentication failed for user "<u>"" (facts §8.9)
     Known(
         "postgres-password-rejected",
         r'password authentication failed for user \\?"(?P<user>[^"\\]+)\\?"',
@@ -201,23 +229,27 @@ CATALOGUE: tuple[Known, ...] = (
         "compare the Secret the OAM Application names (existingSecret) with the password the chart was first "
         "installed with: Bitnami PostgreSQL keeps that one in its PVC; delete PVC data-<release>-postgresql-0 "
         "(test data only), or ALTER USER {user} PASSWORD '<the Secret's value>'",
+        source='PostgreSQL auth.c auth_failed; psycopg: "... FATAL:  password authentication failed for user "<u>"" '
+        "(facts §8.9)",
     ),
     Known(
-        "redis-password-rejected",  # redis-py redis/_parsers/base.py:97 (WRONGPASS → AuthenticationError)
+        "redis-password-rejected",
         r"invalid username-password pair or user is disabled|\bWRONGPASS\b",
         "Redis rejects the password (WRONGPASS): it is not the one the Redis pod started with",
         "compare key redis-password of the Secret the OAM Application names (existingSecret) with what the client "
         "sends; Bitnami Redis reads it only at start, so restart the pod after the Secret changes",
+        source="redis-py redis/_parsers/base.py:97 (WRONGPASS → AuthenticationError)",
     ),
     Known(
-        "redis-password-missing",  # redis-py redis/_parsers/base.py:102 (NOAUTH → AuthenticationError)
+        "redis-password-missing",
         r"\bNOAUTH\b|(?<!proxy )Authentication required\.",
         "Redis requires a password and the client sent none (NOAUTH)",
         "pass the password of the Secret the OAM Application names (existingSecret, key redis-password) to the "
         "client; the Bitnami chart has auth.enabled: true by default",
+        source="redis-py redis/_parsers/base.py:102 (NOAUTH → AuthenticationError)",
     ),
     Known(
-        "service-no-endpoints",  # apiserver's service proxy ("no endpoints available for service %q"); the suite's
+        "service-no-endpoints",
         (
             r'no endpoints available for service \\?"(?P<service>[^"\\]+)\\?"',
             (
@@ -228,18 +260,21 @@ CATALOGUE: tuple[Known, ...] = (
         "Service {service} has no ready endpoints: no Ready pod matches its selector",
         "compare the Service's selector with its pods' labels and read why they are not Ready "
         "(`kubectl get endpointslices -A -l kubernetes.io/service-name={service}`)",
+        source='apiserver\'s service proxy ("no endpoints available for service %q"); a diagnostic line saying '
+        "a Service's Endpoints or EndpointSlices have no ready addresses",
     ),
     Known(
-        "port-forward-pod-not-running",  # kubectl pkg/cmd/portforward/portforward.go; oamconf/k8s/portforward.py
+        "port-forward-pod-not-running",
         r"(?:port-forward (?P<target>svc/[\w.-]+)[^\n]{0,200}?)?"
         r"unable to forward port because pod is not running\. Current status=(?P<phase>\w+)",
         "kubectl port-forward to {target} found its pod {phase}, not Running",
         "read the pod's events and container states in the diagnostics (image, PVC, crash); the port-forward "
         "works once the pod is Running and Ready",
         {"target": "the Service"},
+        source="kubectl pkg/cmd/portforward/portforward.go; oamconf/k8s/portforward.py",
     ),
     Known(
-        "argocd-repo-server-down",  # acd:controller/state.go:335,627; common/common.go:41 (argocd-repo-server:8081)
+        "argocd-repo-server-down",
         (
             r"(?P<dialled>dial tcp [^\s\"]+:8081: connect: connection refused)",
             r"(?P<dialled>lookup argocd-repo-server[\w.-]* on \S+: no such host)",
@@ -247,36 +282,41 @@ CATALOGUE: tuple[Known, ...] = (
         "Argo CD's repo-server does not answer the application controller ({dialled})",
         "`kubectl -n argocd get deploy,svc argocd-repo-server`: the Deployment must be Available and the Service "
         "present; then hard-refresh the Application (annotation argocd.argoproj.io/refresh=hard)",
+        source="acd:controller/state.go:335,627; acd:common/common.go:41 (argocd-repo-server:8081)",
     ),
     Known(
-        "argocd-cluster-not-monitored",  # acd:controller/clusterinfoupdater.go:163-166
+        "argocd-cluster-not-monitored",
         r"Cluster has no applications and is not being monitored",
         "Argo CD checks a cluster's connection only once an Application targets it, so its state stays Unknown",
         "create the Application first, then poll the cluster's connection state (GET /api/v1/clusters)",
+        source="acd:controller/clusterinfoupdater.go:163-166",
     ),
     Known(
-        "argocd-destination-unknown",  # acd:util/argo/argo.go:1117 over util/db/cluster.go:232 (NotFound)
+        "argocd-destination-unknown",
         r'error getting cluster by server \\?"(?P<server>[^"\\]+)\\?": rpc error: code = NotFound',
         "Argo CD has no cluster {server}: no cluster Secret (label argocd.argoproj.io/secret-type: cluster) has it",
         "make the cluster Secret's server exactly {server} (scheme, host, port), or point the Application's "
         "destination.server at a registered cluster (`argocd cluster list`)",
+        source="acd:util/argo/argo.go:1117 over acd:util/db/cluster.go:232 (NotFound)",
     ),
     Known(
-        "argocd-destination-name-unknown",  # acd:util/argo/argo.go:1094
+        "argocd-destination-name-unknown",
         r"there are no clusters with this name: (?P<cluster>[\w.-]+)",
         "Argo CD has no cluster named {cluster}: no cluster Secret has name: {cluster}",
         "set name: {cluster} in the vCluster's cluster Secret, or correct the Application's destination.name",
+        source="acd:util/argo/argo.go:1094",
     ),
     Known(
-        "credentials-rejected",  # apimachinery api/errors/errors.go (401); oamconf/k8s/apierrors.py:44-49
+        "credentials-rejected",
         r"the server has asked for the client to provide credentials|401 Unauthorized: Unauthorized",
         "the API server rejected the credentials (401): for a vCluster, the bearer token is not (or no longer) "
         "one of its ServiceAccount tokens",
         "take the token again from the Secret the vCluster exports for it (exportKubeConfig.additionalSecrets, "
         "key token) and set it as bearerToken in the Argo CD cluster Secret's config",
+        source="apimachinery api/errors/errors.go (401); oamconf/k8s/apierrors.py (401 → AccessDenied)",
     ),
     Known(
-        "rbac-forbidden",  # apiserver pkg/endpoints/handlers/responsewriters/errors.go forbiddenMessage
+        "rbac-forbidden",
         r'is forbidden: User \\?"system:serviceaccount:(?P<sa_namespace>[^:"\\]+):(?P<sa>[^"\\]+)\\?" cannot '
         r'(?P<verb>[\w-]+) resource \\?"(?P<resource>[^"\\]+)\\?" in API group \\?"(?P<group>[^"\\]*)\\?" '
         r'(?P<scope>in the namespace \\?"[^"\\]+\\?"|at the cluster scope)',
@@ -284,21 +324,24 @@ CATALOGUE: tuple[Known, ...] = (
         "bind it a Role or ClusterRole that allows {verb} on {resource} in the cluster that refused (Argo CD in a "
         "vCluster: exportKubeConfig.serviceAccount.clusterRole); check with "
         "`kubectl auth can-i --list --as=system:serviceaccount:{sa_namespace}:{sa}`",
+        source="apiserver pkg/endpoints/handlers/responsewriters/errors.go forbiddenMessage",
     ),
     Known(
-        "argocd-comparison-error",  # acd:controller/state.go:512-524,628: a catch-all, after the specific ones
+        "argocd-comparison-error",  # a catch-all, after the specific ones
         r"ComparisonError" + _ARGOCD_CONDITION,
         "Argo CD cannot compare the Application with its source or destination: {detail}",
         "read the Application's status.conditions; Argo CD hides repo-side errors for 180 s, so annotate it "
         "argocd.argoproj.io/refresh=hard to see the current one",
         {"detail": "see its status.conditions"},
+        source="acd:controller/state.go:512-524,628",
     ),
     Known(
-        "argocd-sync-error",  # acd:controller/appcontroller.go:2257-2318
+        "argocd-sync-error",
         r"SyncError" + _ARGOCD_CONDITION,
         "Argo CD's sync of the Application failed: {detail}",
         "read status.operationState (message, syncResult.resources) for the resource that failed to apply, "
         "correct it in the source, then sync again",
         {"detail": "see its status.operationState"},
+        source="acd:controller/appcontroller.go:2257-2318",
     ),
 )
