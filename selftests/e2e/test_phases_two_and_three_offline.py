@@ -4,13 +4,11 @@ databases behind the scenario's Services being real PostgreSQL and Redis servers
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from charts import Charts, playing
+from charts import Charts
 from offline import (
     HEALTHY,
     Scenario,
@@ -21,15 +19,8 @@ from offline import (
     verdicts,
     with_fault,
 )
-from probes.servers import REDIS_PASSWORD
 
 WORKING, WARNING, FAILED = "✅ Working", "⚠️ Needs Verification", "❌ Failed"
-
-
-@pytest.fixture
-def charts(pg_server: Any, redis_proc_with_password: Any) -> Iterator[Charts]:
-    with playing(pg_server, redis_proc_with_password, REDIS_PASSWORD) as played:
-        yield played
 
 
 def run(pytester: pytest.Pytester, charts: Charts, scenario: Path = HEALTHY) -> str:

@@ -109,25 +109,13 @@ class Owned:
         self, path: str, *, name: str | None = None, namespace: str | None = None, fields: Mapping[str, Any] = {}
     ) -> KubeObject:
         """Apply the one manifest in ``fixtures/<path>`` as ``apply`` does, after setting its name,
-        namespace and dotted *fields* (``{"spec.forProvider.namespace": "apps"}``): the fixture holds the
-        shape, the step the names of this run and this platform.
+        namespace and dotted *fields* (``fixture_manifest``).
 
         Raises:
             UsageError: the file is missing, does not parse, or does not hold exactly one manifest.
             ConformanceError, ApiError: as ``apply``.
         """
-        file = (self._fixtures or fixtures_dir()) / path
-        documents = load_documents(file)
-        if len(documents) != 1:
-            raise UsageError(f"{shown(file)}: holds {len(documents)} manifests; a step fixture holds one")
-        manifest = copy.deepcopy(documents[0].body)
-        overrides = dict(fields)
-        if name is not None:
-            overrides["metadata.name"] = name
-        if namespace is not None:
-            overrides["metadata.namespace"] = namespace
-        for dotted, value in overrides.items():
-            _set_field(manifest, dotted, value)
+        manifest = fixture_manifest(path, name=name, namespace=namespace, fields=fields, fixtures=self._fixtures)
         return self.apply(manifest)
 
     def namespace(self, name: str) -> KubeObject:
@@ -182,6 +170,36 @@ class Owned:
                 f"delete them by label {RUN_ID_LABEL}={self.run_id}"
             )
         return deleted
+
+
+def fixture_manifest(
+    path: str,
+    *,
+    name: str | None = None,
+    namespace: str | None = None,
+    fields: Mapping[str, Any] = {},
+    fixtures: Path | None = None,
+) -> dict[str, Any]:
+    """The one manifest in ``fixtures/<path>`` with its name, namespace and dotted *fields* set
+    (``{"spec.forProvider.namespace": "apps"}``, a number indexes a list): the fixture holds the shape, the
+    step the names of this run and this platform.
+
+    Raises:
+        UsageError: the file is missing, does not parse, or does not hold exactly one manifest.
+    """
+    file = (fixtures or fixtures_dir()) / path
+    documents = load_documents(file)
+    if len(documents) != 1:
+        raise UsageError(f"{shown(file)}: holds {len(documents)} manifests; a step fixture holds one")
+    manifest = copy.deepcopy(documents[0].body)
+    overrides = dict(fields)
+    if name is not None:
+        overrides["metadata.name"] = name
+    if namespace is not None:
+        overrides["metadata.namespace"] = namespace
+    for dotted, value in overrides.items():
+        _set_field(manifest, dotted, value)
+    return manifest
 
 
 def _set_field(manifest: dict[str, Any], dotted: str, value: Any) -> None:

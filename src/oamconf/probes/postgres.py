@@ -154,3 +154,28 @@ def _explain(
 def _server_line(text: str) -> str:
     """``database "x" does not exist`` from libpq's ``connection failed: ... FATAL:  database ...``."""
     return text.rpartition("FATAL:")[2].strip() or text
+
+
+def read_marker(
+    endpoint: Endpoint, *, user: str, password: str, database: str, marker: str, timeout: float = 10.0
+) -> bool:
+    """Whether the row a workload wrote (``conformance_e2e``, column ``marker``) is in the database.
+
+    Raises:
+        ProbeFailed: the database cannot be reached or read; the password never appears in it.
+    """
+    dsn = redacted_dsn(endpoint, user=user, database=database)
+    try:
+        with psycopg.connect(
+            host=endpoint.host,
+            port=endpoint.port,
+            user=user,
+            password=password,
+            dbname=database,
+            connect_timeout=max(_MIN_CONNECT_TIMEOUT, math.ceil(timeout)),
+            autocommit=True,
+        ) as conn:
+            row = conn.execute("SELECT 1 FROM conformance_e2e WHERE marker = %s", (marker,)).fetchone()
+    except psycopg.Error as err:
+        raise _explain(err, dsn=dsn, endpoint=endpoint, user=user, password=password, timeout=timeout) from err
+    return row is not None

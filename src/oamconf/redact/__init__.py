@@ -99,14 +99,23 @@ class SecretSink(Protocol):
     def add_secret_data(self, data: Mapping[str, Any]) -> None: ...
 
 
+# An Argo CD cluster or repository Secret (label argocd.argoproj.io/secret-type) keeps what it names beside
+# its credentials: the cluster's name and server, a repository's URL. Those are the subject of a report, not
+# secrets; its credentials (config, password, sshPrivateKey...) are masked as in any Secret.
+ARGOCD_SECRET_TYPE: Final = "argocd.argoproj.io/secret-type"  # noqa: S105 - a label name
+ARGOCD_NAMES: Final = frozenset({"name", "server", "namespaces", "project", "clusterResources", "url", "type"})
+
+
 def remember_secret(sink: SecretSink | None, obj: Mapping[str, Any]) -> None:
     """If *obj* is a core/v1 Secret, tell *sink* its values before anyone can print them."""
     if sink is None or obj.get("kind") != "Secret" or obj.get("apiVersion") != "v1":
         return
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    public = ARGOCD_NAMES if ARGOCD_SECRET_TYPE in labels else frozenset()
     for key in ("data", "stringData"):
         values = obj.get(key)
         if isinstance(values, Mapping):
-            sink.add_secret_data(values)
+            sink.add_secret_data({k: v for k, v in values.items() if k not in public})
 
 
 class Redactor:

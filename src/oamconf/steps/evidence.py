@@ -7,6 +7,9 @@ report, and every report passes it through the redactor.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from oamconf.redact import Redactor
 from oamconf.steps.outcomes import Diagnostic, Hint
 
@@ -48,6 +51,13 @@ class Evidence:
     def secret(self, value: str) -> None:
         """Tell the redactor about a secret the step uses, before anything could print it."""
         self._redactor.add_secret(value)
+
+    # A secret sink (``oamconf.redact.SecretSink``), so probes that read credentials can be handed the evidence.
+    add_secret = secret
+
+    def add_secret_data(self, data: Mapping[str, Any]) -> None:
+        """Tell the redactor about every value of a Secret's ``data`` or ``stringData``."""
+        self._redactor.add_secret_data(data)
 
 
 class RunInfo:

@@ -37,4 +37,17 @@ def statefulset_ready(obj: KubeObject) -> Observation:
     return Observation.succeeded(f"readyReplicas={ready} of {wanted}")
 
 
+def job_complete(obj: KubeObject) -> Observation:
+    """Complete=True; ``Failed=True`` (backoff limit reached, deadline exceeded) fails at once: the Job
+    controller stopped retrying."""
+    failed = obj.condition("Failed")
+    if failed is not None and failed.status == "True":
+        return Observation.failed(f"want Complete=True, is {failed}")
+    complete = obj.condition("Complete")
+    if complete is not None and complete.status == "True":
+        return Observation.succeeded(f"Complete ({obj.field('status.succeeded', 1)} succeeded)")
+    active, failures = obj.field("status.active", 0), obj.field("status.failed", 0)
+    return Observation.pending(f"want Complete=True, is active={active} failed={failures}")
+
+
 established: Final = condition_true("Established")

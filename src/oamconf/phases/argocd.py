@@ -1,0 +1,119 @@
+"""Phase 4 and 5's Argo CD: the cluster Secret that registers a vCluster, its credentials' exposure, the API.
+
+The VirtualCluster composition writes the cluster Secret (label ``argocd.argoproj.io/secret-type: cluster``)
+in Argo CD's namespace; it is found by the server it names (``https://<name>.<namespace>.svc``), not by a
+name, so a platform that names its Secrets otherwise is tested the same way.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+from collections.abc import Iterator
+from typing import Final
+
+from oamconf.cluster.vclusters import Target
+from oamconf.errors import ApiError, CheckFailed
+from oamconf.k8s import kinds
+from oamconf.k8s.api import Cluster, KubeObject, Ref
+from oamconf.k8s.expect import Expect
+from oamconf.k8s.wait import Observation
+from oamconf.platform.profile import Profile
+from oamconf.probes.argocd import ArgoCdApi
+from oamconf.steps.evidence import Evidence
+
+ARGOCD_PORT: Final = 443  # Service argocd-server, port https
+CLUSTER_LABEL: Final = {"argocd.argoproj.io/secret-type": "cluster"}
+ADMIN_LOGIN: Final = ("argocd-initial-admin-secret", "password")  # Secret and key of the admin password (§4.1)
+CREDENTIAL_KEYS: Final = ("client-key", "client-certificate", "token", "config", "certificate-authority")
+# provider-kubernetes Objects: an Observe-only Object copies the whole observed manifest into its status.
+OBJECT_KINDS: Final = (kinds.K8S_OBJECT, kinds.Kind("kubernetes.m.crossplane.io/v1alpha1", "Object"))
+
+
+def server_of(target: Target) -> str:
+    """The server Argo CD dials for a vCluster: its Service, a name the certificate's SANs cover."""
+    return f"https://{target.name}.{target.namespace}.svc"
+
+
+def cluster_secret_of(cluster: Cluster, expect: Expect, profile: Profile, target: Target) -> KubeObject:
+    """The Argo CD cluster Secret whose server is the vCluster's, once the composition has written it."""
+    namespace, wanted = profile.namespaces.argocd, server_of(target)
+    found: list[KubeObject] = []
+
+    def registered() -> Observation:
+        secrets = cluster.list("v1", "Secret", namespace=namespace, labels=CLUSTER_LABEL)
+        servers = {_decoded(s, "server").rstrip("/").removesuffix(":443"): s for s in secrets}
+        if wanted in servers:
+            found[:] = [servers[wanted]]
+            return Observation.succeeded("registered")
+        listed = ", ".join(sorted(servers)) or "none"
+        return Observation.pending(f"want a cluster Secret for server {wanted}, is {listed}")
+
+    expect.until(
+        registered,
+        subject=f"Argo CD cluster Secret for {target.name}",
+        timeout=profile.timeouts.argocd_cluster_connected,
+    )
+    return found[0]
+
+
+@contextlib.contextmanager
+def argocd_api(cluster: Cluster, profile: Profile, evidence: Evidence) -> Iterator[ArgoCdApi]:
+    """Argo CD's API through a port-forward to Service argocd-server, logged in as admin with the initial
+    admin password, TLS verified against Argo CD's own certificate (``argocd-server-tls``, else
+    ``argocd-secret``'s ``tls.crt``); the password and the session token are masked before use."""
+    namespace = profile.namespaces.argocd
+    name, key = ADMIN_LOGIN
+    password = _decoded(_required(cluster, kinds.SECRET.ref(name, namespace)), key)
+    evidence.secret(password)
+    custom = cluster.get(kinds.SECRET.ref("argocd-server-tls", namespace))
+    certificate = _decoded(custom, "tls.crt") if custom is not None else ""
+    if not certificate:
+        certificate = _decoded(_required(cluster, kinds.SECRET.ref("argocd-secret", namespace)), "tls.crt")
+    with cluster.port_forward(namespace, "argocd-server", ARGOCD_PORT) as endpoint:
+        api = ArgoCdApi(endpoint, ca_pem=certificate or None, secrets=evidence)
+        api.login("admin", password)
+        yield api
+
+
+def synced_pods(cluster: Cluster, target: Target, namespace: str) -> list[str]:
+    """The host pods vCluster's syncer made for pods of *namespace* inside it (``<pod>-x-<ns>-x-<vcluster>``)."""
+    suffix = f"-x-{namespace}-x-{target.name}"
+    pods = cluster.list("v1", "Pod", namespace=target.namespace)
+    return sorted(p.ref.name for p in pods if p.ref.name.endswith(suffix))
+
+
+def _required(cluster: Cluster, ref: Ref) -> KubeObject:
+    found = cluster.get(ref)
+    if found is None:
+        raise CheckFailed(f"{ref} not found: Argo CD's install creates it")
+    return found
+
+
+def credentials_in_custom_resources(cluster: Cluster) -> list[str]:
+    """Where a vCluster's credentials sit in a custom resource's status (readable through crossplane-view)."""
+    exposed: list[str] = []
+    for kind in OBJECT_KINDS:
+        try:
+            objects = cluster.list(kind.api_version, kind.kind)
+        except ApiError:
+            continue  # the kind is not served (provider-kubernetes absent): nothing copied there
+        exposed += [f"{obj.ref} status.atProvider.manifest.data ({keys})" for obj, keys in _copied(objects)]
+    return exposed
+
+
+def _copied(objects: list[KubeObject]) -> Iterator[tuple[KubeObject, str]]:
+    for obj in objects:
+        manifest = obj.field("status.atProvider.manifest") or {}
+        data = manifest.get("data") or {} if manifest.get("kind") == "Secret" else {}
+        keys = sorted(key for key in data if key in CREDENTIAL_KEYS)
+        if keys:
+            yield obj, ", ".join(keys)
+
+
+def _decoded(secret: KubeObject | None, key: str) -> str:
+    raw = (secret.field("data") or {}).get(key, "") if secret is not None else ""
+    try:
+        return base64.b64decode(raw).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return ""
