@@ -176,7 +176,8 @@ def test_a_service_whose_endpoint_the_test_did_not_bind_says_how_to_bind_it() ->
 
 
 def test_binding_an_endpoint_no_service_uses_is_a_usage_error() -> None:
-    with pytest.raises(UsageError, match=r"endpoint 'postgres' is used by no service \(they use: postgresql, redis\)"):
+    uses = r"they use: argocd, postgresql, redis, vcluster-api"
+    with pytest.raises(UsageError, match=rf"endpoint 'postgres' is used by no service \({uses}\)"):
         load_scenario(SCENARIOS / "healthy", endpoints={"postgres": Endpoint("127.0.0.1", 1)})
 
 
