@@ -25,7 +25,12 @@ from oamconf.k8s.api import KubeObject
 from oamconf.k8s.memory import MemoryCluster
 from oamconf.steps.context import run_of
 
-USER, DATABASE = "testuser", "testdb"  # fixtures/platform/apps/test-postgres-only.yaml
+# The PostgreSQL Applications of the fixtures, by the credentials Secret each names: (user, database).
+DATABASES = {
+    "test-postgres-only-credentials": ("testuser", "testdb"),  # platform/apps/test-postgres-only.yaml
+    "podinfo-db-credentials": ("podinfo", "podinfo"),  # platform/e2e/podinfo-db.yaml
+}
+WRITER = "db-writer"  # platform/e2e/db-writer-job.yaml: the Job inside the vCluster
 
 
 @dataclass
@@ -47,10 +52,23 @@ class Charts:
         )  # fmt: skip
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        """In the inner run: play the charts on the scenario's in-memory cluster."""
+        """In the inner run: play the charts on the scenario's in-memory cluster, and the db-writer Job's
+        effect inside its vClusters (the Job writes its row into the real database)."""
         cluster = run_of(session.config).offline
         if isinstance(cluster, MemoryCluster):
             cluster.on_apply(self.on_apply)
+            for inner in cluster.vclusters.values():
+                inner.on_apply(self.on_apply_inside)
+
+    def on_apply_inside(self, obj: KubeObject) -> None:
+        if (obj.ref.kind, obj.ref.name) != ("Job", WRITER):
+            return
+        args = obj.field("spec.template.spec.containers")[0]["args"]
+        marker = args[-1].split("VALUES ('")[1].split("'")[0]
+        with psycopg.connect(**{**self.pg_admin, "dbname": "podinfo"}, autocommit=True) as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS conformance_e2e (marker text PRIMARY KEY)")
+            conn.execute("ALTER TABLE conformance_e2e OWNER TO podinfo")
+            conn.execute("INSERT INTO conformance_e2e (marker) VALUES (%s)", (marker,))
 
     def on_apply(self, obj: KubeObject) -> None:
         if (obj.ref.kind, obj.ref.api_version) != ("Secret", "v1"):
@@ -58,8 +76,9 @@ class Charts:
         data = obj.field("data") or {}
         for value in data.values():  # postgres-password too: every generated password must stay masked
             self.passwords.add(base64.b64decode(value).decode())
-        if "password" in data:
-            self._install_postgresql(self._password(data["password"]))
+        database = DATABASES.get(obj.ref.name)
+        if database is not None and "password" in data:
+            self._install_postgresql(database[0], self._password(data["password"]))
         if "redis-password" in data:
             self._install_redis(self._password(data["redis-password"]))
 
@@ -68,9 +87,9 @@ class Charts:
         self.passwords.add(given)
         return secrets.token_urlsafe(12) if self.wrong_password else given
 
-    def _install_postgresql(self, password: str) -> None:
+    def _install_postgresql(self, user: str, password: str) -> None:
         with psycopg.connect(**self.pg_admin, autocommit=True) as conn:
-            conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(USER), sql.Literal(password)))
+            conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(user), sql.Literal(password)))
 
     def _install_redis(self, password: str) -> None:
         client = redis.Redis(port=self.redis_port, password=self.redis_password)
@@ -81,8 +100,8 @@ class Charts:
 
 @contextlib.contextmanager
 def playing(pg_server: Any, redis_proc: Any, redis_password: str, *, wrong_password: bool = False) -> Iterator[Charts]:
-    """A ``testuser`` role owning database ``testdb`` on *pg_server*, and *redis_proc*, for one inner run;
-    the role and database are dropped and Redis's password restored afterwards."""
+    """The fixtures' database roles owning their databases on *pg_server*, and *redis_proc*, for one inner
+    run; the roles and databases are dropped and Redis's password restored afterwards."""
     admin: dict[str, Any] = {
         "host": str(pg_server.host),
         "port": int(pg_server.port),
@@ -91,15 +110,17 @@ def playing(pg_server: Any, redis_proc: Any, redis_password: str, *, wrong_passw
         "dbname": "postgres",
     }
     with psycopg.connect(**admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(DATABASE)))
-        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(USER)))
-        conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(USER)))
-        conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(DATABASE), sql.Identifier(USER)))
+        for user, database in DATABASES.values():
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
+            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(user)))
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(user)))
+            conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(database), sql.Identifier(user)))
     charts = Charts(admin, int(redis_proc.port), redis_password, wrong_password=wrong_password)
     try:
         yield charts
     finally:
         charts._install_redis(redis_password)
         with psycopg.connect(**admin, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
-            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(USER)))
+            for user, database in DATABASES.values():
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
+                conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(user)))

@@ -117,7 +117,7 @@ def test_step_modules_run_offline_against_a_scenario_with_virtual_time(pytester:
     result.assert_outcomes(passed=1)
     assert result.duration < 10  # virtual time: the scenario's polls cost no real seconds
     md = (pytester.path / "reports" / "report.md").read_text(encoding="utf-8")
-    parts = "healthy-foundation + healthy-vclusters + healthy-databases + healthy-argocd"
+    parts = "healthy-foundation + healthy-vclusters + healthy-databases + healthy-argocd + healthy-e2e"
     assert f"| Cluster | in-memory scenario {parts} (healthy) |" in md
     release = "Release conformance-test-postgres-only-test-db: Ready=True"
     assert f"Application conformance/test-postgres-only: running; {release}" in md

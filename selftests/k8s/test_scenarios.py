@@ -66,7 +66,8 @@ def test_every_example_scenario_loads_under_its_file_name_with_a_description(pat
 def test_a_folder_composes_its_files_into_one_cluster() -> None:
     cluster = load_scenario(SCENARIOS / "healthy")
 
-    assert cluster.name == "healthy-foundation + healthy-vclusters + healthy-databases + healthy-argocd"
+    parts = ("healthy-foundation", "healthy-vclusters", "healthy-databases", "healthy-argocd", "healthy-e2e")
+    assert cluster.name == " + ".join(parts)
     assert cluster.get(Ref("pkg.crossplane.io/v1", "Provider", "provider-helm")) is not None  # from phase 1
     assert cluster.get(Ref("v1", "Namespace", "conformance")) is not None  # from phase 3
 
@@ -170,7 +171,7 @@ def test_a_service_whose_endpoint_the_test_did_not_bind_says_how_to_bind_it() ->
     assert caught.value.status == 404
     assert str(caught.value).startswith(
         "404 NotFound: no Service conformance/test-postgres-only-test-db port 5432 "
-        "in scenario healthy-foundation + healthy-vclusters + healthy-databases + healthy-argocd: "
+        "in scenario healthy-foundation + healthy-vclusters + healthy-databases + healthy-argocd + healthy-e2e: "
         "endpoint 'postgresql' is not bound"
     )
 

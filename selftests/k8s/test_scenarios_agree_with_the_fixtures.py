@@ -78,6 +78,7 @@ def test_namespaces_are_the_profile_s(scenario: Path, profile: Profile) -> None:
         *vars(profile.namespaces).values(),
         profile.definitions.namespace,
         profile.virtual_cluster.host_namespace,
+        f"{profile.virtual_cluster.name}-e2e-ns",  # phase 5's fresh vCluster (fixtures/cluster.py e2e_vcluster)
         "{namespace}",
     }
     doc = composed(scenario)
