@@ -5,83 +5,16 @@ handshake), and phase 5's workload writes a row into a real PostgreSQL the step 
 from __future__ import annotations
 
 import re
-import secrets
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from argoworld import SERVER, ArgoWorld, run, serve_world
 from charts import Charts
-from oamconf.k8s.api import Endpoint
-from oamconf.testkit.certs import CertPair, make_ca
-from offline import Fault, Scenario, reaction, run_phases, step_section, verdicts, with_fault
-from probes.fakeargocd import FakeArgoCd, argocd_certificate, cluster_item
-from probes.vclusterapi import DEFAULT_SANS, WITH_SERVICE_NAME, b64, serve_vcluster_api
+from offline import Scenario, run_phases, step_section, verdicts, with_fault
+from probes.vclusterapi import DEFAULT_SANS
 
-SERVER = "https://vc1.vc1-ns.svc:443"
 WORKING, WARNING, FAILED = "✅ Working", "⚠️ Needs Verification", "❌ Failed"
-
-
-@dataclass
-class ArgoWorld:
-    """The real servers phase 4 talks to, and the credentials the scenario must carry for them."""
-
-    ca: CertPair
-    token: str
-    argocd_cert: CertPair
-    admin_password: str
-    vcluster_api: Endpoint
-    argocd: Endpoint
-
-    @property
-    def endpoints(self) -> tuple[str, ...]:
-        return ("--endpoint", f"vcluster-api={self.vcluster_api}", "--endpoint", f"argocd={self.argocd}")
-
-    def registered(self) -> Fault:
-        """The scenario with Argo CD's Secrets and the composition's cluster Secret for vc1 carrying them."""
-
-        def with_registration(doc: Scenario) -> None:
-            config = f'{{"bearerToken":"{self.token}","tlsClientConfig":{{"caData":"{b64(self.ca.cert_pem)}"}}}}'
-            cluster_secret = {
-                "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-                "metadata": {"name": "vcluster-vc1", "namespace": "argocd",
-                             "labels": {"argocd.argoproj.io/secret-type": "cluster"}},
-                "data": {"name": b64("vc1"), "server": b64(SERVER), "config": b64(config)},
-            }  # fmt: skip
-            reaction(doc, "VirtualCluster", "vc1")["create"].append(cluster_secret)
-            doc["objects"] += [
-                {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "argocd-initial-admin-secret",
-                 "namespace": "argocd"}, "data": {"password": b64(self.admin_password)}},
-                {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "argocd-secret", "namespace": "argocd"},
-                 "data": {"tls.crt": b64(self.argocd_cert.cert_pem)}},
-            ]  # fmt: skip
-
-        return with_registration
-
-
-def serve_world(tmp_path: Path, *, dns_names: tuple[str, ...] = WITH_SERVICE_NAME) -> Iterator[ArgoWorld]:
-    ca, token, password = make_ca("vcluster-ca"), secrets.token_urlsafe(24), secrets.token_urlsafe(16)
-    with serve_vcluster_api(ca, tmp_path, dns_names=dns_names, tokens=[token]) as (_, vcluster_api):
-        argocd_cert = argocd_certificate()
-        connected = cluster_item(SERVER, "vc1", status="Successful", applications=1, version="1.36")
-        argo = FakeArgoCd(argocd_cert, password=password, clusters=[connected])
-        with argo.serve() as argocd:
-            yield ArgoWorld(ca, token, argocd_cert, password, vcluster_api, argocd)
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[ArgoWorld]:
-    yield from serve_world(tmp_path)
-
-
-def run(pytester: pytest.Pytester, charts: Charts, world: ArgoWorld) -> str:
-    scenario = with_fault(pytester, world.registered())
-    result, md = run_phases(pytester, scenario, args=(*charts.endpoints, *world.endpoints), plugins=(charts,))
-    texts = [result.stdout.str(), *(p.read_text(encoding="utf-8") for p in (pytester.path / "reports").iterdir())]
-    for secret in (world.token, world.admin_password, *charts.passwords):
-        assert not any(secret in text for text in texts), "a credential reached an artifact"
-    return md
 
 
 def test_a_healthy_argo_cd_registration_and_sync_pass_phase_four(

@@ -1,0 +1,87 @@
+"""Phase 4 and 5's offline world: the vCluster's API and Argo CD's API as real local HTTPS servers with
+generated certificates, the scenario registered for them, and a run that checks no credential leaked."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from charts import Charts
+from oamconf.k8s.api import Endpoint
+from oamconf.testkit.certs import CertPair, make_ca
+from offline import Fault, Scenario, reaction, run_phases, with_fault
+from probes.fakeargocd import FakeArgoCd, argocd_certificate, cluster_item
+from probes.vclusterapi import WITH_SERVICE_NAME, b64, serve_vcluster_api
+
+SERVER = "https://vc1.vc1-ns.svc:443"
+
+
+@dataclass
+class ArgoWorld:
+    """The real servers phase 4 talks to, and the credentials the scenario must carry for them."""
+
+    ca: CertPair
+    token: str
+    argocd_cert: CertPair
+    admin_password: str
+    vcluster_api: Endpoint
+    argocd: Endpoint
+    argo: FakeArgoCd  # what Argo CD's API answers (its clusters' connection state)
+
+    @property
+    def endpoints(self) -> tuple[str, ...]:
+        return ("--endpoint", f"vcluster-api={self.vcluster_api}", "--endpoint", f"argocd={self.argocd}")
+
+    def registered(self) -> Fault:
+        """The scenario with Argo CD's Secrets and the composition's cluster Secret for vc1 carrying them."""
+
+        def with_registration(doc: Scenario) -> None:
+            config = f'{{"bearerToken":"{self.token}","tlsClientConfig":{{"caData":"{b64(self.ca.cert_pem)}"}}}}'
+            cluster_secret = {
+                "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                "metadata": {"name": "vcluster-vc1", "namespace": "argocd",
+                             "labels": {"argocd.argoproj.io/secret-type": "cluster"}},
+                "data": {"name": b64("vc1"), "server": b64(SERVER), "config": b64(config)},
+            }  # fmt: skip
+            reaction(doc, "VirtualCluster", "vc1")["create"].append(cluster_secret)
+            doc["objects"] += [
+                {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "argocd-initial-admin-secret",
+                 "namespace": "argocd"}, "data": {"password": b64(self.admin_password)}},
+                {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "argocd-secret", "namespace": "argocd"},
+                 "data": {"tls.crt": b64(self.argocd_cert.cert_pem)}},
+            ]  # fmt: skip
+
+        return with_registration
+
+
+def serve_world(tmp_path: Path, *, dns_names: tuple[str, ...] = WITH_SERVICE_NAME) -> Iterator[ArgoWorld]:
+    ca, token, password = make_ca("vcluster-ca"), secrets.token_urlsafe(24), secrets.token_urlsafe(16)
+    with serve_vcluster_api(ca, tmp_path, dns_names=dns_names, tokens=[token]) as (_, vcluster_api):
+        argocd_cert = argocd_certificate()
+        connected = cluster_item(SERVER, "vc1", status="Successful", applications=1, version="1.36")
+        argo = FakeArgoCd(argocd_cert, password=password, clusters=[connected])
+        with argo.serve() as argocd:
+            yield ArgoWorld(ca, token, argocd_cert, password, vcluster_api, argocd, argo)
+
+
+def run(pytester: pytest.Pytester, charts: Charts, world: ArgoWorld, *faults: Fault) -> str:
+    """The run's report.md (the scenario registered for *world*, then *faults*), after checking that no
+    credential reached an artifact or the terminal."""
+    registered = world.registered()
+
+    def scenario_of(doc: Scenario) -> None:
+        registered(doc)
+        for fault in faults:
+            fault(doc)
+
+    scenario_of.__name__ = "-".join(f.__name__ for f in faults) or "registered"
+    scenario = with_fault(pytester, scenario_of)
+    result, md = run_phases(pytester, scenario, args=(*charts.endpoints, *world.endpoints), plugins=(charts,))
+    texts = [result.stdout.str(), *(p.read_text(encoding="utf-8") for p in (pytester.path / "reports").iterdir())]
+    for secret in (world.token, world.admin_password, *charts.passwords):
+        assert not any(secret in text for text in texts), "a credential reached an artifact"
+    return md
