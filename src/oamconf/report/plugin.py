@@ -22,7 +22,7 @@ from oamconf import __version__
 from oamconf.redact import Redactor
 from oamconf.report.changes import Changes, compare
 from oamconf.report.history import HistoryError, Snapshot, load_previous, snapshot, write_results
-from oamconf.report.html import html_extra, outcome_html, summary_html
+from oamconf.report.html import STYLESHEET, html_extra, outcome_html, summary_html
 from oamconf.report.markdown import duration_text, render_markdown
 from oamconf.report.model import RunResult, build_run
 from oamconf.steps.context import record_of, run_of
@@ -72,6 +72,8 @@ def configure(config: pytest.Config) -> None:
     if not config.getoption("htmlpath", None):
         config.option.htmlpath = str(directory / "report.html")
         config.option.self_contained_html = True
+    # pytest-html's supported way to restyle its page: --css files, inlined when self-contained.
+    config.option.css = [*(config.getoption("css", None) or []), str(STYLESHEET)]
     if not config.getoption("xmlpath", None):
         config.option.xmlpath = str(directory / "junit.xml")
     config.pluginmanager.register(ReportWriter(config, directory, previous), "oamconf-report-writer")
@@ -91,6 +93,16 @@ def _previous_run(config: pytest.Config) -> Snapshot | None:
         return load_previous(argument)
     except HistoryError as err:
         raise pytest.UsageError(f"--compare {argument}: {err}") from None
+
+
+def _python_environment(config: pytest.Config) -> dict[str, object]:
+    """pytest-metadata's table, which pytest-html shows first: the report folds it at its end instead."""
+    try:
+        # Lazy: pytest-metadata comes with pytest-html, which may be disabled; it ships no type hints.
+        from pytest_metadata.plugin import metadata_key  # type: ignore[import-untyped]  # noqa: PLC0415
+    except ImportError:
+        return {}
+    return dict(config.stash.get(metadata_key, {}))
 
 
 class ReportWriter:
@@ -166,7 +178,8 @@ class ReportWriter:
         del summary, postfix
         run = self.config.stash.get(RESULT_KEY, None)
         if run is not None:
-            prefix.append(summary_html(run, self.redactor, self.config.stash.get(CHANGES_KEY, None)))
+            changes = self.config.stash.get(CHANGES_KEY, None)
+            prefix.append(summary_html(run, self.redactor, changes, _python_environment(self.config)))
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         run = self.config.stash.get(RESULT_KEY, None)
