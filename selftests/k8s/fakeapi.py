@@ -5,6 +5,9 @@ exactly as it would to a cluster. It serves static discovery documents for a few
 every request, and answers others with whatever a test programmed (a 404 Status otherwise).
 Started with an ``ssl.SSLContext`` it speaks HTTPS instead, and records the client certificate's name.
 
+Objects a test changes while the suite watches them live in ``live`` (fakewatch.py), which also
+serves their watch streams.
+
 The fixtures at the end are shared by the ``test_kube_*`` modules, which bind them by name; the
 stand-in ``kubectl`` is in fakekubectl.py.
 """
@@ -25,6 +28,7 @@ from typing import Any, Final
 
 import pytest
 
+from k8s.fakewatch import LiveObjects
 from oamconf.k8s.kube import KubeCluster
 from oamconf.redact import Redactor
 
@@ -54,6 +58,7 @@ DISCOVERY: Final[dict[str, Any]] = {
             {**_resource("pods/log", "Pod", namespaced=True), "verbs": ["get"]},
             _resource("events", "Event", namespaced=True),
             _resource("services", "Service", namespaced=True),
+            {**_resource("componentstatuses", "ComponentStatus", namespaced=False), "verbs": ["get", "list"]},
         ],
     },
     "/apis": {
@@ -117,6 +122,7 @@ class FakeApiServer:
     """The server; ``start()`` binds a free loopback port, ``stop()`` shuts it down."""
 
     received: list[Request] = field(default_factory=list)
+    live: LiveObjects = field(default_factory=LiveObjects)
     _replies: dict[tuple[str, str], Reply] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _http: ThreadingHTTPServer | None = None
@@ -163,7 +169,12 @@ class FakeApiServer:
         self._thread = threading.Thread(target=loop, daemon=True)
         self._thread.start()
 
+    def watches(self) -> list[Request]:
+        """The watch requests received, in order."""
+        return [r for r in self.calls() if r.param("watch") == "true"]
+
     def stop(self) -> None:
+        self.live.close()
         if self._http is not None:
             self._http.shutdown()
             self._http.server_close()
@@ -171,15 +182,24 @@ class FakeApiServer:
             self._thread.join(timeout=5)
 
     def respond(self, request: Request) -> Reply:
-        with self._lock:
-            self.received.append(request)
+        self.record(request)
         if _is_discovery(request):
             return Reply(200, json.dumps(DISCOVERY[request.path.rstrip("/")]).encode())
+        live, obj = self.live.current(request.path)
+        if live and request.method == "GET":
+            return Reply(200, json.dumps(obj).encode()) if obj is not None else _not_found(request)
         programmed = self._replies.get((request.method, request.path))
         if programmed is not None:
             return programmed
-        missing = status_body(404, "NotFound", f"{request.path} not found")
-        return Reply(404, json.dumps(missing).encode())
+        return _not_found(request)
+
+    def record(self, request: Request) -> None:
+        with self._lock:
+            self.received.append(request)
+
+
+def _not_found(request: Request) -> Reply:
+    return Reply(404, json.dumps(status_body(404, "NotFound", f"{request.path} not found")).encode())
 
 
 def _is_discovery(request: Request) -> bool:
@@ -221,6 +241,10 @@ def _handler_for(server: FakeApiServer) -> type[BaseHTTPRequestHandler]:
                 body=self.rfile.read(length) if length else b"",
                 client_cert=_client_cert(self.request),
             )
+            if request.method == "GET" and request.param("watch") == "true":
+                server.record(request)
+                server.live.serve(request, self)
+                return
             reply = server.respond(request)
             self.send_response(reply.status)
             self.send_header("Content-Type", reply.content_type)

@@ -117,3 +117,25 @@ def test_a_cap_bounds_even_a_wait_with_its_own_deadline() -> None:
     check, _ = scripted(Observation.pending("want Healthy=True, is Healthy=False"))
     with pytest.raises(WaitTimeout, match=r"\(waited 42s, simulated\)$"):
         wait_until(check, subject="Provider provider-helm", clock=FakeClock(), timeout=300, policy=WaitPolicy(cap=42))
+
+
+def test_a_pause_replaces_the_sleep_and_is_told_the_interval_and_the_time_left() -> None:
+    clock = FakeClock()
+    told: list[tuple[float, float]] = []
+
+    def pause(interval: float, left: float) -> None:  # a change arrives 1 s into every pause
+        told.append((interval, left))
+        clock.sleep(1.0)
+
+    check, polls = scripted(*[Observation.pending("not yet")] * 3, Observation.succeeded("ok"))
+    wait_until(check, subject="x", clock=clock, timeout=60, pause=pause)
+    assert told == [(0.2, 60), (0.4, 59), (0.8, 58)]
+    assert (len(polls), clock.now) == (4, 3)
+
+
+def test_a_pause_cannot_outlast_the_deadline() -> None:
+    clock = FakeClock()
+    check, _ = scripted(Observation.pending("want Ready=True, is Ready=False"))
+    with pytest.raises(WaitTimeout, match=r"\(waited 10s, simulated\)$"):
+        wait_until(check, subject="x", clock=clock, timeout=10, pause=lambda _interval, left: clock.sleep(left))
+    assert clock.sleeps == [10]

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 FIELD_MANAGER = "oam-vcluster-conformance"
 
@@ -197,6 +197,32 @@ class Cluster(Protocol):
 
         Entering fails with an ``ApiError`` while the host has no Secret ``vc-<name>`` in *namespace*: vCluster
         writes it once its API server runs, so its absence means the vCluster is not up.
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change of a watched object: the object as it now is (``None``: deleted), and the
+    ``resourceVersion`` a watch resumes from to see only what came after (``None``: its current state)."""
+
+    obj: KubeObject | None
+    resource_version: str | None
+
+
+@runtime_checkable
+class Watchable(Protocol):
+    """What a backend that can watch one object adds to ``Cluster``; waits on an object use it when the
+    cluster has it, and poll otherwise (the install's serializing wrapper, test stand-ins)."""
+
+    def watch(self, ref: Ref, *, resource_version: str | None, timeout: int) -> Iterator[Change]:
+        """The changes of *ref* after *resource_version*, until *timeout* seconds pass or the stream closes.
+
+        With *resource_version* ``None`` the first change is the object's current state, if it exists.
+
+        Raises:
+            ApiError: the watch was refused (``AccessDenied``; 405 for a kind that cannot be watched) or
+                failed, when it is opened or while it streams; 410 when *resource_version* is too old.
         """
         ...
 

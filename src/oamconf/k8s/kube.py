@@ -16,7 +16,7 @@ import json
 import shutil
 import tempfile
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -28,8 +28,9 @@ from kubernetes.dynamic.discovery import LazyDiscoverer
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
 from oamconf.errors import ApiError, ClusterUnreachable, UsageError, one_line
-from oamconf.k8s.api import FIELD_MANAGER, Cluster, Endpoint, Event, KubeObject, Ref, label_selector
+from oamconf.k8s.api import FIELD_MANAGER, Change, Cluster, Endpoint, Event, KubeObject, Ref, label_selector
 from oamconf.k8s.apierrors import NotFound, api_errors
+from oamconf.k8s.kube_watch import changes, open_watch
 from oamconf.k8s.kubeconfig import choose_context, file_names
 from oamconf.k8s.portforward import kubectl_port_forward
 from oamconf.redact import SecretSink, remember_secret
@@ -173,6 +174,15 @@ class KubeCluster:
             )
             return KubeObject(self._read(response.data, ref.api_version, ref.kind))
         return None
+
+    def watch(self, ref: Ref, *, resource_version: str | None, timeout: int) -> Iterator[Change]:
+        """The changes of *ref* after *resource_version* for up to *timeout* seconds (``kube_watch``)."""
+        resource = self._resource(ref.api_version, ref.kind)
+        with self._errors():
+            response = open_watch(
+                self._client(), resource, ref, resource_version, timeout, request_timeout=self._timeout
+            )
+        return changes(response, ref, self.server, self._remember)
 
     def list(
         self,

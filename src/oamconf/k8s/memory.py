@@ -2,9 +2,10 @@
 
 It does what the suite relies on and no more: server-side apply as a deep merge that never
 touches ``status``; ``uid``/``resourceVersion``/``generation`` bookkeeping; namespaced and
-cluster-scoped kinds; label selectors; injected failures (``reactions.Failure``); and
-controllers played by timed ``reactions.Reaction`` rules. Port-forwards lead to real local
-servers the test binds, so probes are exercised against real PostgreSQL/Redis/TLS endpoints.
+cluster-scoped kinds; label selectors; injected failures (``reactions.Failure``); controllers
+played by timed ``reactions.Reaction`` rules; and watches in virtual time (``memory_watch``).
+Port-forwards lead to real local servers the test binds, so probes are exercised against real
+PostgreSQL/Redis/TLS endpoints.
 A vCluster's API server is another ``MemoryCluster``, open while the host holds its Secret ``vc-<name>``.
 
 Scenario files (``scenario.load_scenario``) fill one of these; tests may also build one directly.
@@ -25,10 +26,11 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from oamconf.errors import ApiError, UsageError
-from oamconf.k8s.api import FIELD_MANAGER, Endpoint, Event, KubeObject, Ref, matches_labels
+from oamconf.k8s.api import FIELD_MANAGER, Change, Endpoint, Event, KubeObject, Ref, matches_labels
 from oamconf.k8s.kinds import Scope
 from oamconf.k8s.memory_logs import PodLogs
 from oamconf.k8s.memory_scopes import CLUSTER_SCOPED, DEFAULT_NAMESPACE, Scopes, placed, ref_of
+from oamconf.k8s.memory_watch import look
 from oamconf.k8s.reactions import Failure, Key, Reaction, Timeline, Verb, deep_merge, set_path
 from oamconf.k8s.vcluster import not_up, secret_ref
 from oamconf.redact import SecretSink, remember_secret
@@ -158,6 +160,14 @@ class MemoryCluster:
             remember_secret(self._secrets, found)
         self._polled({key})
         return result
+
+    def watch(self, ref: Ref, *, resource_version: str | None, timeout: int) -> Iterator[Change]:
+        """One look at *ref*, counted as a poll (``memory_watch`` says why, and what it delivers)."""
+        del timeout  # nothing blocks in virtual time: the waiting is the caller's clock's
+        self._check("get", ref)
+        key = self._scopes.key(ref)
+        self._polled({key})
+        return look(self._objects.get(key), resource_version, self._secrets)
 
     def list(
         self,

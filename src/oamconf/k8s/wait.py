@@ -1,9 +1,12 @@
-"""The one wait primitive: poll a check until it succeeds, fails, or the deadline passes.
+"""The one wait primitive: run a check until it succeeds, fails, or the deadline passes.
 
 A check returns an ``Observation`` with three states, as Argo CD's e2e expectations do:
 ``PENDING`` (keep polling), ``SUCCEEDED`` (done) and ``FAILED`` (stop at once: waiting cannot
 help). On timeout ``WaitTimeout`` carries the last observation, so the report says what the
 object looked like, not just that time ran out.
+
+Between two checks the wait sleeps a growing interval, or hands the pause to a ``Pause`` that
+returns as soon as the next check is worth making (``expect`` watches the object it waits on).
 
 This module is the only place in the suite that sleeps; tests pass a fake ``Clock``.
 """
@@ -102,6 +105,12 @@ class FakeClock:
         self.now += seconds
 
 
+class Pause(Protocol):
+    def __call__(self, interval: float, left: float) -> None:
+        """Wait before the next check, at most *left* seconds; *interval* (never more than *left*) is what
+        a poll would sleep, for when there is nothing better to wait for. The clock measures the pause."""
+
+
 @dataclass(frozen=True)
 class WaitPolicy:
     """How long waits may take.
@@ -138,8 +147,9 @@ def wait_until(
     timeout: float | None = None,
     policy: WaitPolicy | None = None,
     clock: Clock | None = None,
+    pause: Pause | None = None,
 ) -> Observation:
-    """Poll *check* until it succeeds; return the succeeding observation.
+    """Run *check* until it succeeds; return the succeeding observation.
 
     Parameters:
         check: returns an ``Observation``; ``ApiError``s it raises are mapped by ``guarded``.
@@ -147,6 +157,7 @@ def wait_until(
         timeout: seconds; defaults to the policy's timeout.
         policy: intervals and default timeout.
         clock: time source; the self-tests pass a fake one.
+        pause: waits between checks instead of ``clock.sleep`` (a watch); it must use *clock*.
 
     Raises:
         WaitFailed: the check returned ``FAILED``; raised on that poll, without waiting further.
@@ -172,8 +183,14 @@ def wait_until(
         if state.outcome is not None and not state.outcome.failed:
             log.debug("pending: %s: %s", subject, state.outcome.result().message)
 
+    def sleep(seconds: float) -> None:
+        if pause is None:
+            clock.sleep(seconds)
+        else:
+            pause(seconds, remaining())
+
     retrying = tenacity.Retrying(
-        sleep=clock.sleep,
+        sleep=sleep,
         stop=lambda _state: remaining() <= 0,
         wait=next_sleep,
         retry=tenacity.retry_if_result(lambda obs: obs.state is State.PENDING),
