@@ -129,3 +129,17 @@ def test_an_override_file_with_an_unknown_key_names_that_file(tmp_path: Path) ->
     mine = _write(tmp_path, '[postgres]\nchart = "postgres"\n', "my.toml")
     with pytest.raises(UsageError, match=r"my.toml: unknown key 'postgres'"):
         load_versions(overrides_file=mine)
+
+
+def test_matrix_node_images_must_be_pinned_by_digest(tmp_path: Path) -> None:
+    override = tmp_path / "matrix.toml"
+    override.write_text('[cluster]\nmatrix_node_images = ["kindest/node:v1.35.5"]\n', encoding="utf-8")
+    with pytest.raises(UsageError, match=r"\[cluster\] matrix_node_images: pin kindest/node:v1.35.5 by digest"):
+        load_versions(overrides_file=override)
+
+
+def test_the_nightly_matrix_images_are_read_from_the_versions_file() -> None:
+    images = load_versions().cluster.matrix_node_images
+    assert images and all("@sha256:" in image for image in images)
+    with pytest.raises(UsageError, match="is an array: set it in a --versions or --profile file"):
+        load_versions(overrides=["cluster.matrix_node_images=kindest/node:v1"])

@@ -14,7 +14,7 @@ import dataclasses
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar, get_type_hints
+from typing import Any, TypeVar, get_origin, get_type_hints
 
 from oamconf.errors import UsageError
 from oamconf.platform.paths import shown
@@ -64,6 +64,10 @@ def _check_value(kind: Any, value: Any, *, source: str, path: str, complete: boo
             raise UsageError(f"{source}: '{path}' must be a table [{path}], not {type(value).__name__}")
         check(kind, value, source=source, prefix=path, complete=complete)  # type: ignore[arg-type]
         return
+    if get_origin(kind) is tuple:  # tuple[str, ...]: a TOML array of strings
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise UsageError(f"{source}: '{path}' must be an array of strings, not {value!r}; fix its value")
+        return
     # bool is an int in Python; a timeout of `true` is still a mistake.
     wrong = not isinstance(value, kind) or (kind is int and isinstance(value, bool))
     if wrong:
@@ -74,9 +78,14 @@ def build(cls: type[T], data: Mapping[str, Any]) -> T:
     """Build the dataclass tree from data that ``check`` accepted."""
     hints = _hints(cls)
     values = {
-        key: build(hints[key], value) if dataclasses.is_dataclass(hints[key]) else value for key, value in data.items()
+        key: build(hints[key], value) if dataclasses.is_dataclass(hints[key]) else _frozen(value)
+        for key, value in data.items()
     }
     return cls(**values)
+
+
+def _frozen(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
 
 
 def merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -109,6 +118,8 @@ def parse_override(cls: type, text: str) -> dict[str, Any]:
         kind = hints[key]
     if dataclasses.is_dataclass(kind):
         raise UsageError(f"{source}: '{dotted}' is a table; name one of its keys")
+    if get_origin(kind) is tuple:
+        raise UsageError(f"{source}: '{dotted}' is an array: set it in a --versions or --profile file")
     nested: dict[str, Any] = {keys[-1]: _convert(kind, raw.strip(), source)}
     for key in reversed(keys[:-1]):
         nested = {key: nested}

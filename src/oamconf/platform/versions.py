@@ -23,6 +23,8 @@ _SHA256 = re.compile(r"^([0-9a-f]{64})?$")
 class Cluster:
     node_image: str
     kubernetes_version: str
+    # More node images the nightly matrix runs (each built for the pinned kind release, pinned by digest).
+    matrix_node_images: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,11 @@ def _check_pins(versions: Versions, source: str) -> None:
         raise UsageError(
             f"{source}: [cluster] node_image: pin the kind node image by digest (image:tag@sha256:<64 hex>)"
         )
+    for image in versions.cluster.matrix_node_images:
+        if not _DIGEST.search(image):
+            raise UsageError(
+                f"{source}: [cluster] matrix_node_images: pin {image} by digest (image:tag@sha256:<64 hex>)"
+            )
     for name, tool in vars(versions.tools).items():
         for platform, digest in vars(tool.sha256).items():
             if not _SHA256.match(digest):
