@@ -16,7 +16,7 @@ NIGHTLY = ROOT / ".github" / "workflows" / "nightly-conformance.yml"
 def plan_script() -> str:
     workflow = yaml.safe_load(NIGHTLY.read_text(encoding="utf-8"))
     (step,) = [s for s in workflow["jobs"]["plan"]["steps"] if s.get("id") == "images"]
-    body = step["run"]
+    body = str(step["run"])
     return body.split("<<'PY' >> \"$GITHUB_OUTPUT\"\n", 1)[1].rsplit("PY", 1)[0]
 
 
@@ -31,7 +31,8 @@ def matrix(versions_file: str = "") -> dict[str, list[dict[str, str]]]:
     )
     key, _, value = done.stdout.strip().partition("=")
     assert key == "matrix"
-    return json.loads(value)
+    found: dict[str, list[dict[str, str]]] = json.loads(value)
+    return found
 
 
 def test_the_matrix_runs_the_pinned_image_and_each_matrix_image_of_the_versions_file() -> None:
