@@ -80,6 +80,21 @@ class Timeouts:
 
 
 @dataclass(frozen=True)
+class Budgets:
+    """Seconds each phase may take on a fresh kind cluster; the report shows each phase's time against it."""
+
+    phase_1: int
+    phase_2: int
+    phase_3: int
+    phase_4: int
+    phase_5: int
+
+    def of(self, phase: int) -> int | None:
+        value = getattr(self, f"phase_{phase}", None)
+        return int(value) if value is not None else None
+
+
+@dataclass(frozen=True)
 class Profile:
     namespaces: Namespaces
     crossplane: Crossplane
@@ -88,6 +103,7 @@ class Profile:
     applications: Applications
     credentials: Credentials
     timeouts: Timeouts
+    budgets: Budgets
 
 
 def load_profile(

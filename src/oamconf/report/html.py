@@ -22,7 +22,7 @@ from typing import Any
 
 from oamconf.redact import Redactor
 from oamconf.report.changes import Changes
-from oamconf.report.markdown import duration_text
+from oamconf.report.markdown import duration_text, phase_timing
 from oamconf.report.model import PhaseResult, PhaseVerdict, RunResult, RunStatus, StepResult
 from oamconf.steps.outcomes import Diagnostic, Outcome, StepVerdict, TestOutcome, first_line
 
@@ -92,7 +92,7 @@ def summary_html(
 def _phases_table(run: RunResult, text: Text) -> str:
     rows = "".join(
         f'<tr class="{_PHASE_CLASS[p.verdict]}"><td>{p.number}. {text(p.title)}</td><td>{p.verdict.label}</td>'
-        f"<td>{len(p.steps)}</td><td>{duration_text(p.duration)}</td></tr>"
+        f"<td>{len(p.steps)}</td><td>{text(phase_timing(p))}</td></tr>"
         for p in run.phases
     )
     head = "<tr><th>Phase</th><th>Verdict</th><th>Steps</th><th>Duration</th></tr>"

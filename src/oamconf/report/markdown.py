@@ -74,11 +74,19 @@ def _run_header(run: RunResult) -> str:
     sections = ["## Run", _table(("", ""), facts)]
     if run.bill_of_materials:
         sections += ["### Bill of Materials", _table(("Component", "Version"), run.bill_of_materials)]
-    phase_rows = (
-        (f"{p.number}. {p.title}", p.verdict.label, str(len(p.steps)), duration_text(p.duration)) for p in run.phases
-    )
+    phase_rows = ((f"{p.number}. {p.title}", p.verdict.label, str(len(p.steps)), phase_timing(p)) for p in run.phases)
     sections += ["### Phases", _table(("Phase", "Verdict", "Steps", "Duration"), phase_rows)]
     return "\n\n".join(sections)
+
+
+def phase_timing(phase: PhaseResult) -> str:
+    """``12.3s``, or against the profile's budget: ``12.3s of 600s``, ``⚠️ 700.0s of 600s (over budget)``."""
+    took = duration_text(phase.duration)
+    if phase.budget is None:
+        return took
+    if phase.duration > phase.budget:
+        return f"⚠️ {took} of {phase.budget:.0f}s (over budget)"
+    return f"{took} of {phase.budget:.0f}s"
 
 
 def _phase(phase: PhaseResult) -> str:

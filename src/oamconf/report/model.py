@@ -7,7 +7,7 @@ Frozen and built once at the end of the session from the step ledger, like pytes
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -92,6 +92,7 @@ class PhaseResult:
     number: int
     title: str
     steps: tuple[StepResult, ...]
+    budget: float | None = None  # seconds the profile allows this phase, when the run has a profile
 
     @property
     def verdict(self) -> PhaseVerdict:
@@ -173,8 +174,10 @@ def build_run(
     duration: float,
     header: Sequence[tuple[str, str]] = (),
     bill_of_materials: Sequence[tuple[str, str]] = (),
+    budgets: Mapping[int, float] | None = None,
 ) -> RunResult:
-    """Assemble the model from the ledger: every declared phase, with the steps collected for it."""
+    """Assemble the model from the ledger: every declared phase, with the steps collected for it (and its
+    time budget, when *budgets* names one)."""
     steps_by_phase: dict[int, list[StepResult]] = {}
     selected = [s for s in ledger.specs.values() if s.id in ledger.selected or s.id in ledger.outcomes]
     for spec in sorted(selected, key=lambda s: s.key):
@@ -186,6 +189,7 @@ def build_run(
             number=n,
             title=ledger.phases[n].title if n in ledger.phases else f"Phase {n}",
             steps=tuple(steps_by_phase.get(n, ())),
+            budget=(budgets or {}).get(n),
         )
         for n in numbers
     )

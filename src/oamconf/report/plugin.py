@@ -148,6 +148,7 @@ class ReportWriter:
                 ("Secrets", "redacted"),
             ],
             bill_of_materials=list(info.components.items()),
+            budgets=_budgets(self.config),
         )
         self.config.stash[RESULT_KEY] = run
         written = write_results(run, self.directory, self.redactor)  # before the final scrub, like every file
@@ -218,3 +219,11 @@ class ReportWriter:
             scrubbed = self.redactor.redact_markup(text) if markup else self.redactor.redact(text)
             if scrubbed != text:
                 path.write_bytes(scrubbed.encode("utf-8"))
+
+
+def _budgets(config: pytest.Config) -> dict[int, float]:
+    """Each phase's time budget from the run's profile (a conformance run loads one); none without it."""
+    profile = run_of(config).profile
+    if profile is None:
+        return {}
+    return {n: float(b) for n in range(1, 6) if (b := profile.budgets.of(n)) is not None}
