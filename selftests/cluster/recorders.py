@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from oamconf.cluster.commands import Completed
 from oamconf.cluster.helm import Helm
-from oamconf.k8s.api import FIELD_MANAGER, KubeObject, Ref
+from oamconf.k8s.api import FIELD_MANAGER, Change, KubeObject, Ref
 from oamconf.k8s.memory import MemoryCluster
 from oamconf.platform.versions import Chart
 
@@ -29,7 +29,7 @@ class RecordingHelm(Helm):
 
 
 class RecordingCluster(MemoryCluster):
-    """Records every apply and get in the shared log, in the order they happen."""
+    """Records every apply and every read (a get, or a watch's look) in the shared log, in order."""
 
     def __init__(self, log: list[str]) -> None:
         super().__init__("recording")
@@ -42,3 +42,7 @@ class RecordingCluster(MemoryCluster):
     def get(self, ref: Ref) -> KubeObject | None:
         self.log.append(f"get {ref}")
         return super().get(ref)
+
+    def watch(self, ref: Ref, *, resource_version: str | None, timeout: int) -> Iterator[Change]:
+        self.log.append(f"get {ref}")  # a look at the object, like a get: one poll
+        return super().watch(ref, resource_version=resource_version, timeout=timeout)

@@ -23,8 +23,8 @@ from oamconf.cluster.components import Component, Ready, WaitKind
 from oamconf.cluster.helm import Helm
 from oamconf.cluster.ownership import labelled
 from oamconf.cluster.schedule import ComponentResult, check_graph, schedule
-from oamconf.errors import ConformanceError, describe, one_line
-from oamconf.k8s.api import FIELD_MANAGER, Cluster, Endpoint, Event, KubeObject, Ref
+from oamconf.errors import ApiError, ConformanceError, describe, one_line
+from oamconf.k8s.api import FIELD_MANAGER, Change, Cluster, Endpoint, Event, KubeObject, Ref, Watchable
 from oamconf.k8s.expect import Expect
 from oamconf.k8s.wait import Clock, WaitPolicy
 from oamconf.platform.profile import Profile
@@ -195,6 +195,14 @@ class _Serialized:
     def port_forward(self, namespace: str, service: str, port: int) -> Iterator[Endpoint]:
         with self._inner.port_forward(namespace, service, port) as endpoint:
             yield endpoint
+
+    def watch(self, ref: Ref, *, resource_version: str | None, timeout: int) -> Iterator[Change]:
+        """The inner cluster's watch, opened under the lock (discovery, the in-memory objects); the stream
+        then runs unlocked, so one component's long watch never holds up the others' calls."""
+        if not isinstance(self._inner, Watchable):
+            raise ApiError(405, "MethodNotAllowed", f"{ref}: this cluster cannot watch")  # waits poll instead
+        with self._lock:
+            return self._inner.watch(ref, resource_version=resource_version, timeout=timeout)
 
     @contextlib.contextmanager
     def open_vcluster(self, namespace: str, name: str) -> Iterator[Cluster]:
