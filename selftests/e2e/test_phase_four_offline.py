@@ -25,7 +25,7 @@ def test_a_healthy_argo_cd_registration_and_sync_pass_phase_four(
     assert verdicts(md)["4.2"] == WORKING
     registration = step_section(md, "4.1")
     assert "Secret argocd/vcluster-vc1: cluster vc1, server https://vc1.vc1-ns.svc:443" in registration
-    assert "TLS verified:" in registration
+    assert "TLS: certificate for vc1.vc1-ns.svc verified against caData" in registration
     assert "authenticated request answered:" in registration
     deployment = step_section(md, "4.2")
     assert "Application argocd/podinfo-vc1: Synced, Healthy" in deployment

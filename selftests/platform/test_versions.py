@@ -140,6 +140,7 @@ def test_matrix_node_images_must_be_pinned_by_digest(tmp_path: Path) -> None:
 
 def test_the_nightly_matrix_images_are_read_from_the_versions_file() -> None:
     images = load_versions().cluster.matrix_node_images
-    assert images and all("@sha256:" in image for image in images)
+    assert images
+    assert all("@sha256:" in image for image in images)
     with pytest.raises(UsageError, match="is an array: set it in a --versions or --profile file"):
         load_versions(overrides=["cluster.matrix_node_images=kindest/node:v1"])

@@ -7,13 +7,12 @@ import pytest
 from oamconf.cluster.vclusters import Target
 from oamconf.k8s.api import Cluster
 from oamconf.k8s.expect import Expect
-from oamconf.phases.argocd import cluster_secret_of, credentials_in_custom_resources
+from oamconf.phases.argocd import check_registration, cluster_secret_of, credentials_in_custom_resources
 from oamconf.platform.profile import Profile
-from oamconf.probes.cluster_secret import parse_cluster_secret, verify_cluster_secret
+from oamconf.probes.cluster_secret import parse_cluster_secret
 from oamconf.steps.evidence import Evidence
 
 STEP = pytest.mark.step("4.1", "vCluster Registration with ArgoCD")
-API_PORT = 443  # the vCluster's Service (facts §3)
 
 
 @STEP
@@ -34,11 +33,8 @@ def test_the_secret_s_credentials_reach_the_vcluster_api_with_verified_tls(
     cluster: Cluster, expect: Expect, profile: Profile, own_vcluster: Target, evidence: Evidence
 ) -> None:
     """A request made with exactly the Secret's config is answered, the certificate verified against caData."""
-    secret = cluster_secret_of(cluster, expect, profile, own_vcluster)
-    parsed = parse_cluster_secret(secret, secrets=evidence)
-    with cluster.port_forward(own_vcluster.namespace, own_vcluster.name, API_PORT) as endpoint:
-        verified = verify_cluster_secret(parsed, endpoint)
-    evidence.add(f"TLS verified: {verified.tls}")
+    _, verified = check_registration(cluster, expect, profile, own_vcluster, evidence)
+    evidence.add(f"TLS: {verified.tls}")
     evidence.add(f"authenticated request answered: {verified.answer}")
 
 

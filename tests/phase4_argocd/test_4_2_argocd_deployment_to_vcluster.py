@@ -11,7 +11,7 @@ from oamconf.k8s.api import Cluster
 from oamconf.k8s.expect import Expect
 from oamconf.k8s.verdicts.argocd import application_synced_healthy
 from oamconf.k8s.verdicts.workloads import deployment_available, statefulset_ready
-from oamconf.phases.argocd import argocd_api, server_of, synced_pods
+from oamconf.phases.argocd import argocd_api, check_registration, server_of, synced_pods
 from oamconf.platform.profile import Profile
 from oamconf.steps.evidence import Evidence
 
@@ -41,6 +41,8 @@ def test_an_application_targeting_the_vcluster_syncs_and_runs_inside_it(
     evidence: Evidence,
 ) -> None:
     """The Application reaches Synced + Healthy, and its workload runs inside the vCluster and on the host."""
+    # What Argo CD will dial with: a certificate problem that insecure: true hides is a cause to know first.
+    check_registration(cluster, expect, profile, own_vcluster, evidence)
     app = owned.apply_fixture(
         "platform/e2e/argocd-podinfo-vc1.yaml",
         name=profile.applications.argocd,

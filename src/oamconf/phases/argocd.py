@@ -20,9 +20,12 @@ from oamconf.k8s.expect import Expect
 from oamconf.k8s.wait import Observation
 from oamconf.platform.profile import Profile
 from oamconf.probes.argocd import ArgoCdApi
+from oamconf.probes.cluster_secret import ClusterSecret, Verified, parse_cluster_secret, verify_cluster_secret
+from oamconf.probes.tls import san_hint
 from oamconf.steps.evidence import Evidence
 
 ARGOCD_PORT: Final = 443  # Service argocd-server, port https
+VCLUSTER_PORT: Final = 443  # Service <vcluster>, port https (facts §3)
 CLUSTER_LABEL: Final = {"argocd.argoproj.io/secret-type": "cluster"}
 ADMIN_LOGIN: Final = ("argocd-initial-admin-secret", "password")  # Secret and key of the admin password (§4.1)
 CREDENTIAL_KEYS: Final = ("client-key", "client-certificate", "token", "config", "certificate-authority")
@@ -74,6 +77,29 @@ def argocd_api(cluster: Cluster, profile: Profile, evidence: Evidence) -> Iterat
         api = ArgoCdApi(endpoint, ca_pem=certificate or None, secrets=evidence)
         api.login("admin", password)
         yield api
+
+
+def insecure_hides(verified: Verified, evidence: Evidence) -> None:
+    """With ``insecure: true``: say what TLS verification would have said of the name, as a hint to act on."""
+    if not verified.hidden_failure:
+        return
+    evidence.warn(f"security: with TLS verification on, this Secret would fail: {verified.hidden_failure}")
+    evidence.cause(
+        f"the vCluster certificate does not name {verified.verified_name} ({verified.hidden_failure}); "
+        "insecure: true only hides it",
+        f"{san_hint(verified.verified_name)}; then set insecure: false and caData",
+    )
+
+
+def check_registration(
+    cluster: Cluster, expect: Expect, profile: Profile, target: Target, evidence: Evidence
+) -> tuple[ClusterSecret, Verified]:
+    """The cluster Secret for *target*, parsed and used once as Argo CD would (port-forward to its Service)."""
+    parsed = parse_cluster_secret(cluster_secret_of(cluster, expect, profile, target), secrets=evidence)
+    with cluster.port_forward(target.namespace, target.name, VCLUSTER_PORT) as endpoint:
+        verified = verify_cluster_secret(parsed, endpoint)
+    insecure_hides(verified, evidence)
+    return parsed, verified
 
 
 def synced_pods(cluster: Cluster, target: Target, namespace: str) -> list[str]:

@@ -32,6 +32,7 @@ from typing import Any, Final
 from urllib.parse import quote, urlsplit
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from oamconf.errors import ProbeFailed
 from oamconf.k8s.api import Endpoint, KubeObject, Ref
@@ -149,6 +150,9 @@ class Verified:
     credentials: tuple[Credential, ...]
     trusted: str  # "caData" or "the system roots"; "" with insecure: true, when nothing was checked
     allowed: str  # the request that showed the identity may read: "GET /api/v1/namespaces?limit=1"
+    # With insecure: true, what verification would have said of the name: Go's x509 text when the server's
+    # certificate does not cover it ("" when it does): the failure insecure hides.
+    hidden_failure: str = ""
 
     @property
     def tls(self) -> str:
@@ -378,9 +382,22 @@ def verify_cluster_secret(cluster: ClusterSecret, endpoint: Endpoint, *, timeout
     listed = f"/api/v1/namespaces/{first}/configmaps?limit=1" if first else "/api/v1/namespaces?limit=1"
     get(cluster, listed)
     trusted = "" if cluster.tls.insecure else ("caData" if cluster.tls.ca_pem else "the system roots")
+    hidden = _name_not_covered(cluster, endpoint, timeout) if cluster.tls.insecure else ""
     return Verified(
-        cluster.server, cluster.verified_name, endpoint, version, cluster.credentials, trusted, f"GET {listed}"
-    )
+        cluster.server, cluster.verified_name, endpoint, version, cluster.credentials, trusted, f"GET {listed}",
+        hidden,
+    )  # fmt: skip
+
+
+def _name_not_covered(cluster: ClusterSecret, endpoint: Endpoint, timeout: float) -> str:
+    """Go's x509 name error for the certificate the server presents, or "" when it covers the name."""
+    context = go_tls.client_context(None, insecure=True)
+    der = go_tls.peer_certificate(endpoint, context, cluster.verified_name, timeout)
+    pem = x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM)
+    name = cluster.verified_name
+    covered = any(san == name or (san.startswith("*.") and name.partition(".")[2] == san[2:])
+                  for san in go_tls.certificate_sans(pem))  # fmt: skip
+    return "" if covered else go_tls.go_hostname_error(x509.load_pem_x509_certificate(pem), name)
 
 
 def _tls_context(cluster: ClusterSecret, where: str) -> ssl.SSLContext:

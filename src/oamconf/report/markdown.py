@@ -121,8 +121,12 @@ def _step(step: StepResult) -> str:
 def _failure(label: str, failure: TestOutcome) -> list[str]:
     """One failed test: its problem, its own root causes and fixes, then its own diagnostics."""
     lines = [f"- {label}: {first_line(failure.message)}"]
-    for hint in failure.hints:
+    if len(failure.hints) == 1:
+        (hint,) = failure.hints
         lines += [f"- **Root Cause**: {hint.cause}", f"- **Fix**: {hint.fix}"]
+    elif failure.hints:  # as the manual report words several causes: numbered, each fix under the same number
+        lines += ["- **Root Cause**:", *(f"  {n}. {h.cause}" for n, h in enumerate(failure.hints, 1))]
+        lines += ["- **Fix**:", *(f"  {n}. {h.fix}" for n, h in enumerate(failure.hints, 1))]
     return lines + _diagnostics((failure,))
 
 

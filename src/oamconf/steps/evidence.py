@@ -30,6 +30,7 @@ class Evidence:
         self.lines: list[str] = []
         self.warnings: list[str] = []
         self.hints: list[Hint] = []
+        self.causes: list[Hint] = []
         self.diagnostics: list[Diagnostic] = []
 
     def add(self, line: str) -> None:
@@ -43,6 +44,11 @@ class Evidence:
     def hint(self, cause: str, fix: str) -> None:
         """A likely root cause and its fix, shown if the step fails and listed in Recommendations."""
         self.hints.append(Hint(cause=cause, fix=fix))
+
+    def cause(self, cause: str, fix: str) -> None:
+        """A cause the step found on the way (e.g. a certificate ``insecure: true`` hides): listed before
+        whatever explains a failure of this test, which the hint catalogue still reads, and in Recommendations."""
+        self.causes.append(Hint(cause=cause, fix=fix))
 
     def diagnostic(self, name: str, text: str) -> None:
         """A block of text for debugging a failure (events, logs, an object's status)."""

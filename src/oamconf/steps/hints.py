@@ -104,6 +104,9 @@ def _fill(template: str, values: Mapping[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda m: values.get(m[1], m[0]), template)
 
 
+UNMATCHED = "no known cause matched"
+
+
 def unmatched(*, step: str, test: str, looked_at: Ref | str | None, diagnostics: Sequence[str]) -> Hint:
     """The hint of a failure no rule matched: say so, name what to look at, point at the diagnostics.
 
@@ -114,7 +117,7 @@ def unmatched(*, step: str, test: str, looked_at: Ref | str | None, diagnostics:
         diagnostics: the names of the diagnostics gathered for this failure.
     """
     subject = str(looked_at) if looked_at else f"the test {test}"
-    cause = f"no known cause matched; look at {subject}"
+    cause = f"{UNMATCHED}; look at {subject}"
     if diagnostics:
         fix = f"read the diagnostics of step {step} ({', '.join(diagnostics)})"
     else:

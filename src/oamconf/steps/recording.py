@@ -53,6 +53,8 @@ def _outcome(item: pytest.Item, record: StepRecord, redactor: Redactor) -> TestO
     hints = list(ev.hints)
     if kind is Outcome.FAILED and not hints:
         hints = [_explain(item, record, message)]
+    # Causes the step found on the way stand beside whatever explains the failure (numbered in the report).
+    hints = list(dict.fromkeys([*ev.causes, *hints]))
     clean = redactor.redact
     return TestOutcome(
         nodeid=item.nodeid,
