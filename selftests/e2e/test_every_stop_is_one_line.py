@@ -189,6 +189,7 @@ def test_listing_the_steps_needs_no_docker_and_shows_them_in_report_order(
     assert result.ret == pytest.ExitCode.OK
     modules = [line.split("::")[0].rsplit("/", 1)[-1] for line in result.outlines if "::" in line]
     listed = list(dict.fromkeys(modules))  # each step module once, in the order pytest will run them
-    wanted = ["test_1_1_", "test_1_2_", "test_2_1_", "test_2_2_", "test_3_1_", "test_3_2_", "test_3_3_"]
+    wanted = ["test_1_1_", "test_1_2_", "test_2_1_", "test_2_2_", "test_3_1_", "test_3_2_", "test_3_3_", "test_4_1_"]
+    wanted += ["test_4_2_", "test_5_"]
     positions = [next(i for i, m in enumerate(listed) if m.startswith(prefix)) for prefix in wanted]
     assert positions == sorted(positions), listed
