@@ -103,17 +103,8 @@ def probe_postgres(
     """
     dsn = redacted_dsn(endpoint, user=user, database=database)
     try:
-        with psycopg.connect(
-            host=endpoint.host,
-            port=endpoint.port,
-            user=user,
-            password=password,
-            dbname=database,
-            connect_timeout=max(_MIN_CONNECT_TIMEOUT, math.ceil(timeout)),
-            options=f"-c statement_timeout={math.ceil(timeout * 1000)}",
-            # The write below runs in its own explicit, rolled-back transaction.
-            autocommit=True,
-        ) as conn:
+        # The write below runs in its own explicit, rolled-back transaction.
+        with _connect(endpoint, user=user, password=password, database=database, timeout=timeout) as conn:
             version = _server_version(conn)
             _write_round_trip(conn, dsn)
     except psycopg.Error as err:
@@ -166,16 +157,24 @@ def read_marker(
     """
     dsn = redacted_dsn(endpoint, user=user, database=database)
     try:
-        with psycopg.connect(
-            host=endpoint.host,
-            port=endpoint.port,
-            user=user,
-            password=password,
-            dbname=database,
-            connect_timeout=max(_MIN_CONNECT_TIMEOUT, math.ceil(timeout)),
-            autocommit=True,
-        ) as conn:
+        with _connect(endpoint, user=user, password=password, database=database, timeout=timeout) as conn:
             row = conn.execute("SELECT 1 FROM conformance_e2e WHERE marker = %s", (marker,)).fetchone()
     except psycopg.Error as err:
         raise _explain(err, dsn=dsn, endpoint=endpoint, user=user, password=password, timeout=timeout) from err
     return row is not None
+
+
+def _connect(
+    endpoint: Endpoint, *, user: str, password: str, database: str, timeout: float
+) -> psycopg.Connection[TupleRow]:
+    """An autocommit connection whose connection and each statement are bounded by *timeout*."""
+    return psycopg.connect(
+        host=endpoint.host,
+        port=endpoint.port,
+        user=user,
+        password=password,
+        dbname=database,
+        connect_timeout=max(_MIN_CONNECT_TIMEOUT, math.ceil(timeout)),
+        options=f"-c statement_timeout={math.ceil(timeout * 1000)}",
+        autocommit=True,
+    )
