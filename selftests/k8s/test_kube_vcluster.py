@@ -9,7 +9,6 @@ stand-in ``kubectl`` relays its local port to it, as ``kubectl port-forward svc/
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
 import os
 import ssl
@@ -20,10 +19,6 @@ from pathlib import Path
 from typing import Any, Final
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 # selftests/ is on sys.path (pyproject pythonpath), so this folder imports as the namespace package k8s.
 from k8s import fakeapi, fakekubectl
@@ -31,7 +26,7 @@ from oamconf.errors import AccessDenied, ApiError, ClusterUnreachable
 from oamconf.k8s.api import Ref
 from oamconf.k8s.kube import KubeCluster
 from oamconf.redact import MASK, Redactor
-from oamconf.testkit.certs import CertPair, make_ca, make_server_cert
+from oamconf.testkit.certs import CertPair, make_ca, make_client_cert, make_server_cert
 
 # The backend fixtures, shared through fakeapi.py; pytest finds a fixture by its name in this module.
 api, redactor, kubeconfig, cluster = fakeapi.api, fakeapi.redactor, fakeapi.kubeconfig, fakeapi.cluster
@@ -39,30 +34,6 @@ api, redactor, kubeconfig, cluster = fakeapi.api, fakeapi.redactor, fakeapi.kube
 SECRET_PATH: Final = "/api/v1/namespaces/vc1-ns/secrets/vc-vc1"
 NAMESPACES: Final = "/api/v1/namespaces"
 CLIENT_NAME: Final = "vcluster-admin"
-
-
-def client_cert(ca: CertPair, common_name: str) -> CertPair:
-    """A client certificate signed by *ca*, shaped like the one vCluster writes into ``vc-<name>``."""
-    ca_key = serialization.load_pem_private_key(ca.key_pem, password=None)
-    assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.UTC)
-    subject = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, "system:masters")]
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([*subject, x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
-        .issuer_name(ca.certificate.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=1))
-        .not_valid_after(now + dt.timedelta(hours=1))
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return CertPair(cert.public_bytes(serialization.Encoding.PEM), key_pem)
 
 
 def vc_secret(ca: CertPair, client: CertPair, *, only: tuple[str, ...] | None = None) -> dict[str, Any]:
@@ -87,7 +58,7 @@ def vcluster_ca() -> CertPair:
 
 @pytest.fixture
 def admin(vcluster_ca: CertPair) -> CertPair:
-    return client_cert(vcluster_ca, CLIENT_NAME)
+    return make_client_cert(vcluster_ca, CLIENT_NAME)
 
 
 @pytest.fixture

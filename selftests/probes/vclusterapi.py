@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import datetime as dt
 import json
 import ssl
 from collections.abc import Iterable, Iterator, Mapping
@@ -18,15 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
 # selftests/ is on sys.path (pyproject pythonpath), so that folder imports as the namespace package k8s.
 from k8s import fakeapi
 from oamconf.k8s.api import Endpoint, KubeObject
-from oamconf.testkit.certs import CertPair, make_server_cert
+from oamconf.testkit.certs import CertPair, make_client_cert, make_server_cert
 
 VC1: Final = "https://vc1.vc1-ns.svc:443"
 ADMIN: Final = "vcluster-admin"
@@ -92,26 +86,7 @@ def serve_vcluster_api(
 
 def client_cert(ca: CertPair, common_name: str = ADMIN) -> CertPair:
     """A client certificate signed by *ca*, shaped like the admin one vCluster writes into ``vc-<name>``."""
-    ca_key = serialization.load_pem_private_key(ca.key_pem, password=None)
-    assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.UTC)
-    subject = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, "system:masters")]
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([*subject, x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
-        .issuer_name(ca.certificate.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=1))
-        .not_valid_after(now + dt.timedelta(hours=1))
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return CertPair(cert.public_bytes(serialization.Encoding.PEM), key_pem)
+    return make_client_cert(ca, common_name)
 
 
 def b64(value: bytes | str) -> str:

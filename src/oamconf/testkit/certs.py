@@ -75,6 +75,32 @@ def make_ca(common_name: str, *, not_after: dt.datetime | None = None) -> CertPa
     return CertPair(_pem(builder.sign(key, hashes.SHA256())), _key_pem(key))
 
 
+def make_client_cert(ca: CertPair, common_name: str, *, organization: str = "system:masters") -> CertPair:
+    """A client certificate signed by *ca* for *common_name* in *organization* (Kubernetes reads the user and
+    group from them), shaped like the admin one vCluster writes into ``vc-<name>``."""
+    ca_key = serialization.load_pem_private_key(ca.key_pem, password=None)
+    if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
+        raise TypeError("the CA's key is not the EC key make_ca makes")
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.UTC)
+    subject = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization)]
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([*subject, x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+        .issuer_name(ca.certificate.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=1))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return CertPair(cert.public_bytes(serialization.Encoding.PEM), key_pem)
+
+
 def make_server_cert(
     ca: CertPair,
     *,
