@@ -12,12 +12,8 @@ import pytest
 
 from oamconf.errors import ProbeFailed
 from oamconf.k8s.api import Endpoint
-from oamconf.probes.cluster_secret import (
-    Credential,
-    FindingKind,
-    parse_cluster_secret,
-    verify_cluster_secret,
-)
+from oamconf.probes.cluster_access import verify_cluster_secret
+from oamconf.probes.cluster_secret import Credential, FindingKind, parse_cluster_secret
 from oamconf.redact import Redactor
 from oamconf.testkit.certs import CertPair, make_ca
 from probes.vclusterapi import (

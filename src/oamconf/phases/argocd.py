@@ -20,7 +20,8 @@ from oamconf.k8s.expect import Expect
 from oamconf.k8s.wait import Observation
 from oamconf.platform.profile import Profile
 from oamconf.probes.argocd import ArgoCdApi
-from oamconf.probes.cluster_secret import ClusterSecret, Verified, parse_cluster_secret, verify_cluster_secret
+from oamconf.probes.cluster_access import Verified, verify_cluster_secret
+from oamconf.probes.cluster_secret import ClusterSecret, parse_cluster_secret
 from oamconf.probes.tls import san_hint
 from oamconf.steps.evidence import Evidence
 
