@@ -4,24 +4,12 @@ the text carries."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
-from oamconf.steps.hints import RULES, diagnose, matching_rule
+from hintcases import ARGO_SIDE, Case, assert_hint
+from oamconf.steps.hints import RULES
 
 BITNAMI = "docker.io/bitnami/postgresql:17.6.0-debian-12-r4"
-# The rules of phases 4-5 (TLS to the vCluster, Argo CD, its credentials) have their messages in
-# test_hint_catalogue_argocd.py, the others in test_hint_catalogue.py: together, every rule has one.
-ARGO_SIDE = ("certificate-", "argocd-", "credentials-", "rbac-")
-
-
-@dataclass(frozen=True)
-class Case:
-    rule: str
-    text: str
-    cause: str
-    fix: tuple[str, ...]  # what the fix must say, captured values included
 
 
 CASES = [
@@ -246,14 +234,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=f"{c.rule}-{i}") for i, c in enumerate(CASES)])
 def test_an_upstream_message_gets_its_cause_and_fix(case: Case) -> None:
-    found = matching_rule(case.text)
-    assert found is not None, f"no rule matched: {case.text}"
-    assert found[0].name == case.rule
-    hint = diagnose(case.text)
-    assert hint is not None
-    assert hint.cause == case.cause
-    for part in case.fix:
-        assert part in hint.fix
+    assert_hint(case)
 
 
 def test_every_rule_outside_argo_cd_has_an_upstream_message_here() -> None:

@@ -3,11 +3,10 @@ RBAC) turns the upstream text it quotes into its cause and fix, with the values 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
-from oamconf.steps.hints import RULES, diagnose, matching_rule
+from hintcases import ARGO_SIDE, Case, assert_hint
+from oamconf.steps.hints import RULES
 
 SANS = (
     "kubernetes.default.svc.cluster.local, kubernetes.default.svc, kubernetes.default, kubernetes, localhost, "
@@ -26,15 +25,6 @@ REPO_SERVER_DOWN = (
     'connection refused"'
 )
 # The other half of the catalogue has its messages in test_hint_catalogue.py.
-ARGO_SIDE = ("certificate-", "argocd-", "credentials-", "rbac-")
-
-
-@dataclass(frozen=True)
-class Case:
-    rule: str
-    text: str
-    cause: str
-    fix: tuple[str, ...]  # what the fix must say, captured values included
 
 
 CASES = [
@@ -169,14 +159,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=f"{c.rule}-{i}") for i, c in enumerate(CASES)])
 def test_an_upstream_message_gets_its_cause_and_fix(case: Case) -> None:
-    found = matching_rule(case.text)
-    assert found is not None, f"no rule matched: {case.text}"
-    assert found[0].name == case.rule
-    hint = diagnose(case.text)
-    assert hint is not None
-    assert hint.cause == case.cause
-    for part in case.fix:
-        assert part in hint.fix
+    assert_hint(case)
 
 
 def test_every_rule_of_argo_cd_and_its_certificates_has_an_upstream_message_here() -> None:
