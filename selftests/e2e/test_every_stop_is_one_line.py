@@ -3,29 +3,15 @@ and nothing downloaded or created for a target the run refuses."""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 
+from cluster.kubeconfigs import closed_port, write_token_kubeconfig
 from cluster.standins import put_first_on_path, write_standin
 from synthetic import SUITE_PLUGINS
 
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
-STAGING = """\
-apiVersion: v1
-kind: Config
-clusters:
-- name: staging
-  cluster: {{server: "https://127.0.0.1:{port}"}}
-contexts:
-- name: platform-staging
-  context: {{cluster: staging, user: u}}
-current-context: platform-staging
-users:
-- name: u
-  user: {{token: tok-abcdefgh12345678}}
-"""
 STEPS = """
 import pytest
 
@@ -39,16 +25,10 @@ def test_two(cluster):
 """
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def staging_kubeconfig(pytester: pytest.Pytester) -> Path:
-    path = pytester.path / "staging.yaml"
-    path.write_text(STAGING.format(port=closed_port()), encoding="utf-8")
-    return path
+    return write_token_kubeconfig(
+        pytester.path / "staging.yaml", port=closed_port(), context="platform-staging", cluster="staging"
+    )
 
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:

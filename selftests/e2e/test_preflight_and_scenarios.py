@@ -5,37 +5,16 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from cluster.kubeconfigs import closed_port, write_token_kubeconfig
 from cluster.standins import put_first_on_path, write_standin
 from synthetic import SUITE_PLUGINS
 
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
-
-KUBECONFIG = """\
-apiVersion: v1
-kind: Config
-clusters:
-- name: c
-  cluster: {{server: "https://127.0.0.1:{port}"}}
-contexts:
-- name: kind-oamconf
-  context: {{cluster: c, user: u}}
-current-context: kind-oamconf
-users:
-- name: u
-  user: {{token: tok-abcdefgh12345678}}
-"""
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def preflight(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
@@ -58,8 +37,7 @@ def test_a_missing_kubeconfig_ends_the_run_in_one_line(pytester: pytest.Pytester
 
 
 def test_an_unknown_context_is_named_with_the_available_ones(pytester: pytest.Pytester) -> None:
-    kubeconfig = pytester.path / "kc.yaml"
-    kubeconfig.write_text(KUBECONFIG.format(port=closed_port()), encoding="utf-8")
+    kubeconfig = write_token_kubeconfig(pytester.path / "kc.yaml", port=closed_port(), context="kind-oamconf")
     result = preflight(pytester, "--kubeconfig", str(kubeconfig), "--context", "prod")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     (line,) = error_lines(result)
@@ -67,9 +45,8 @@ def test_an_unknown_context_is_named_with_the_available_ones(pytester: pytest.Py
 
 
 def test_a_cluster_that_does_not_answer_stops_the_run_before_any_test(pytester: pytest.Pytester) -> None:
-    kubeconfig = pytester.path / "kc.yaml"
     port = closed_port()
-    kubeconfig.write_text(KUBECONFIG.format(port=port), encoding="utf-8")
+    kubeconfig = write_token_kubeconfig(pytester.path / "kc.yaml", port=port, context="kind-oamconf")
     result = preflight(pytester, "--kubeconfig", str(kubeconfig))
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     (line,) = error_lines(result)
