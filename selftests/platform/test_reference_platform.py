@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from oamconf.platform.loading import Platform
 from oamconf.platform.manifests import Document
-from oamconf.platform.paths import fixtures_dir, shared_crds
+from oamconf.platform.paths import default_versions, fixtures_dir
 from oamconf.platform.pins import pin_mismatches
 from oamconf.platform.profile import load_profile
-from oamconf.platform.versions import Versions
-from oamconf.testkit.schemas import pinned_folders
+from oamconf.platform.versions import Versions, load_versions
+from oamconf.testkit.schema_sources import resolve, schema_sources, shared_folder
 from oamconf.testkit.validate import validate_platform
 
 FIXTURES = fixtures_dir()
@@ -50,7 +51,6 @@ def test_chart_versions_in_manifests_agree_with_versions_toml(platform: Platform
 
 
 def test_a_version_bump_in_versions_toml_shows_every_manifest_to_change(platform: Platform) -> None:
-    from oamconf.platform.versions import load_versions  # noqa: PLC0415 - the bumped copy is local to this test
 
     bumped = load_versions(overrides=["vcluster.chart_version=0.37.0"])
     problems = pin_mismatches(platform, bumped)
@@ -58,10 +58,53 @@ def test_a_version_bump_in_versions_toml_shows_every_manifest_to_change(platform
     assert any("xrd.yaml" in p and "default chart version '0.36.1'" in p for p in problems)
 
 
-def test_every_pinned_version_has_its_schema_folder_in_shared(versions: Versions) -> None:
-    crds = shared_crds()
-    missing = [name for name in pinned_folders(versions).values() if not (crds / name).is_dir()]
-    assert missing == []
+@pytest.mark.parametrize("component", [source.component for source in schema_sources(load_versions())])
+def test_each_component_s_schemas_are_read_at_the_pinned_version(versions: Versions, component: str) -> None:
+    """From the component's own Go module where the proxy serves it, else ../shared/crds; where neither is
+    here, this test is reported as not run (skipped with the reason) and so are that component's checks."""
+    (source,) = [s for s in schema_sources(versions) if s.component == component]
+    resolved = resolve(source, shared_folder())
+    if resolved.folder is None:
+        pytest.skip(resolved.origin)
+    assert resolved.folder.is_dir()
+    assert source.version.removeprefix("v") in resolved.origin
+    assert any(resolved.folder.glob("*.yaml")) or (resolved.folder / "values.schema.json").is_file()
+
+
+def test_a_version_bump_takes_the_schemas_of_the_new_version(tmp_path: Path) -> None:
+    bumped = tmp_path / "versions.toml"
+    bumped.write_text(
+        default_versions().read_text(encoding="utf-8").replace('chart_version = "0.36.1"', 'chart_version = "0.36.0"'),
+        encoding="utf-8",
+    )
+    (before,) = [s for s in schema_sources(load_versions()) if s.component == "vcluster"]
+    (after,) = [s for s in schema_sources(load_versions(bumped)) if s.component == "vcluster"]
+    old, new = resolve(before, tmp_path / "no-shared"), resolve(after, tmp_path / "no-shared")
+    assert (old.origin, new.origin) == (
+        "github.com/loft-sh/vcluster@v0.36.1/chart",
+        "github.com/loft-sh/vcluster@v0.36.0/chart",
+    )
+    assert old.folder != new.folder
+
+
+def test_a_component_in_no_module_and_not_in_shared_is_not_run_with_the_reason(tmp_path: Path) -> None:
+    (postgresql,) = [s for s in schema_sources(load_versions()) if s.component == "postgresql"]
+    resolved = resolve(postgresql, tmp_path)
+    assert resolved.folder is None
+    assert resolved.origin == (
+        "postgresql 17.1.0 schemas not run: in no Go module, and no ../shared/crds/bitnami-postgresql-17.1.0 "
+        "beside the project"
+    )
+
+
+def test_the_checks_of_a_component_whose_schemas_are_missing_are_not_run_rather_than_passed(
+    platform: Platform, versions: Versions, tmp_path: Path
+) -> None:
+    copy = Platform(documents=platform.documents, rendered=platform.rendered)
+    problems = validate_platform(copy, versions=versions, crds_dir=tmp_path)
+    assert problems == []
+    assert set(copy.not_validated) >= {"postgresql", "redis"}
+    assert all("schemas not run" in why for why in copy.not_validated.values())
 
 
 def test_no_fixture_turns_off_tls_verification() -> None:

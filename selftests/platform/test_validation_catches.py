@@ -39,7 +39,7 @@ RELEASE: dict[str, Any] = {
 def _problems(tmp_path: Path, versions: Versions, *documents: dict[str, Any], name: str = "x.yaml") -> list[str]:
     path = tmp_path / name
     path.write_text(yaml.safe_dump_all(documents), encoding="utf-8")
-    return validate_platform(load_platform([path], render=False), versions=versions)
+    return validate_platform(load_platform([path]), versions=versions)
 
 
 def _release(**changes: Any) -> dict[str, Any]:
@@ -143,19 +143,6 @@ def test_a_broken_base_inside_the_composition_is_found_at_its_full_path(tmp_path
     ]
 
 
-def test_a_composition_that_reads_the_environment_too_early_is_reported(tmp_path: Path, versions: Versions) -> None:
-    (composition,) = [d.body for d in load_documents(FIXTURES / "platform" / "vcluster" / "composition.yaml")]
-    resources = composition["spec"]["pipeline"][0]["input"]["resources"]
-    resources[1], resources[2] = resources[2], resources[1]  # the Argo CD Secret before the Secret reader
-    problems = _problems(tmp_path, versions, composition)
-    where = "Composition virtualcluster-helm-argocd: spec.pipeline[0].input.resources[1].patches[4]: "
-    assert [p.partition(where)[2] for p in problems] == [
-        f"reads environment {field} before resource 'vc-argocd-kubeconfig' writes it: list 'vc-argocd-kubeconfig' "
-        "before 'argocd-cluster-secret' (resources run in order, one environment)"
-        for field in ("vc.bearerToken", "vc.caData")
-    ]
-
-
 def test_the_composite_resource_is_checked_against_the_fixture_xrd(tmp_path: Path, versions: Versions) -> None:
     xrd = load_documents(FIXTURES / "platform" / "vcluster" / "xrd.yaml")[0].body
     xr = {
@@ -232,7 +219,7 @@ def test_a_yaml_syntax_error_is_reported_without_hiding_other_files(tmp_path: Pa
     broken, good = tmp_path / "a.yaml", tmp_path / "b.yaml"
     broken.write_text("key: [\n", encoding="utf-8")
     good.write_text(yaml.safe_dump(_release(spec__deletionPolicy="Keep")), encoding="utf-8")
-    problems = validate_platform(load_platform([broken, good], render=False), versions=versions)
+    problems = validate_platform(load_platform([broken, good]), versions=versions)
     assert len(problems) == 2
     assert problems[0].startswith(f"{broken}:2: YAML does not parse")
 

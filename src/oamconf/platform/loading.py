@@ -28,6 +28,8 @@ class Platform:
     values_files: list[Document] = field(default_factory=list)
     rendered: list[Rendered] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # component -> why its schemas were not available, so its checks did not run (set by the validation)
+    not_validated: dict[str, str] = field(default_factory=dict)
 
 
 def load_platform(paths: Sequence[Path] | None = None, *, fixtures: Path | None = None) -> Platform:

@@ -1,4 +1,4 @@
-"""The pinned upstream schemas (../shared/crds) as JSON Schema validators.
+"""The pinned upstream schemas (from the pinned Go modules, ``schema_sources``) as JSON Schema validators.
 
 A CRD's ``openAPIV3Schema`` is OpenAPI v3 with Kubernetes extensions, not JSON Schema; ``openapi_to_json_schema``
 translates the parts that change what is valid:
@@ -22,9 +22,8 @@ from typing import Any
 
 import jsonschema
 
-from oamconf.errors import UsageError
-from oamconf.platform.paths import shown
 from oamconf.platform.versions import Versions
+from oamconf.testkit.schema_sources import resolve, schema_sources, shared_folder
 from oamconf.yamlio import load_all_fast
 
 # Keywords whose value is one schema, a list of schemas, or a map of schemas.
@@ -85,22 +84,6 @@ def object_schema(openapi: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def pinned_folders(versions: Versions) -> dict[str, str]:
-    """The ../shared/crds folder each pinned component's schemas must come from, by component."""
-    tag = {name: ref.rpartition(":")[2] for name, ref in vars(versions.packages).items()}
-    return {
-        "crossplane": f"crossplane-v{versions.crossplane.chart_version}",
-        "provider-helm": f"provider-helm-{tag['provider_helm']}",
-        "provider-kubernetes": f"provider-kubernetes-{tag['provider_kubernetes']}",
-        "function-patch-and-transform": f"function-patch-and-transform-{tag['function_patch_and_transform']}",
-        "kubevela": f"kubevela-v{versions.kubevela.chart_version}",
-        "argocd": f"argo-cd-{versions.argocd.app_version}",
-        "vcluster": f"vcluster-v{versions.vcluster.chart_version}",
-        "postgresql": f"bitnami-postgresql-{versions.postgresql.chart_version}",
-        "redis": f"bitnami-redis-{versions.redis.chart_version}",
-    }
-
-
 @dataclass(frozen=True)
 class ValuesSchema:
     """A chart's values.schema.json, plus its default values.yaml when pinned (Helm validates the merge)."""
@@ -120,6 +103,11 @@ class SchemaIndex:
 
     crds: dict[Gvk, dict[str, Any]] = field(default_factory=dict)
     values: dict[str, ValuesSchema] = field(default_factory=dict)
+    # component -> where its schemas were read, or why they could not be (then its checks are not run)
+    origins: dict[str, str] = field(default_factory=dict)
+    not_run: dict[str, str] = field(default_factory=dict)
+    unavailable_groups: dict[str, str] = field(default_factory=dict)  # API group -> component
+    unavailable_charts: dict[str, str] = field(default_factory=dict)  # chart -> component
 
     def add_crd(self, crd: dict[str, Any]) -> None:
         spec = crd["spec"]
@@ -141,25 +129,23 @@ class SchemaIndex:
         return None if schema is None else jsonschema.Draft202012Validator(schema)
 
 
-def load_index(crds_dir: Path, versions: Versions) -> SchemaIndex:
-    """Read the CRDs and values schemas of exactly the pinned versions.
-
-    Raises:
-        UsageError: when a pinned version's folder is missing, so a version bump without new schemas
-            fails loudly instead of validating against the old ones.
-    """
+def load_index(versions: Versions, *, shared: Path | None = None) -> SchemaIndex:
+    """Read the CRDs and values schemas of exactly the pinned versions (``schema_sources``); a component
+    whose schemas are not available here is listed in ``not_run`` with the reason."""
     index = SchemaIndex()
-    for component, name in pinned_folders(versions).items():
-        folder = crds_dir / name
-        if not folder.is_dir():
-            raise UsageError(
-                f"{shown(crds_dir)}: no folder {name} for the pinned {component}; add the upstream schemas "
-                "of that version or fix fixtures/versions.toml"
-            )
-        crds, values = _read_folder(folder.resolve())
+    for source in schema_sources(versions):
+        resolved = resolve(source, shared_folder(shared))
+        index.origins[source.component] = resolved.origin
+        if resolved.folder is None:
+            index.not_run[source.component] = resolved.origin
+            index.unavailable_groups.update(dict.fromkeys(source.groups, source.component))
+            if source.chart:
+                index.unavailable_charts[source.chart] = source.component
+            continue
+        crds, values = _read_folder(resolved.folder.resolve())
         index.crds.update(crds)
-        if values is not None:
-            index.values[versions.charts()[component].chart] = values
+        if values is not None and source.chart:
+            index.values[source.chart] = values
     return index
 
 
