@@ -1,4 +1,4 @@
-"""Sessions: `nox -s tests` (self-tests), `nox -s lint`, `nox -s smoke`, `nox -s e2e` (the conformance run).
+"""Sessions: `nox -s tests` (self-tests), `nox -s engines`, `nox -s lint`, `nox -s smoke`, `nox -s e2e` (the run).
 
 Extra arguments pass through to pytest: `nox -s e2e -- --keep-cluster`.
 """
@@ -25,6 +25,15 @@ def tests(session: nox.Session) -> None:
     """The suite's own tests: real PostgreSQL, Redis and TLS servers, no cluster."""
     session.install("-e", ".", "--group", "tests")
     session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON, tags=["check"])
+def engines(session: nox.Session) -> None:
+    """Build the upstream engines the self-tests run (hack/tools: Crossplane, function-patch-and-transform,
+    KubeVela, helm) into the tool cache, or reuse them; prints each build's time. `tests` builds whatever
+    is missing on first use too: this session only makes the cost visible on its own line."""
+    session.install("-e", ".")
+    session.run("python", "-m", "oamconf.cluster.gobuild", *session.posargs)
 
 
 @nox.session(python=PYTHON, tags=["check"])
