@@ -229,6 +229,26 @@ CASES = [
         "kubectl port-forward to svc/orders-db-postgresql found its pod Pending, not Running",
         ("Running and Ready",),
     ),
+    *(
+        Case(
+            "port-forward-hung-up",  # oamconf/probes/hangup.py: each probe's one text for every form of hang-up
+            f"{where}: the connection was closed before {server} answered: the port-forward is up but cannot "
+            f"reach the pod (restarting?), or the port is not {server}'s",
+            f"the port-forward to {server} is up, but the pod behind it hung up on the connection: not Ready, "
+            "restarting, or the Service's port leads to another process",
+            (f"targetPort is {server}'s port",),
+        )
+        for where, server in (
+            ("Redis at 127.0.0.1:6379", "Redis"),
+            ("PostgreSQL at postgresql://app:***@127.0.0.1:5432/app", "PostgreSQL"),
+            ("TLS to vc1.vc1-ns via 127.0.0.1:8443", "the vCluster pod"),
+            (
+                'Argo CD cluster vc1 (Secret argocd/vcluster-vc1) via 127.0.0.1:8443: Get "https://vc1.vc1-ns.svc:443/version"',
+                "the cluster",
+            ),
+            ("Argo CD API at argocd-server via 127.0.0.1:8080: GET /api/version", "argocd-server"),
+        )
+    ),
 ]
 
 

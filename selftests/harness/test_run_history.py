@@ -44,10 +44,14 @@ def versions_of_this_run(run_info, pytestconfig):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
-    '''Test-only: the plan's duration stands in for the measured one, instead of sleeping.'''
+    '''Test-only: the plan's duration stands in for the measured one, instead of sleeping.
+
+    Setup and teardown count as no time: measured, they add a loaded machine's milliseconds to the
+    step's duration and the compared ratios (4.6s, 3.1x) stop being the plan's.'''
     report = yield
-    if report.when == "call":
-        report.duration = _plan(item.config)["durations"].get(item.name, report.duration)
+    planned = _plan(item.config)["durations"].get(item.name)
+    if planned is not None:
+        report.duration = planned if report.when == "call" else 0.0
     return report
 """
 

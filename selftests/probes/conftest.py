@@ -1,6 +1,7 @@
 """Real servers for the probe self-tests: a database per test on the shared PostgreSQL server
-(``pg_server`` in selftests/conftest.py), and sockets that refuse, never answer, or hang up, standing
-in for a port-forward with no healthy pod behind it. These tests are never skipped."""
+(``pg_server`` in selftests/conftest.py), and sockets that refuse, never answer, or hang up (in each
+form, hangups.py), standing in for a port-forward with no healthy pod behind it. These tests are never
+skipped."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import pytest
 from pytest_postgresql import factories as pg_factories
 
 from oamconf.k8s.api import Endpoint
-from probes.servers import PgTarget, hangup_port, refusing_port, silent_port
+from probes.hangups import HangUp, hanging_up, postgres_ssl_answer
+from probes.servers import PgTarget, refusing_port, silent_port
 
 # A fresh database per test, created from the server's template and dropped afterwards.
 pg_database = pg_factories.postgresql("pg_server")
@@ -42,8 +44,19 @@ def silent_endpoint() -> Iterator[Endpoint]:
         yield endpoint
 
 
-@pytest.fixture
-def hangup_endpoint() -> Iterator[Endpoint]:
-    """A loopback port that closes each connection before sending anything."""
-    with hangup_port() as endpoint:
+@pytest.fixture(params=list(HangUp), ids=lambda form: form.value)
+def hangup_endpoint(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Endpoint]:
+    """A loopback port that hangs up on each connection: one test per form, each forced."""
+    with hanging_up(request.param, monkeypatch) as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(
+    params=[(form, answer) for form in HangUp for answer in (b"N", b"S")],
+    ids=lambda param: f"{param[0].value}-{'tls' if param[1] == b'S' else 'plain'}",
+)
+def postgres_hangup_endpoint(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Endpoint]:
+    """A port that answers libpq's SSLRequest (no TLS, or TLS), then hangs up on the next packet in each form."""
+    form, answer = request.param
+    with hanging_up(form, monkeypatch, prelude=postgres_ssl_answer(answer)) as endpoint:
         yield endpoint

@@ -5,16 +5,12 @@ from __future__ import annotations
 import contextlib
 import secrets
 import socket
-import socketserver
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
 from oamconf.k8s.api import Endpoint
 
-# How often serve_forever looks for shutdown(); the default 0.5 s would slow every teardown.
-_POLL_INTERVAL: Final = 0.05
 # One per run, shared by the password-protected Redis fixture and the tests that use it.
 REDIS_PASSWORD: Final = secrets.token_urlsafe(16)
 
@@ -44,22 +40,3 @@ def silent_port() -> Iterator[Endpoint]:
         sock.bind(("127.0.0.1", 0))
         sock.listen()
         yield Endpoint("127.0.0.1", sock.getsockname()[1])
-
-
-class _HangUp(socketserver.BaseRequestHandler):
-    def handle(self) -> None:
-        # Return at once: the server closes the connection, as a port-forward does when the
-        # pod behind it is gone.
-        return
-
-
-@contextlib.contextmanager
-def hangup_port() -> Iterator[Endpoint]:
-    """A port that accepts each connection and closes it before sending anything."""
-    with contextlib.ExitStack() as stack:
-        server = stack.enter_context(socketserver.TCPServer(("127.0.0.1", 0), _HangUp))
-        thread = threading.Thread(target=server.serve_forever, args=(_POLL_INTERVAL,), name="hangup_port", daemon=True)
-        thread.start()
-        stack.callback(thread.join)
-        stack.callback(server.shutdown)
-        yield Endpoint("127.0.0.1", server.server_address[1])

@@ -183,6 +183,20 @@ def test_a_closed_port_says_nothing_listens(refused_endpoint: Endpoint, generate
         ArgoCdApi(refused_endpoint, ca_pem=generated.cert_pem, secrets=None).version()
 
 
+def test_a_port_that_hangs_up_says_the_pod_behind_it_is_unreachable(
+    hangup_endpoint: Endpoint, generated: CertPair
+) -> None:
+    """Reset, or closed before or after the request: one fault, one text whatever the timing."""
+    with pytest.raises(ProbeFailed) as failure:
+        ArgoCdApi(hangup_endpoint, ca_pem=generated.cert_pem, secrets=None).version()
+
+    assert str(failure.value) == (
+        f"Argo CD API at argocd-server via {hangup_endpoint}: GET /api/version: the connection was closed before "
+        "argocd-server answered: the port-forward is up but cannot reach the pod (restarting?), or the port is "
+        "not argocd-server's"
+    )
+
+
 def _clusters(*items: dict[str, object]) -> list[ClusterInfo]:
     return [ClusterInfo.from_api(item) for item in items]
 

@@ -214,6 +214,19 @@ def test_a_closed_port_says_nothing_listens(ca: CertPair, refused_endpoint: Endp
         verify_cluster_secret(cluster, refused_endpoint)
 
 
+def test_a_port_that_hangs_up_says_the_pod_behind_it_is_unreachable(ca: CertPair, hangup_endpoint: Endpoint) -> None:
+    """Reset, or closed before or after the request: one fault, one text whatever the timing."""
+    cluster = parse_cluster_secret(cluster_secret(token_config(ca)), secrets=None)
+
+    with pytest.raises(ProbeFailed) as failure:
+        verify_cluster_secret(cluster, hangup_endpoint)
+
+    assert str(failure.value).endswith(
+        '/version": the connection was closed before the cluster answered: the port-forward is up but cannot '
+        "reach the pod (restarting?), or the port is not the cluster's"
+    )
+
+
 def test_no_message_carries_the_token_or_the_key(ca: CertPair, tmp_path: Path) -> None:
     someone = client_cert(ca, "someone")  # signed by the vCluster's CA, a name its API does not know
     key_b64 = b64(someone.key_pem)

@@ -82,11 +82,16 @@ def test_a_closed_port_says_nothing_listens(pg_target: PgTarget, refused_endpoin
         probe(pg_target, endpoint=refused_endpoint)
 
 
-def test_a_port_that_hangs_up_says_the_pod_behind_it_is_unreachable(
-    pg_target: PgTarget, hangup_endpoint: Endpoint
-) -> None:
-    with pytest.raises(ProbeFailed, match="closed before PostgreSQL answered"):
-        probe(pg_target, endpoint=hangup_endpoint)
+def test_a_port_that_hangs_up_says_the_pod_behind_it_is_unreachable(postgres_hangup_endpoint: Endpoint) -> None:
+    """Reset, or closed before or after the request, in or out of TLS: one fault, one text whatever the timing."""
+    endpoint = postgres_hangup_endpoint
+    with pytest.raises(ProbeFailed) as failure:
+        probe_postgres(endpoint, user="app", password=secrets.token_hex(8), database="app", timeout=5)
+
+    assert str(failure.value) == (
+        f"PostgreSQL at postgresql://app:***@{endpoint}/app: the connection was closed before PostgreSQL "
+        "answered: the port-forward is up but cannot reach the pod (restarting?), or the port is not PostgreSQL's"
+    )
 
 
 def test_a_server_that_never_answers_times_out_in_the_time_given(

@@ -18,6 +18,7 @@ from psycopg.rows import TupleRow
 
 from oamconf.errors import ProbeFailed, one_line
 from oamconf.k8s.api import Endpoint
+from oamconf.probes.hangup import closed_before
 from oamconf.redact import MASK, scrub
 
 # libpq counts connect_timeout in whole seconds and treats anything below 2 as 2.
@@ -61,11 +62,14 @@ _KNOWN_FAILURES: Final = (
         ),
     ),
     (
-        re.compile("closed the connection unexpectedly"),
-        (
-            "the connection was closed before PostgreSQL answered: the port-forward is up but cannot "
-            "reach the pod (restarting?), or the port is not PostgreSQL's"
+        # libpq's words for an empty read, a reset or a broken pipe (fe-secure.c), and for the same
+        # hang-up during the TLS handshake (fe-secure-openssl.c): one fault, seen at different moments.
+        re.compile(
+            "closed the connection unexpectedly|SSL SYSCALL error: (?:EOF detected|Connection reset|Broken pipe)"
+            "|SSL error: unexpected eof|SSL connection has been closed unexpectedly"
+            "|Connection reset by peer|Broken pipe|Software caused connection abort"
         ),
+        closed_before("PostgreSQL"),
     ),
     (
         re.compile("read-only transaction"),

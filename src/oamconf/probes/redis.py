@@ -19,6 +19,7 @@ from redis.retry import Retry
 
 from oamconf.errors import ProbeFailed, one_line
 from oamconf.k8s.api import Endpoint
+from oamconf.probes.hangup import closed_before, hung_up
 from oamconf.redact import scrub
 
 _KEY_TTL_SECONDS: Final = 60
@@ -106,11 +107,10 @@ def _explain(err: redis_errors.RedisError, *, endpoint: Endpoint, password: str 
             f"{where}: connection refused: nothing listens on {endpoint}; "
             "is the port-forward running and the Redis pod Ready?"
         )
-    if "Connection closed by server" in text:
-        return ProbeFailed(
-            f"{where}: the connection was closed before Redis answered: the port-forward is up but "
-            "cannot reach the pod (restarting?), or the port is not Redis's"
-        )
+    # redis-py says "Connection closed by server." for an empty read; a reset or a broken pipe is the
+    # same hang-up seen at another moment (hangup.py).
+    if "Connection closed by server" in text or (isinstance(err, redis_errors.ConnectionError) and hung_up(err)):
+        return ProbeFailed(f"{where}: {closed_before('Redis')}")
     return ProbeFailed(f"{where}: {text}")
 
 

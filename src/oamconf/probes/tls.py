@@ -27,6 +27,7 @@ from cryptography import x509
 
 from oamconf.errors import ProbeFailed, one_line
 from oamconf.k8s.api import Endpoint
+from oamconf.probes.hangup import closed_before, hung_up
 
 # OpenSSL X509_V_ERR_* codes that ssl.SSLCertVerificationError.verify_code carries.
 _HOSTNAME_MISMATCH: Final = frozenset({62, 64})  # HOSTNAME_MISMATCH, IP_ADDRESS_MISMATCH
@@ -188,11 +189,11 @@ def connection_failure(
         return f"connection refused: nothing listens on {endpoint}; is the port-forward running and {behind} Ready?"
     if isinstance(err, TimeoutError):
         return f"no answer within {timeout:g}s: a hung port-forward, or not the port of {behind}"
+    # Before the SSLError branch: an EOF in the handshake is the same hang-up as a reset (hangup.py).
+    if hung_up(err):
+        return closed_before(behind)
     if isinstance(err, ssl.SSLError):
-        return (
-            f"the TLS handshake failed ({err.reason or err}): the port may not speak TLS, "
-            "or the server closed the connection"
-        )
+        return f"the TLS handshake failed ({err.reason or err}): the port may not speak TLS"
     if isinstance(err, http.client.HTTPException | ConnectionError):
         return f"the connection closed without an HTTP answer ({err or type(err).__name__}): is it {behind}?"
     return f"cannot connect: {err}"

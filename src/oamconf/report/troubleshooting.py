@@ -203,6 +203,12 @@ AREAS: Final[tuple[Area, ...]] = (
                 "port-forward <target> :<port> -n <namespace> exited with status 1: error: unable to forward port "
                 "because pod is not running. Current status=<phase>",
             ),
+            "port-forward-hung-up": Entry(
+                "The pod behind a port-forward hangs up",
+                "a probe's failure in step 3.2, 3.3, 4.1, 4.2 or 5",
+                "Redis at 127.0.0.1:<port>: the connection was closed before Redis answered: the port-forward "
+                "is up but cannot reach the pod (restarting?), or the port is not Redis's",
+            ),
         },
     ),
     Area(

@@ -274,6 +274,16 @@ CATALOGUE: tuple[Known, ...] = (
         source="kubectl pkg/cmd/portforward/portforward.go; oamconf/k8s/portforward.py",
     ),
     Known(
+        "port-forward-hung-up",
+        r"the connection was closed before (?P<server>[^:\n]+?) answered",
+        "the port-forward to {server} is up, but the pod behind it hung up on the connection: not Ready, "
+        "restarting, or the Service's port leads to another process",
+        "read the pod's state, restarts and last log lines in the diagnostics, and check that the Service's "
+        "targetPort is {server}'s port; the probe passes once the pod is Ready and answers",
+        source="oamconf/probes/hangup.py closed_before (the probes' one text for an empty read, EPIPE, ECONNRESET, "
+        "ECONNABORTED or an SSL EOF)",
+    ),
+    Known(
         "argocd-repo-server-down",
         (
             r"(?P<dialled>dial tcp [^\s\"]+:8081: connect: connection refused)",
