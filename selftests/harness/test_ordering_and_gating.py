@@ -60,6 +60,34 @@ def test_independent():
 """
 
 
+SHUFFLER = """
+import pytest
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    items.reverse()  # what a shuffling plugin (pytest-randomly) may do before the steps are sorted
+"""
+
+ONE_STEP = """
+import pytest
+
+@pytest.mark.step("1.1", "Crossplane Helm Provider")
+def test_crossplane_runs():
+    pass
+
+@pytest.mark.step("1.1", "Crossplane Helm Provider")
+def test_a_release_deploys():
+    pass
+"""
+
+
+def test_a_step_s_checks_run_as_written_even_after_a_plugin_shuffled_them(run_steps: RunSteps) -> None:
+    run = run_steps("-v", conftest=SHUFFLER, test_one_step=ONE_STEP)
+    run.result.assert_outcomes(passed=2)
+    names = re.findall(r"::(test_\w+) PASSED", run.result.stdout.str())
+    assert names == ["test_crossplane_runs", "test_a_release_deploys"]
+
+
 def test_a_failed_prerequisite_blocks_its_dependents_with_the_cause_chain(run_steps: RunSteps) -> None:
     run = run_steps("-rs", test_gated=GATED)
     run.result.assert_outcomes(passed=1, failed=1, skipped=2)

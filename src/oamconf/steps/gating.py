@@ -45,10 +45,16 @@ def spec_of(item: pytest.Item) -> StepSpec | None:
 
 
 def sort_steps(items: list[pytest.Item]) -> None:
-    """Sort step tests by step id (stable within a step); other tests keep their place, first."""
+    """Sort step tests by step id, and within a step by where they are written (a plugin that shuffled the
+    items, such as pytest-randomly, cannot reorder a step's checks); other tests keep their place, first."""
     plain = [i for i in items if spec_of(i) is None]
-    keyed = [(spec.key, i) for i in items if (spec := spec_of(i)) is not None]
+    keyed = [((spec.key, *_written_at(i)), i) for i in items if (spec := spec_of(i)) is not None]
     items[:] = plain + [i for _, i in sorted(keyed, key=lambda pair: pair[0])]
+
+
+def _written_at(item: pytest.Item) -> tuple[str, int]:
+    path, line, _ = item.location
+    return path, line if line is not None else -1
 
 
 def select(session: pytest.Session) -> None:
