@@ -156,11 +156,17 @@ def ensure(tool: GoTool, *, cache_dir: Path, timeout: float = BUILD_TIMEOUT) -> 
 
 
 def ensure_all(names: Sequence[str] | None = None, *, cache_dir: Path, folder: Path | None = None) -> list[Built]:
+    return list(ensure_each(names, cache_dir=cache_dir, folder=folder))
+
+
+def ensure_each(names: Sequence[str] | None = None, *, cache_dir: Path, folder: Path | None = None) -> Iterator[Built]:
+    """``ensure`` each named tool (default: every one), one at a time, as each is ready."""
     tools = load_tools(folder)
     unknown = sorted(set(names or ()) - set(tools))
     if unknown:
         raise UsageError(f"no engine named {', '.join(unknown)} in hack/tools/tools.toml ({', '.join(tools)})")
-    return [ensure(tools[name], cache_dir=cache_dir) for name in (names or list(tools))]
+    for name in names or list(tools):
+        yield ensure(tools[name], cache_dir=cache_dir)
 
 
 class ModuleUnavailable(ConformanceError):
@@ -261,7 +267,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         problems = pin_mismatches(load_tools(), load_versions())
         if problems:
             raise UsageError(f"hack/tools disagrees with fixtures/versions.toml: {problems[0]}")
-        built = [_say(item) for item in ensure_all(args.names or None, cache_dir=args.cache_dir or default_cache_dir())]
+        cache_dir = args.cache_dir or default_cache_dir()
+        built = [_say(item) for item in ensure_each(args.names or None, cache_dir=cache_dir)]
     except ConformanceError as err:
         print(f"ERROR: {err}", flush=True)  # noqa: T201 - the command's output
         return 2
