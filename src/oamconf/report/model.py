@@ -136,6 +136,7 @@ class RunResult:
     phases: tuple[PhaseResult, ...]
     header: tuple[tuple[str, str], ...] = ()
     bill_of_materials: tuple[tuple[str, str], ...] = ()
+    findings: tuple[str, ...] = ()  # run-wide issues, not of one step (an unverified API server certificate)
 
     @property
     def steps(self) -> tuple[StepResult, ...]:
@@ -175,6 +176,7 @@ def build_run(
     header: Sequence[tuple[str, str]] = (),
     bill_of_materials: Sequence[tuple[str, str]] = (),
     budgets: Mapping[int, float] | None = None,
+    findings: Sequence[str] = (),
 ) -> RunResult:
     """Assemble the model from the ledger: every declared phase, with the steps collected for it (and its
     time budget, when *budgets* names one)."""
@@ -200,4 +202,5 @@ def build_run(
         phases=phases,
         header=tuple(header),
         bill_of_materials=tuple(bill_of_materials),
+        findings=tuple(findings),
     )

@@ -149,6 +149,7 @@ class ReportWriter:
             ],
             bill_of_materials=list(info.components.items()),
             budgets=_budgets(self.config),
+            findings=info.findings,
         )
         self.config.stash[RESULT_KEY] = run
         written = write_results(run, self.directory, self.redactor)  # before the final scrub, like every file
@@ -190,6 +191,8 @@ class ReportWriter:
         for phase in run.phases:
             line = f"Phase {phase.number}: {phase.title:<40} {phase.verdict.label}  ({duration_text(phase.duration)})"
             terminalreporter.write_line(line)
+        for finding in run.findings:
+            terminalreporter.write_line(f"finding: {finding}")
         changes = self.config.stash.get(CHANGES_KEY, None)
         if changes is not None:
             terminalreporter.write_line(f"since {changes.since}: {changes.counts}")
