@@ -8,10 +8,12 @@ once, as a security finding in the header and the findings, and keeps the client
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import urllib3
-from urllib3._base_connection import BaseHTTPConnection
+
+if TYPE_CHECKING:  # a Protocol urllib3 defines for type checkers only
+    from urllib3._base_connection import BaseHTTPConnection
 
 # How the report names the finding; the context is added where it is known.
 FINDING: Final = "API server certificate not verified"
