@@ -6,13 +6,18 @@ Loaded in every pytest run of this environment; it changes nothing until tests c
 
 from __future__ import annotations
 
+import warnings
+from typing import Any, Final
+
 import pytest
+from _pytest.config import parse_warning_filter  # how pytest reads -W; no public API
 
 from oamconf import options
 from oamconf.platform.paths import use_project_root
 from oamconf.report import plugin as report_plugin
 from oamconf.steps import plugin as steps_plugin
 from oamconf.steps import settings
+from oamconf.steps.context import run_of
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -31,6 +36,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("conformance", default=False):
+        _warnings_never_end_a_run(config)
     if not config.pluginmanager.has_plugin("oamconf-steps"):
         config.pluginmanager.register(steps_plugin, "oamconf-steps")
     report_plugin.configure(config)
@@ -38,3 +45,34 @@ def pytest_configure(config: pytest.Config) -> None:
 
 # Registered here rather than as separate entry points so that `-p no:oamconf` turns all of it off.
 pytest_configure = pytest.hookimpl(tryfirst=True)(pytest_configure)
+
+
+# Shown in the warnings summary, never raised: the project's ``filterwarnings = error`` is for its self-tests.
+# A Ctrl-C that passes through another plugin's old-style hook wrapper (pytest-html's makereport) makes
+# pluggy warn about it; the report already says the run was interrupted. pytest matches a -W message
+# literally from its start and splits on colons, so the filter names the message's first sentence.
+_TEARDOWN_RAISED: Final = "A plugin raised an exception during an old-style hookwrapper teardown."
+_CONFORMANCE_WARNINGS: Final = ("default", f"ignore:{_TEARDOWN_RAISED}:pluggy.PluggyTeardownRaisedWarning")
+
+
+def _warnings_never_end_a_run(config: pytest.Config) -> None:
+    """A conformance run reports a warning; it never crashes on one (a urllib3 or pluggy warning
+    under the project's ``error`` policy is an INTERNALERROR, not a report).
+
+    pytest applies ``-W`` after the ini's ``filterwarnings``, at every stage; ours goes first so a
+    ``-W`` the user gives still wins. The configure stage's filters are already in place, so it is
+    also applied there (inside pytest's own ``catch_warnings``, which restores them).
+    """
+    given = config.known_args_namespace.pythonwarnings or []
+    config.known_args_namespace.pythonwarnings = [*_CONFORMANCE_WARNINGS, *given]
+    for user_filter in (*_CONFORMANCE_WARNINGS, *given):
+        warnings.filterwarnings(*parse_warning_filter(user_filter, escape=True))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_metadata(metadata: dict[str, Any], config: pytest.Config) -> None:
+    """pytest-metadata's table, redacted where it is made: its ``-v`` header and the HTML environment show it,
+    and CI variables (``GIT_URL``, ``BUILD_URL``) carry credentials in their URLs."""
+    redacted = run_of(config).redactor.redact_object(metadata)
+    metadata.clear()
+    metadata.update(redacted)

@@ -13,6 +13,9 @@ What counts as a reference, anywhere in a listed object but its ``metadata``:
   ``SecretToRef`` (a ProviderConfig's ``credentials.secretRef``, ``writeConnectionSecretToRef``,
   ``valueFrom.secretKeyRef``, provider-helm's ``valuesFrom``);
 * an ``existingSecret`` string (Bitnami chart values; the OAM Applications' credential Secrets);
+* in workloads of any kind (Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs,
+  CronJobs): ``env[].valueFrom.secretKeyRef`` and ``envFrom[].secretRef`` (the rule above), secret
+  volumes (``secret.secretName``), projected volume sources (``secret.name``) and ``imagePullSecrets``;
 * an embedded ``v1`` Secret manifest (a provider-kubernetes Object): its data is registered as it
   stands, and the live Secret is read too;
 * for each VirtualCluster of the profile's kind, the vCluster's kubeconfig Secret ``vc-<name>``.
@@ -48,9 +51,21 @@ _REFERRERS: Final = (
     ("kubernetes.m.crossplane.io/v1alpha1", "ProviderConfig", True),
     ("kubernetes.m.crossplane.io/v1alpha1", "Object", True),
     ("core.oam.dev/v1beta1", "Application", True),
+    # Workloads: what their pods are given (env, envFrom, volumes) is what their logs and events repeat.
+    ("v1", "Pod", True),
+    ("apps/v1", "Deployment", True),
+    ("apps/v1", "StatefulSet", True),
+    ("apps/v1", "DaemonSet", True),
+    ("apps/v1", "ReplicaSet", True),
+    ("batch/v1", "Job", True),
+    ("batch/v1", "CronJob", True),
 )
 _REFERENCE_KEY_ENDS: Final = ("secretref", "secretkeyref", "secrettoref")
 _BITNAMI_REFERENCE: Final = "existingSecret"
+# A pod's secret volume (``secret.secretName``) and a projected volume's source (``secret.name``).
+_VOLUME_KEY: Final = "secret"
+_VOLUME_NAMES: Final = ("secretName", "name")
+_PULL_SECRETS: Final = "imagePullSecrets"
 _ARGOCD_TYPE_LABEL: Final = "argocd.argoproj.io/secret-type"
 _ARGOCD_TYPES: Final = ("cluster", "repository", "repo-creds")
 _NOT_SERVED: Final = 404  # listing a kind whose CRD is not installed: nothing of it references anything
@@ -147,9 +162,20 @@ def _walk(node: Any, path: str, namespace: str, referrer: str) -> list[Reference
             found.append(Reference(str(value.get("namespace") or here), value["name"], f"{referrer} {where}"))
         elif key == _BITNAMI_REFERENCE and isinstance(value, str) and value:
             found.append(Reference(here, value, f"{referrer} {where}"))
+        elif key == _VOLUME_KEY and isinstance(value, Mapping) and (name := _volume_secret(value)):
+            found.append(Reference(here, name, f"{referrer} {where}"))
+        elif key == _PULL_SECRETS and isinstance(value, list):
+            found += [
+                Reference(here, v["name"], f"{referrer} {where}") for v in value if isinstance(v, Mapping) and _named(v)
+            ]
         else:
             found += _walk(value, where, here, referrer)
     return found
+
+
+def _volume_secret(volume: Mapping[str, Any]) -> str | None:
+    names = [volume.get(key) for key in _VOLUME_NAMES]
+    return next((n for n in names if isinstance(n, str) and n), None)
 
 
 def _named(ref: Mapping[str, Any]) -> bool:

@@ -33,6 +33,7 @@ from oamconf.k8s.apierrors import NotFound, api_errors
 from oamconf.k8s.kube_watch import changes, open_watch
 from oamconf.k8s.kubeconfig import choose_context, file_names
 from oamconf.k8s.portforward import kubectl_port_forward
+from oamconf.k8s.unverified import finding, is_unverified, quiet_unverified
 from oamconf.redact import SecretSink, remember_secret
 
 REQUEST_TIMEOUT: Final = 30.0
@@ -76,6 +77,10 @@ class KubeCluster:
         # and would outlive the CRDs it describes.
         self._cache_dir = tempfile.mkdtemp(prefix="oamconf-discovery-")
         self._cleanup = weakref.finalize(self, shutil.rmtree, self._cache_dir, ignore_errors=True)
+        # A kubeconfig with insecure-skip-tls-verify: reported once as a finding, not warned per request.
+        self.tls_finding = finding(context_name) if is_unverified(api_client) else None
+        if self.tls_finding is not None:
+            quiet_unverified(api_client)
         if secrets is not None:  # the kubeconfig's bearer token, under whatever key this client uses
             for value in api_client.configuration.api_key.values():
                 secrets.add_secret(str(value).removeprefix("Bearer").strip())

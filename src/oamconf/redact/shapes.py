@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from oamconf.redact.commands import mask_commands
+
 MASK: Final = "***"
 
 # A key ending with one of these (separators removed, any case) names a credential: PGPASSWORD too.
@@ -160,10 +162,20 @@ _SHAPES: Final = (
 )
 
 
+# scheme://TOKEN@host: a credential as the whole user part (CI URLs, git remotes with a token).
+_URL_TOKEN_USER: Final = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]+)@")
+
+
+def _mask_url_user(match: re.Match[str]) -> str:
+    return f"{match[1]}{MASK}@" if looks_like_credential(match["user"]) else match[0]
+
+
 def mask_shapes(text: str) -> str:
     """*text* with every credential shape masked (known values are the ``Redactor``'s part)."""
     for shape, replacement in _SHAPES:
         text = shape.sub(replacement, text)
+    text = _URL_TOKEN_USER.sub(_mask_url_user, text)
+    text = mask_commands(text)
     text = _mask_values_of(_ENV_PAIR, text)
     text = _mask_values_of(_KEY, text)
     text = _mask_values_of(_FLAG, text)

@@ -145,7 +145,8 @@ def _key_findings(run: RunResult) -> str:
     out = ["## Key Findings", "### ✅ What's Working Well"]
     out.append(_numbered(f"**{s.id} {s.title}**" + (f": {s.evidence[0]}" if s.evidence else "") for s in working))
     out.append("### ⚠️ Issues Found")
-    out.append(_numbered(f"**{s.id} {s.title}** ({s.verdict.label}): {_issue(s)}" for s in issues))
+    run_wide = (f"**Run**: {finding}" for finding in run.findings)
+    out.append(_numbered([*run_wide, *(f"**{s.id} {s.title}** ({s.verdict.label}): {_issue(s)}" for s in issues)]))
     untested = _not_tested(run)
     if untested:
         out += ["### 🔄 Not Tested", _numbered(untested)]

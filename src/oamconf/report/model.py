@@ -64,7 +64,7 @@ class StepResult:
     @property
     def problem(self) -> str:
         """First line of the first failure, or why the step was not tested; empty when it passed."""
-        for wanted in (Outcome.FAILED, Outcome.BLOCKED, Outcome.SKIPPED):
+        for wanted in (Outcome.FAILED, Outcome.BLOCKED, Outcome.INTERRUPTED, Outcome.SKIPPED):
             hit = next((t for t in self.tests if t.outcome is wanted), None)
             if hit is not None:
                 return first_line(hit.message)
@@ -99,7 +99,9 @@ class PhaseResult:
         verdicts = [s.verdict for s in self.steps]
         passed = sum(v in {StepVerdict.WORKING, StepVerdict.NEEDS_VERIFICATION} for v in verdicts)
         failed = sum(v is StepVerdict.FAILED for v in verdicts)
-        if failed and passed:
+        # A phase whose steps were cut short by Ctrl-C or -x did not pass, whatever ran before.
+        cut_short = any(t.outcome is Outcome.INTERRUPTED for s in self.steps for t in s.tests)
+        if (failed or cut_short) and passed:
             return PhaseVerdict.PARTIAL
         if failed:
             return PhaseVerdict.FAILED
@@ -136,6 +138,8 @@ class RunResult:
     phases: tuple[PhaseResult, ...]
     header: tuple[tuple[str, str], ...] = ()
     bill_of_materials: tuple[tuple[str, str], ...] = ()
+    findings: tuple[str, ...] = ()  # run-wide issues, not of one step (an unverified API server certificate)
+    stopped: str | None = None  # why the run ended before its last step: "interrupted during step 1.2 ..."
 
     @property
     def steps(self) -> tuple[StepResult, ...]:
@@ -156,6 +160,8 @@ class RunResult:
         """The report's overall status line, in plain words."""
         status, phases = self.status, len(self.phases)
         passed = sum(p.verdict is PhaseVerdict.PASSED for p in self.phases)
+        if self.stopped is not None:
+            return f"⏹️ Run {self.stopped} ({passed} of {phases} phases passed before it stopped)"
         if status is RunStatus.NOTHING_TESTED:
             return "🔄 Nothing tested"
         if status is RunStatus.WORKING:
@@ -175,6 +181,8 @@ def build_run(
     header: Sequence[tuple[str, str]] = (),
     bill_of_materials: Sequence[tuple[str, str]] = (),
     budgets: Mapping[int, float] | None = None,
+    findings: Sequence[str] = (),
+    stopped: str | None = None,
 ) -> RunResult:
     """Assemble the model from the ledger: every declared phase, with the steps collected for it (and its
     time budget, when *budgets* names one)."""
@@ -200,4 +208,6 @@ def build_run(
         phases=phases,
         header=tuple(header),
         bill_of_materials=tuple(bill_of_materials),
+        findings=tuple(findings),
+        stopped=stopped,
     )

@@ -149,6 +149,8 @@ class ReportWriter:
             ],
             bill_of_materials=list(info.components.items()),
             budgets=_budgets(self.config),
+            findings=info.findings,
+            stopped=run_of(self.config).stopped,
         )
         self.config.stash[RESULT_KEY] = run
         written = write_results(run, self.directory, self.redactor)  # before the final scrub, like every file
@@ -190,6 +192,8 @@ class ReportWriter:
         for phase in run.phases:
             line = f"Phase {phase.number}: {phase.title:<40} {phase.verdict.label}  ({duration_text(phase.duration)})"
             terminalreporter.write_line(line)
+        for finding in run.findings:
+            terminalreporter.write_line(f"finding: {finding}")
         changes = self.config.stash.get(CHANGES_KEY, None)
         if changes is not None:
             terminalreporter.write_line(f"since {changes.since}: {changes.counts}")
@@ -208,17 +212,26 @@ class ReportWriter:
             # A symlink may point out of the report directory: that file is not ours to rewrite.
             if path.is_symlink() or not path.is_file():
                 continue
-            raw = path.read_bytes()
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                continue
-            if "\0" in text:
-                continue
-            markup = path.suffix.lower() in {".html", ".htm", ".xml"}
-            scrubbed = self.redactor.redact_markup(text) if markup else self.redactor.redact(text)
-            if scrubbed != text:
-                path.write_bytes(scrubbed.encode("utf-8"))
+            while True:
+                try:
+                    self._scrub(path)
+                    break
+                except KeyboardInterrupt:
+                    # Finish the file first: a half-scrubbed report is what CI would upload.
+                    continue
+
+    def _scrub(self, path: Path) -> None:
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return
+        if "\0" in text:
+            return
+        markup = path.suffix.lower() in {".html", ".htm", ".xml"}
+        scrubbed = self.redactor.redact_markup(text) if markup else self.redactor.redact(text)
+        if scrubbed != text:
+            path.write_bytes(scrubbed.encode("utf-8"))
 
 
 def _budgets(config: pytest.Config) -> dict[int, float]:

@@ -19,7 +19,7 @@ from oamconf.redact import Redactor
 from oamconf.steps.evidence import Evidence, RunInfo
 from oamconf.steps.ledger import StepLedger
 from oamconf.steps.model import StepSpec
-from oamconf.steps.outcomes import TestOutcome
+from oamconf.steps.outcomes import TestOutcome, first_line
 
 if TYPE_CHECKING:  # only types: the fixtures fill these in
     from oamconf.cluster.bootstrap import Bootstrap
@@ -42,6 +42,9 @@ class RunContext:
     profile: Profile | None = None
     bootstrap: Bootstrap | None = None
     offline: Cluster | None = None  # the in-memory cluster of --scenario
+    current: pytest.Item | None = None  # the test running now (what a Ctrl-C interrupts)
+    last: pytest.Item | None = None  # the last test that finished
+    stopped: str | None = None  # why the run ended before its last step (Ctrl-C, -x), in words
 
 
 @dataclass
@@ -71,3 +74,11 @@ def record_of(item: pytest.Item) -> StepRecord:
     if _RECORD_KEY not in item.stash:
         item.stash[_RECORD_KEY] = StepRecord(Evidence(run_of(item.config).redactor))
     return item.stash[_RECORD_KEY]
+
+
+def display_name(item: pytest.Item) -> str:
+    """The test docstring's first line (the spec clause), else its name in words."""
+    doc = getattr(getattr(item, "function", None), "__doc__", None)
+    if doc and first_line(doc):
+        return first_line(doc)
+    return item.name.removeprefix("test_").replace("_", " ")

@@ -66,6 +66,9 @@ class Evidence:
         self._redactor.add_secret_data(data)
 
 
+SECURITY_FINDING = "Security finding"  # the header fact that lists run-wide findings
+
+
 class RunInfo:
     """Facts about the whole run for the report header: cluster mode, context, component versions.
 
@@ -76,6 +79,13 @@ class RunInfo:
     def __init__(self) -> None:
         self.facts: dict[str, str] = {}
         self.components: dict[str, str] = {}
+        self.findings: list[str] = []
+
+    def finding(self, text: str) -> None:
+        """A run-wide security finding (not of one step): in the header and in the report's issues found."""
+        if text not in self.findings:
+            self.findings.append(text)
+        self.facts[SECURITY_FINDING] = "; ".join(self.findings)
 
     def fact(self, name: str, value: str) -> None:
         self.facts[name] = value

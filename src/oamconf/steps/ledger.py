@@ -43,7 +43,7 @@ class StepLedger:
     def reason(self, step_id: str) -> str:
         """One line on why a step did not pass: its first failure, or why it was not tested."""
         tests = self.outcomes.get(step_id, [])
-        for wanted in (Outcome.FAILED, Outcome.BLOCKED, Outcome.SKIPPED):
+        for wanted in (Outcome.FAILED, Outcome.BLOCKED, Outcome.INTERRUPTED, Outcome.SKIPPED):
             hit = next((t for t in tests if t.outcome is wanted), None)
             if hit is not None:
                 return first_line(hit.message) or wanted.value

@@ -28,6 +28,7 @@ class Outcome(enum.Enum):
     FAILED = "failed"
     SKIPPED = "skipped"  # pytest.skip: not tested, with the reason
     BLOCKED = "blocked"  # a prerequisite did not pass; message is the cause chain
+    INTERRUPTED = "interrupted"  # the run ended (Ctrl-C, -x) before this test finished; message says where
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from collections.abc import Generator
 import pytest
 
 from oamconf.errors import UsageError
-from oamconf.steps import gating
+from oamconf.steps import gating, interrupt
 from oamconf.steps.context import record_of, run_of
 from oamconf.steps.evidence import Evidence, RunInfo
 from oamconf.steps.recording import record_part
@@ -52,6 +52,25 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     gating.skip_if_blocked(item)
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
+    interrupt.started(item)
+    result = yield
+    interrupt.finished(item)  # not reached on Ctrl-C: the interrupted test stays the current one
+    return result
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[None, None, None]:
+    """Before any report is built: why the run ended early, its cleanup, its unfinished steps."""
+    interrupt.conclude(session, interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
+    try:
+        yield
+    except KeyboardInterrupt:
+        # Ctrl-C while the reports are written: one line, not pytest's raw traceback.
+        pytest.exit("interrupted while writing the reports: they may be incomplete", pytest.ExitCode.INTERRUPTED)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
@@ -59,7 +78,7 @@ def pytest_runtest_makereport(
     report = yield
     run, record = run_of(item.config), record_of(item)
     blocked_at = (item.location[0], (item.location[1] or 0) + 1) if record.blocked is not None else None
-    redact_report(report, run.redactor, blocked_at=blocked_at)
+    redact_report(report, run.redactor, blocked_at=blocked_at, excinfo=call.excinfo)
     if record.spec is not None:
         outcome = record_part(item, record, call, report, run.redactor)
         if outcome is not None:

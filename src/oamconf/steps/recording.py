@@ -10,10 +10,10 @@ import pytest
 
 from oamconf.errors import describe
 from oamconf.redact import Redactor
-from oamconf.steps.context import StepRecord
+from oamconf.steps.context import StepRecord, display_name
 from oamconf.steps.diagnostics import after_failure
 from oamconf.steps.hints import diagnose, unmatched
-from oamconf.steps.outcomes import Diagnostic, Hint, Outcome, TestOutcome, first_line
+from oamconf.steps.outcomes import Diagnostic, Hint, Outcome, TestOutcome
 
 
 def record_part(
@@ -58,7 +58,7 @@ def _outcome(item: pytest.Item, record: StepRecord, redactor: Redactor) -> TestO
     clean = redactor.redact
     return TestOutcome(
         nodeid=item.nodeid,
-        name=_display_name(item),
+        name=display_name(item),
         outcome=kind,
         message=clean(message),
         duration=sum(p.duration for p in parts.values()),
@@ -81,14 +81,6 @@ def _explain(item: pytest.Item, record: StepRecord, message: str) -> Hint:
         looked_at=record.looked_at,
         diagnostics=[d.name for d in diagnostics],
     )
-
-
-def _display_name(item: pytest.Item) -> str:
-    """The test docstring's first line (the spec clause), else its name in words."""
-    doc = getattr(getattr(item, "function", None), "__doc__", None)
-    if doc and first_line(doc):
-        return first_line(doc)
-    return item.name.removeprefix("test_").replace("_", " ")
 
 
 def _add_user_properties(report: pytest.TestReport, outcome: TestOutcome) -> None:
