@@ -94,7 +94,9 @@ def test_the_crossplane_values_activate_every_managed_resource(
     )
     values = yaml.safe_load((fixtures_dir() / "values" / "crossplane.yaml").read_text(encoding="utf-8"))
     objects = helm.template(engines["helm"], chart, release="crossplane", namespace="crossplane-system", values=values)
-    deployment = helm.find(objects, "Deployment", "crossplane")
-    (core,) = [c for c in deployment["spec"]["template"]["spec"]["containers"] if c["name"] == "crossplane"]
+    pod = helm.find(objects, "Deployment", "crossplane")["spec"]["template"]["spec"]
+    (core,) = [c for c in pod["containers"] if c["name"] == "crossplane"]
     assert core["image"] == f"xpkg.crossplane.io/crossplane/crossplane:v{versions.crossplane.chart_version}"
-    assert core["args"][core["args"].index("--activation") :][:2] == ["--activation", "*"]
+    # The init container writes the default ManagedResourceActivationPolicy from these (chart deployment.yaml).
+    (init,) = [c for c in pod["initContainers"] if c["name"] == "crossplane-init"]
+    assert init["args"] == ["core", "init", "--activation", "*"]

@@ -26,7 +26,7 @@ from oamconf.probes.cluster_access import verify_cluster_secret
 from oamconf.probes.cluster_secret import Credential, parse_cluster_secret
 from oamconf.redact import Redactor
 from oamconf.testkit import helm
-from oamconf.testkit.xrender import Function
+from oamconf.testkit.xrender import Function, RenderFailed
 from probes.vclusterapi import DEFAULT_SANS, serve_vcluster_api
 
 Change = Callable[[list[dict[str, Any]]], None]
@@ -98,18 +98,26 @@ def test_a_san_dropped_from_the_composition_fails_argo_cd_s_tls_check(
         _argo_cd_signs_in(broken, sans, tmp_path)
 
 
-def test_a_misspelled_transform_is_refused_by_the_function_with_its_own_message(
+def test_a_misspelled_transform_fails_the_composite_once_the_vcluster_is_up_with_the_function_s_message(
     reconciled: Reconciled, engines: dict[str, Built], patch_and_transform: Function
 ) -> None:
     def misspell(items: list[dict[str, Any]]) -> None:
         reader = next(r for r in items if r["name"] == READER)
         reader["patches"][-1]["transforms"][0]["string"]["convert"] = "FromBase46"
 
-    first = _reconcile(engines, patch_and_transform, reconciled, misspell).first
-    assert 'pipeline step "patch-and-transform" returned a fatal result: invalid Function input' in first.error
-    assert "FromBase46" in first.error
-    synced = first.condition("Synced")
+    broken = _reconcile(engines, patch_and_transform, reconciled, misspell)
+    # function-patch-and-transform does not check a transform's type up front: the patch reads observed state,
+    # so the first reconcile (nothing observed yet) passes and the mistake waits for the vCluster to exist.
+    assert broken.first.error == ""
+    expected = (
+        'pipeline step "patch-and-transform" returned a fatal result: cannot render composed resource '
+        f'"{READER}" "ToEnvironmentFieldPath" patch at index 3: transform at index 0 returned error: '
+        "string transform could not resolve: type FromBase46 is not supported for string convert"
+    )
+    assert expected in broken.second.error
+    synced = broken.second.condition("Synced")
     assert (synced.get("status"), synced.get("reason")) == ("False", "ReconcileError")
+    assert synced.get("message") == f"cannot compose resources: {expected}"
 
 
 def test_the_secret_reader_listed_after_the_cluster_secret_leaves_argo_cd_without_the_cluster(
@@ -142,6 +150,9 @@ def test_a_composition_naming_a_function_that_does_not_run_fails_with_crossplane
 ) -> None:
     comp = composition()
     comp["spec"]["pipeline"][0]["functionRef"]["name"] = "function-patch-and-transfrom"
-    first = reconcile(engines, patch_and_transform, reconciled.ca, comp).first
-    assert 'pipeline step "patch-and-transform"' in first.error
-    assert "function-patch-and-transfrom" in first.error
+    with pytest.raises(RenderFailed) as caught:
+        reconcile(engines, patch_and_transform, reconciled.ca, comp)
+    assert (
+        'cannot compose resources: cannot run Composition pipeline step "patch-and-transform": '
+        'unknown function "function-patch-and-transfrom"'
+    ) in str(caught.value)
