@@ -4,6 +4,8 @@ ClusterRoles that can read it named (platform review: the token is readable thro
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
+from typing import Any
 
 from oamconf.cluster.vclusters import Target
 from oamconf.k8s import kinds
@@ -14,7 +16,7 @@ TOKEN = "eyJhbGciOiJSUzI1NiJ9.scenario-token-0123456789abcdef"
 XR = kinds.Kind("platform.example.org/v1alpha1", "VirtualCluster", "Cluster")
 
 
-def cluster_with(*objects: dict[str, object]) -> MemoryCluster:
+def cluster_with(*objects: Mapping[str, Any]) -> MemoryCluster:
     cluster = MemoryCluster("unit")
     cluster.declare_kind(XR.api_version, XR.kind, "Cluster")
     secret = {"token": base64.b64encode(TOKEN.encode()).decode()}

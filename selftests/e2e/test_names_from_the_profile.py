@@ -3,6 +3,7 @@ profile, none from a fixture or a step (the hard-coded ``conformance/podinfo-db`
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -26,12 +27,9 @@ def test_the_healthy_platform_passes_every_phase_under_other_names(
     pytester: pytest.Pytester, charts: Charts, tmp_path: Path
 ) -> None:
     sans = tuple(name.replace("vc1-ns", "team-vc-ns").replace("vc1", "team-vc") for name in WITH_SERVICE_NAME)
-    world_servers = serve_world(tmp_path, dns_names=sans, vcluster="team-vc", namespace="team-vc-ns")
-    world = next(world_servers)
-    try:
+    servers = contextlib.contextmanager(serve_world)
+    with servers(tmp_path, dns_names=sans, vcluster="team-vc", namespace="team-vc-ns") as world:
         md = run(pytester, charts, world, first=renamed(NAMES, keep=("-smoke-",)), args=PROFILE)
-    finally:
-        world_servers.close()
 
     assert set(verdicts(md).values()) <= {WORKING, WARNING}, verdicts(md)
     replicated = step_section(md, "2.2")

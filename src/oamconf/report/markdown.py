@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from oamconf.report.model import PhaseResult, PhaseVerdict, RunResult, StepResult
+from oamconf.report.model import PhaseResult, PhaseVerdict, RunResult, StepResult, recommendations
 from oamconf.steps.outcomes import Outcome, StepVerdict, TestOutcome, first_line
 
 if TYPE_CHECKING:  # only the type: changes formats its durations with duration_text from here
@@ -143,7 +143,7 @@ def _key_findings(run: RunResult) -> str:
     working = [s for s in run.steps if s.verdict is StepVerdict.WORKING]
     issues = [s for s in run.steps if s.verdict in {StepVerdict.FAILED, StepVerdict.NEEDS_VERIFICATION}]
     out = ["## Key Findings", "### ✅ What's Working Well"]
-    out.append(_numbered(f"**{s.id} {s.title}**" + (f": {s.evidence[0]}" if s.evidence else "") for s in working))
+    out.append(_numbered(f"**{s.id} {s.title}**: {_verified(s)}" for s in working))
     out.append("### ⚠️ Issues Found")
     out.append(_numbered(f"**{s.id} {s.title}** ({s.verdict.label}): {_issue(s)}" for s in issues))
     untested = _not_tested(run)
@@ -163,6 +163,11 @@ def _not_tested(run: RunResult) -> list[str]:
     return found
 
 
+def _verified(step: StepResult) -> str:
+    """What the step showed, in its tests' own spec clauses (the evidence is under the step)."""
+    return "; ".join(t.name.rstrip(".") for t in step.tests if t.outcome is Outcome.PASSED)
+
+
 def _issue(step: StepResult) -> str:
     if step.verdict is StepVerdict.FAILED:
         return "; ".join(step.problems)
@@ -170,8 +175,7 @@ def _issue(step: StepResult) -> str:
 
 
 def _recommendations(run: RunResult) -> str:
-    needs_action = {StepVerdict.FAILED, StepVerdict.NEEDS_VERIFICATION}
-    hints = list(dict.fromkeys(h for s in run.steps if s.verdict in needs_action for h in s.hints))
+    hints = recommendations(run)
     if not hints:
         return ""
     return "## Recommendations\n\n" + _numbered(f"**{h.cause}**: {h.fix}" for h in hints)

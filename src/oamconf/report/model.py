@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from oamconf.steps.hints import UNMATCHED
 from oamconf.steps.ledger import StepLedger
 from oamconf.steps.outcomes import Hint, Outcome, StepVerdict, TestOutcome, first_line, step_verdict
 
@@ -201,3 +202,20 @@ def build_run(
         header=tuple(header),
         bill_of_materials=tuple(bill_of_materials),
     )
+
+
+def recommendations(run: RunResult) -> list[Hint]:
+    """What to do, once per distinct cause, for the steps that need action (failed or to verify).
+
+    A failure no catalogue rule explains is one entry for its step (the first such test's: what to look
+    at), not one per test, and none when a cause the catalogue knows already explains the step.
+    """
+    needs_action = {StepVerdict.FAILED, StepVerdict.NEEDS_VERIFICATION}
+    found: dict[Hint, None] = {}
+    for step in run.steps:
+        if step.verdict not in needs_action:
+            continue
+        known = [h for h in step.hints if not h.cause.startswith(UNMATCHED)]
+        unexplained = [h for h in step.hints if h.cause.startswith(UNMATCHED)]
+        found.update(dict.fromkeys(known or unexplained[:1]))
+    return list(found)
