@@ -49,7 +49,12 @@ class ArgoWorld:
                              "labels": {"argocd.argoproj.io/secret-type": "cluster"}},
                 "data": {"name": b64(self.vcluster), "server": b64(self.server), "config": b64(config)},
             }  # fmt: skip
-            reaction(doc, "VirtualCluster", self.vcluster)["create"].append(cluster_secret)
+            created = reaction(doc, "VirtualCluster", self.vcluster)["create"]
+            # In place of the scenario's stand-in registration, which no server would accept.
+            created[:] = [o for o in created if o["metadata"].get("name") != f"vcluster-{self.vcluster}"]
+            created.append(cluster_secret)
+            stand_ins = {"argocd-initial-admin-secret", "argocd-secret"}  # the scenario's, for runs without servers
+            doc["objects"] = [o for o in doc["objects"] if o["metadata"].get("name") not in stand_ins]
             doc["objects"] += [
                 {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "argocd-initial-admin-secret",
                  "namespace": "argocd"}, "data": {"password": b64(self.admin_password)}},

@@ -11,7 +11,7 @@ from collections.abc import Generator
 
 import pytest
 
-from oamconf.errors import UsageError
+from oamconf.errors import ServerNotGiven, UsageError
 from oamconf.steps import gating
 from oamconf.steps.context import record_of, run_of
 from oamconf.steps.evidence import Evidence, RunInfo
@@ -50,6 +50,17 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     gating.skip_if_blocked(item)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, object, object]:
+    """A check that needs a server the run was not given is not tested, and its step says so."""
+    try:
+        return (yield)
+    except ServerNotGiven as err:
+        if record_of(pyfuncitem).spec is not None:
+            record_of(pyfuncitem).evidence.warn(f"not tested: {err}")
+        pytest.skip(str(err))
 
 
 @pytest.hookimpl(wrapper=True)
