@@ -66,3 +66,39 @@ def test_a_workflow_step_without_a_reason_prints_no_python_none() -> None:
     assert "db: running (wait healthy)" in text
     assert "done: failed (Timeout)" in text
     assert "None" not in text
+
+
+PVC_AND_RELEASE = """
+import pytest
+
+STEP = pytest.mark.step("2.1", "vCluster Creation")
+
+@STEP
+def test_release(evidence):
+    '''The vcluster Release is deployed'''
+    raise AssertionError("VirtualCluster vc1: want Ready=True, is Ready=False reason=Creating "
+                         "message='Unready resources: vcluster-release'")
+
+@STEP
+def test_pvc(evidence):
+    '''The control plane's volume is bound'''
+    raise AssertionError("Pod vc1-ns/vc1-0: Pending: 0/1 nodes are available: pod has unbound immediate "
+                         "PersistentVolumeClaims")
+
+@pytest.mark.step("2.2", "vCluster Syncer Configuration", depends_on=["2.1"])
+def test_syncer(evidence):
+    '''The syncer configuration is rendered'''
+"""
+
+
+def test_blocked_by_quotes_the_problem_with_a_known_cause(run_steps: RunSteps) -> None:
+    md = run_steps(test_pvc_release=PVC_AND_RELEASE).markdown
+    assert "blocked by 2.1 vCluster Creation: Pod vc1-ns/vc1-0: Pending" in md
+    assert "blocked by 2.1 vCluster Creation: VirtualCluster vc1" not in md
+
+
+def test_a_problem_beside_a_known_cause_is_its_consequence_in_both_reports(run_steps: RunSteps) -> None:
+    run = run_steps(test_pvc_release=PVC_AND_RELEASE)
+    assert "- **Root Cause**: a consequence of Problem 2 (a PersistentVolumeClaim stays Pending" in run.markdown
+    assert "no known cause matched" not in run.markdown
+    assert "a consequence of Problem 2" in run.html

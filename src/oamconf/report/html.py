@@ -24,7 +24,15 @@ from typing import Any, Final
 from oamconf.redact import Redactor
 from oamconf.report.changes import Changes
 from oamconf.report.markdown import duration_text, phase_timing
-from oamconf.report.model import PhaseResult, PhaseVerdict, RunResult, RunStatus, StepResult, recommendations
+from oamconf.report.model import (
+    PhaseResult,
+    PhaseVerdict,
+    RunResult,
+    RunStatus,
+    StepResult,
+    recommendations,
+    with_consequences,
+)
 from oamconf.steps.outcomes import Diagnostic, Outcome, StepVerdict, TestOutcome, first_line
 
 STYLESHEET = Path(__file__).with_name("style.css")  # packaged with the module (hatch takes src/oamconf whole)
@@ -133,7 +141,7 @@ def _step_section(step: StepResult, text: Text) -> str:
         passed_hints = dict.fromkeys(h for t in step.tests if t.outcome is not Outcome.FAILED for h in t.hints)
         parts += [_cause_fix(h.cause, h.fix, text) for h in passed_hints]
     if step.verdict is StepVerdict.FAILED:
-        failures = step.failures
+        failures = with_consequences(step.failures)
         for number, failure in enumerate(failures, 1):
             label = "Problem" if len(failures) == 1 else f"Problem {number} of {len(failures)} ({failure.name})"
             parts.append(_failure(label, failure, text))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from oamconf.report.model import PhaseResult, PhaseVerdict, RunResult, StepResult, recommendations
+from oamconf.report.model import PhaseResult, PhaseVerdict, RunResult, StepResult, recommendations, with_consequences
 from oamconf.steps.outcomes import Outcome, StepVerdict, TestOutcome, first_line
 
 if TYPE_CHECKING:  # only the type: changes formats its durations with duration_text from here
@@ -108,7 +108,7 @@ def _step(step: StepResult) -> str:
         passed_hints = dict.fromkeys(h for t in step.tests if t.outcome is not Outcome.FAILED for h in t.hints)
         lines += [f"- **Fix Required**: {h.fix} ({h.cause})" for h in passed_hints]
     if step.verdict is StepVerdict.FAILED:
-        failures = step.failures
+        failures = with_consequences(step.failures)
         for number, failure in enumerate(failures, 1):
             label = "**Problem**" if len(failures) == 1 else f"**Problem {number} of {len(failures)}** ({failure.name})"
             lines += _failure(label, failure)

@@ -6,12 +6,12 @@ Frozen and built once at the end of the session from the step ledger, like pytes
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from oamconf.steps.hints import UNMATCHED
 from oamconf.steps.ledger import StepLedger
 from oamconf.steps.outcomes import Hint, Outcome, StepVerdict, TestOutcome, first_line, step_verdict
 
@@ -204,6 +204,22 @@ def build_run(
     )
 
 
+def with_consequences(failures: Sequence[TestOutcome]) -> list[TestOutcome]:
+    """*failures* as the report shows them: one that no rule explains, beside one whose root cause is known,
+    is marked as that problem's consequence (an unready Release next to its unbound PVC), not as a failure
+    of its own with "no known cause matched"."""
+    cause = next(((n, t) for n, t in enumerate(failures, 1) if any(h.known for h in t.hints)), None)
+    if cause is None:
+        return list(failures)
+    number, root = cause
+    known = next(h for h in root.hints if h.known)
+    follows = Hint(
+        f"a consequence of Problem {number} ({known.cause})",
+        f"fix Problem {number} first; this check then passes or shows a cause of its own",
+    )
+    return [t if any(h.known for h in t.hints) else dataclasses.replace(t, hints=(follows,)) for t in failures]
+
+
 def recommendations(run: RunResult) -> list[Hint]:
     """What to do, once per distinct cause, for the steps that need action (failed or to verify).
 
@@ -215,7 +231,7 @@ def recommendations(run: RunResult) -> list[Hint]:
     for step in run.steps:
         if step.verdict not in needs_action:
             continue
-        known = [h for h in step.hints if not h.cause.startswith(UNMATCHED)]
-        unexplained = [h for h in step.hints if h.cause.startswith(UNMATCHED)]
+        known = [h for h in step.hints if h.known]
+        unexplained = [h for h in step.hints if not h.known]
         found.update(dict.fromkeys(known or unexplained[:1]))
     return list(found)

@@ -30,12 +30,20 @@ class Outcome(enum.Enum):
     BLOCKED = "blocked"  # a prerequisite did not pass; message is the cause chain
 
 
+UNMATCHED = "no known cause matched"
+
+
 @dataclass(frozen=True)
 class Hint:
     """A likely root cause and what to do about it, shown with a failure and in Recommendations."""
 
     cause: str
     fix: str
+
+    @property
+    def known(self) -> bool:
+        """A cause the step or the catalogue names, not the line saying none matched."""
+        return not self.cause.startswith(UNMATCHED)
 
 
 @dataclass(frozen=True)
