@@ -31,6 +31,8 @@ class ArgoWorld:
     vcluster_api: Endpoint
     argocd: Endpoint
     argo: FakeArgoCd  # what Argo CD's API answers (its clusters' connection state)
+    vcluster: str = "vc1"
+    server: str = SERVER
 
     @property
     def endpoints(self) -> tuple[str, ...]:
@@ -43,11 +45,16 @@ class ArgoWorld:
             config = f'{{"bearerToken":"{self.token}","tlsClientConfig":{{"caData":"{b64(self.ca.cert_pem)}"}}}}'
             cluster_secret = {
                 "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-                "metadata": {"name": "vcluster-vc1", "namespace": "argocd",
+                "metadata": {"name": f"vcluster-{self.vcluster}", "namespace": "argocd",
                              "labels": {"argocd.argoproj.io/secret-type": "cluster"}},
-                "data": {"name": b64("vc1"), "server": b64(SERVER), "config": b64(config)},
+                "data": {"name": b64(self.vcluster), "server": b64(self.server), "config": b64(config)},
             }  # fmt: skip
-            reaction(doc, "VirtualCluster", "vc1")["create"].append(cluster_secret)
+            created = reaction(doc, "VirtualCluster", self.vcluster)["create"]
+            # In place of the scenario's stand-in registration, which no server would accept.
+            created[:] = [o for o in created if o["metadata"].get("name") != f"vcluster-{self.vcluster}"]
+            created.append(cluster_secret)
+            stand_ins = {"argocd-initial-admin-secret", "argocd-secret"}  # the scenario's, for runs without servers
+            doc["objects"] = [o for o in doc["objects"] if o["metadata"].get("name") not in stand_ins]
             doc["objects"] += [
                 {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "argocd-initial-admin-secret",
                  "namespace": "argocd"}, "data": {"password": b64(self.admin_password)}},
@@ -58,29 +65,42 @@ class ArgoWorld:
         return with_registration
 
 
-def serve_world(tmp_path: Path, *, dns_names: tuple[str, ...] = WITH_SERVICE_NAME) -> Iterator[ArgoWorld]:
+def serve_world(
+    tmp_path: Path, *, dns_names: tuple[str, ...] = WITH_SERVICE_NAME, vcluster: str = "vc1", namespace: str = "vc1-ns"
+) -> Iterator[ArgoWorld]:
+    """The servers for vCluster *vcluster* in host namespace *namespace* (by default the reference platform's)."""
     ca, token, password = make_ca("vcluster-ca"), secrets.token_urlsafe(24), secrets.token_urlsafe(16)
+    server = f"https://{vcluster}.{namespace}.svc:443"
     with serve_vcluster_api(ca, tmp_path, dns_names=dns_names, tokens=[token]) as (_, vcluster_api):
         argocd_cert = argocd_certificate()
-        connected = cluster_item(SERVER, "vc1", status="Successful", applications=1, version="1.36")
+        connected = cluster_item(server, vcluster, status="Successful", applications=1, version="1.36")
         argo = FakeArgoCd(argocd_cert, password=password, clusters=[connected])
         with argo.serve() as argocd:
-            yield ArgoWorld(ca, token, argocd_cert, password, vcluster_api, argocd, argo)
+            yield ArgoWorld(ca, token, argocd_cert, password, vcluster_api, argocd, argo, vcluster, server)
 
 
-def run(pytester: pytest.Pytester, charts: Charts, world: ArgoWorld, *faults: Fault) -> str:
-    """The run's report.md (the scenario registered for *world*, then *faults*), after checking that no
-    credential reached an artifact or the terminal."""
+def run(
+    pytester: pytest.Pytester,
+    charts: Charts,
+    world: ArgoWorld,
+    *faults: Fault,
+    first: Fault | None = None,
+    args: tuple[str, ...] = (),
+) -> str:
+    """The run's report.md (the scenario changed by *first*, registered for *world*, then *faults*; *args*
+    added to the command line), after checking that no credential reached an artifact or the terminal."""
     registered = world.registered()
 
     def scenario_of(doc: Scenario) -> None:
+        if first is not None:
+            first(doc)
         registered(doc)
         for fault in faults:
             fault(doc)
 
     scenario_of.__name__ = "-".join(f.__name__ for f in faults) or "registered"
     scenario = with_fault(pytester, scenario_of)
-    result, md = run_phases(pytester, scenario, args=(*charts.endpoints, *world.endpoints), plugins=(charts,))
+    result, md = run_phases(pytester, scenario, args=(*charts.endpoints, *world.endpoints, *args), plugins=(charts,))
     texts = [result.stdout.str(), *(p.read_text(encoding="utf-8") for p in (pytester.path / "reports").iterdir())]
     for secret in (world.token, world.admin_password, *charts.passwords):
         assert not any(secret in text for text in texts), "a credential reached an artifact"

@@ -9,7 +9,7 @@ from oamconf.steps.hints import diagnose, matching_rule
 
 # The rules of phases 4-5 (TLS to the vCluster, Argo CD, its credentials): together with the others,
 # every rule of the catalogue has one upstream message in one of the two files.
-ARGO_SIDE = ("certificate-", "argocd-", "credentials-", "rbac-")
+ARGO_SIDE = ("certificate-", "cluster-secret-", "argocd-", "credentials-", "rbac-")
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ each step's verdict as the report shows it, so a new step elsewhere does not cha
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Callable
@@ -84,6 +85,38 @@ def objects(doc: Scenario, kind: str, name: str | None = None) -> list[dict[str,
 def reaction(doc: Scenario, kind: str, name: str) -> dict[str, Any]:
     """The first reaction to applying *kind* *name* (its ``on.name`` may be a glob)."""
     return next(r for r in doc["reactions"] if r["on"].get("kind") == kind and r["on"].get("name") == name)
+
+
+def renamed(names: dict[str, str], *, keep: tuple[str, ...] = ()) -> Fault:
+    """The scenario with each name of *names* (a whole token: ``vc1`` in ``vc-vc1`` and ``vc1-ns``, not in
+    ``vc10``) replaced everywhere, base64 Secret data and rendered values included: the platform as a team
+    that named things otherwise would run it. A token followed by one of *keep* (``-smoke-``: a name the
+    suite gives, not the profile) stays."""
+    kept = "".join(f"(?!{re.escape(suffix)})" for suffix in keep)
+    alternatives = "|".join(re.escape(old) for old in sorted(names, key=len, reverse=True))
+    tokens = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w){kept}")
+
+    def text(value: str) -> str:
+        return tokens.sub(lambda m: names[m[0]], value)
+
+    def walk(node: Any, *, encoded: bool = False) -> Any:
+        if isinstance(node, dict):
+            return {text(k): walk(v, encoded=encoded or k == "data") for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(item, encoded=encoded) for item in node]
+        if isinstance(node, str) and encoded:
+            try:
+                decoded = base64.b64decode(node, validate=True).decode()
+            except ValueError:  # a ConfigMap's data: text as it is
+                return text(node)
+            return base64.b64encode(text(decoded).encode()).decode()
+        return text(node) if isinstance(node, str) else node
+
+    def rename(doc: Scenario) -> None:
+        doc.update(walk({k: v for k, v in doc.items() if k != "name"}))
+
+    rename.__name__ = "renamed"
+    return rename
 
 
 # -- faults of phase 1 ---------------------------------------------------------------------------

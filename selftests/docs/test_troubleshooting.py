@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from oamconf.errors import UsageError
-from oamconf.report.troubleshooting import AREAS, COMMAND, DOC, main, render
+from oamconf.report.troubleshooting import COMMAND, DOC, main, render
+from oamconf.report.troubleshooting_areas import AREAS
 from oamconf.steps.hint_catalogue import Known
 from oamconf.steps.hints import RULES, Rule, matching_rule
 
@@ -47,7 +48,9 @@ def test_placeholders_are_in_code_spans_so_markdown_shows_them() -> None:
 
 def test_a_new_rule_without_an_entry_stops_the_generator_saying_what_to_do() -> None:
     new = Rule.of(Known("helm-lock", r"another operation is in progress", "a cause", "a fix", source="helm"))
-    with pytest.raises(UsageError, match=r"helm-lock .*no entry in AREAS of src/oamconf/report/troubleshooting\.py"):
+    with pytest.raises(
+        UsageError, match=r"helm-lock .*no entry in AREAS of src/oamconf/report/troubleshooting_areas\.py"
+    ):
         render((*RULES, new))
 
 

@@ -249,6 +249,22 @@ CASES = [
             ("Argo CD API at argocd-server via 127.0.0.1:8080: GET /api/version", "argocd-server"),
         )
     ),
+    Case(
+        "port-closed",  # oamconf/probes/tls.py connection_failure, as every probe words it
+        "PostgreSQL at postgresql://app:***@127.0.0.1:41234/app: connection refused: nothing listens on "
+        "127.0.0.1:41234; is the port-forward running and the PostgreSQL pod Ready?",
+        "nothing listens on 127.0.0.1:41234, where the suite reached the PostgreSQL pod: the port-forward ended, "
+        "or no Ready pod serves that port",
+        ("read the pods behind the PostgreSQL pod",),
+    ),
+    Case(
+        "helm-operation-in-progress",  # helm pkg/action/action.go errPending, through provider-helm's condition
+        "Synced=False reason=ReconcileError message='failed to upgrade release: another operation "
+        "(install/upgrade/rollback) is in progress'",
+        "the Helm release is locked in a pending state (pending-install, pending-upgrade or pending-rollback): an "
+        "earlier install or upgrade was interrupted, and Helm refuses every new action on it",
+        ("spec.rollbackLimit", "crossplane.io/poll-interval", "helm rollback"),
+    ),
 ]
 
 

@@ -111,15 +111,15 @@ CASES = [
         "credentials-rejected",
         "ComparisonError: Failed to load target state: failed to get server version: failed to get server version: "
         "the server has asked for the client to provide credentials",
-        "the API server rejected the credentials (401): for a vCluster, the bearer token is not (or no longer) one "
-        "of its ServiceAccount tokens",
+        "the API server rejected the credentials (401): the credential it was sent is not (or no longer) valid for "
+        "that cluster",
         ("bearerToken",),
     ),
     Case(
         "credentials-rejected",  # the suite's own client (oamconf/k8s/apierrors.py)
         "Namespace default: 401 Unauthorized: Unauthorized",
-        "the API server rejected the credentials (401): for a vCluster, the bearer token is not (or no longer) one "
-        "of its ServiceAccount tokens",
+        "the API server rejected the credentials (401): the credential it was sent is not (or no longer) valid for "
+        "that cluster",
         ("exportKubeConfig.additionalSecrets",),
     ),
     Case(
@@ -153,6 +153,36 @@ CASES = [
         'Argo CD\'s sync of the Application failed: Failed to sync: Deployment.apps "podinfo" is invalid: '
         "spec.replicas: Invalid value: -1",
         ("status.operationState",),
+    ),
+    Case(
+        "credentials-rejected",  # oamconf/probes/cluster_access.py, the suite's own words for a 401
+        'Argo CD cluster vc1 (Secret argocd/vcluster-vc1) via 127.0.0.1:4431: Get "https://vc1.vc1-ns.svc:443/'
+        'version": 401 Unauthorized (Unauthorized): the API server rejected the bearer token (expired, revoked, '
+        "or another cluster's): put a current ServiceAccount token in it",
+        "the API server rejected the credentials (401): the bearer token is not (or no longer) valid for that cluster",
+        ("exportKubeConfig.additionalSecrets",),
+    ),
+    Case(
+        "cluster-secret-ca-not-pem",
+        "Secret argocd/vcluster-vc1: data.config tlsClientConfig.caData holds no PEM certificate (base64 twice?): "
+        "Argo CD would trust no CA (x509: certificate signed by unknown authority)",
+        "tlsClientConfig.caData of the Argo CD cluster Secret is not a PEM certificate once base64-decoded "
+        "(encoded twice?): Argo CD would trust no CA and fail every handshake with the vCluster",
+        ("do not encode it again",),
+    ),
+    Case(
+        "cluster-secret-malformed",
+        "Secret argocd/vcluster-vc1: data.server is not an https:// URL with a host (http://vc1)",
+        "Argo CD cannot use the vCluster's cluster Secret as written: data.server is not an https:// URL with a host "
+        "(http://vc1)",
+        ("argocd.argoproj.io/secret-type=cluster",),
+    ),
+    Case(
+        "argocd-login-rejected",
+        "Argo CD API at argocd-server via 127.0.0.1:8443: POST /api/v1/session: 401 Unauthorized (Invalid "
+        "username or password): check the username and password",
+        "argocd-server refused the suite's login: the username or password is not the account's",
+        ("argocd-initial-admin-secret",),
     ),
 ]
 

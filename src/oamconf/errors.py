@@ -47,6 +47,11 @@ class ApiError(ConformanceError):
         self.message = message
 
 
+class ServerNotGiven(ConformanceError):
+    """A scenario's Service stands for a server (PostgreSQL, the vCluster's API) and none was given
+    (``--endpoint NAME=HOST:PORT``): what needs it cannot be tested, which is not a failure."""
+
+
 class AccessDenied(ApiError):
     """401 or 403: waiting will not help, the credentials or RBAC must change."""
 

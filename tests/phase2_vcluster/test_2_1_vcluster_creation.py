@@ -14,6 +14,7 @@ from oamconf.k8s.verdicts.crossplane import composite_ready
 from oamconf.k8s.verdicts.helm import release_ready
 from oamconf.k8s.verdicts.workloads import statefulset_ready
 from oamconf.k8s.wait import Observation
+from oamconf.phases.workload import composite_fields
 from oamconf.platform.profile import Profile
 from oamconf.steps.evidence import Evidence
 
@@ -37,11 +38,7 @@ def test_the_composite_provisions_a_vcluster(
     xr = owned.apply_fixture(
         "platform/vcluster/virtualcluster-vc1.yaml",
         name=own_vcluster.name,
-        fields={
-            "apiVersion": profile.virtual_cluster.api_version,
-            "kind": profile.virtual_cluster.kind,
-            "spec.namespace": own_vcluster.namespace,
-        },
+        fields=composite_fields(profile, own_vcluster.namespace),
     )
     live = expect(xr.ref, composite_ready, timeout=profile.timeouts.vcluster_ready)
     evidence.add(f"{live.ref}: Synced, Ready (composition revision {revision_of(live) or 'unknown'})")

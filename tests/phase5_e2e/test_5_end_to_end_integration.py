@@ -6,7 +6,7 @@ import secrets
 
 import pytest
 
-from oamconf.cluster.ownership import Owned, fixture_manifest
+from oamconf.cluster.ownership import Owned
 from oamconf.cluster.vclusters import Target, VClusterApis
 from oamconf.k8s import kinds
 from oamconf.k8s.api import Cluster
@@ -16,6 +16,7 @@ from oamconf.k8s.verdicts.crossplane import composite_ready
 from oamconf.k8s.verdicts.workloads import job_complete
 from oamconf.phases.argocd import cluster_secret_of, server_of
 from oamconf.phases.databases import create_credentials, deploy, secret_value
+from oamconf.phases.workload import composite_fields, writer_job
 from oamconf.platform.profile import Profile
 from oamconf.probes.postgres import read_marker
 from oamconf.steps.evidence import Evidence
@@ -41,7 +42,7 @@ def test_an_argo_cd_app_in_a_fresh_vcluster_writes_to_its_oam_database_and_nothi
     xr = owned.apply_fixture(
         "platform/vcluster/virtualcluster-vc1.yaml",
         name=e2e_vcluster.name,
-        fields={"spec.namespace": e2e_vcluster.namespace},
+        fields=composite_fields(profile, e2e_vcluster.namespace),
     )
     expect(xr.ref, composite_ready, timeout=timeouts.vcluster_ready)
     registration = cluster_secret_of(cluster, expect, profile, e2e_vcluster)
@@ -69,10 +70,7 @@ def test_an_argo_cd_app_in_a_fresh_vcluster_writes_to_its_oam_database_and_nothi
     inside = vclusters.open(e2e_vcluster.namespace, e2e_vcluster.name)
     inside.apply({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": secret, "namespace": destination},
                   "stringData": {"password": password}})  # fmt: skip
-    job = fixture_manifest("platform/e2e/db-writer-job.yaml", namespace=destination)
-    args = job["spec"]["template"]["spec"]["containers"][0]["args"]
-    args[-1] = args[-1].replace("MARKER", marker)
-    written = inside.apply(job)
+    written = inside.apply(writer_job(profile, marker))
     expect.on(inside)(written.ref, job_complete, timeout=timeouts.database_accepts_connections)
     # then the row is in the database, read from the host.
     with cluster.port_forward(apps, db.fullname, PORT) as endpoint:

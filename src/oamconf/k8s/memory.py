@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, Literal
 
-from oamconf.errors import ApiError, UsageError
+from oamconf.errors import ApiError, ServerNotGiven, UsageError
 from oamconf.k8s.api import FIELD_MANAGER, Change, Endpoint, Event, KubeObject, Ref, matches_labels
 from oamconf.k8s.kinds import Scope
 from oamconf.k8s.memory_logs import PodLogs
@@ -218,11 +218,10 @@ class MemoryCluster:
             raise ApiError(404, "NotFound", where)
         address = self._endpoints.get(endpoint)
         if address is None:
-            raise ApiError(
-                404,
-                "NotFound",
-                f"{where}: endpoint {endpoint!r} is not bound; "
-                f"pass endpoints={{{endpoint!r}: Endpoint(host, port)}} to load_scenario() or call bind()",
+            raise ServerNotGiven(
+                f"Service {namespace}/{service} port {port} of scenario {self._name} stands for a real "
+                f"{endpoint} server and none was given: run with --endpoint {endpoint}=HOST:PORT to test it "
+                f"(from Python: load_scenario(endpoints=...) or bind())"
             )
         yield address
 

@@ -159,11 +159,7 @@ def _conditions(obj: KubeObject) -> str:
 def _oam_application(cluster: Cluster, app: KubeObject) -> list[Section]:
     sections: list[Section] = []
     steps = app.field("status.workflow.steps") or []
-    lines = [
-        f"{s.get('name')}: {s.get('phase')}" + (f" ({s.get('reason')}: {s.get('message')})" if s.get("message") else "")
-        for s in steps
-        if isinstance(s, Mapping)
-    ]
+    lines = [f"{s.get('name')}: {s.get('phase')}" + _why(s) for s in steps if isinstance(s, Mapping)]
     if lines:
         sections.append((f"{app.ref} workflow steps", "\n".join(lines)))
     services = app.field("status.services") or []
@@ -175,6 +171,12 @@ def _oam_application(cluster: Cluster, app: KubeObject) -> list[Section]:
         text = "\n".join(f"{ref}: {_state_of(cluster, ref)}" for ref in applied[:MAX_REFS])
         sections.append((f"{app.ref} applied resources", text))
     return sections
+
+
+def _why(step: Mapping[str, Any]) -> str:
+    """`` (Wait: wait healthy)``, `` (Timeout)``: a workflow step's reason and message, whichever it has."""
+    said = [str(step[key]) for key in ("reason", "message") if step.get(key)]
+    return f" ({': '.join(said)})" if said else ""
 
 
 def _state_of(cluster: Cluster, ref: Ref) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Final
 
 from oamconf.cluster.vclusters import Target
-from oamconf.errors import ApiError, CheckFailed
+from oamconf.errors import CheckFailed
 from oamconf.k8s import kinds
 from oamconf.k8s.api import Cluster, KubeObject, Ref
 from oamconf.k8s.expect import Expect
@@ -29,9 +29,6 @@ ARGOCD_PORT: Final = 443  # Service argocd-server, port https
 VCLUSTER_PORT: Final = 443  # Service <vcluster>, port https (facts §3)
 CLUSTER_LABEL: Final = {"argocd.argoproj.io/secret-type": "cluster"}
 ADMIN_LOGIN: Final = ("argocd-initial-admin-secret", "password")  # Secret and key of the admin password (§4.1)
-CREDENTIAL_KEYS: Final = ("client-key", "client-certificate", "token", "config", "certificate-authority")
-# provider-kubernetes Objects: an Observe-only Object copies the whole observed manifest into its status.
-OBJECT_KINDS: Final = (kinds.K8S_OBJECT, kinds.Kind("kubernetes.m.crossplane.io/v1alpha1", "Object"))
 
 
 def server_of(target: Target) -> str:
@@ -115,27 +112,6 @@ def _required(cluster: Cluster, ref: Ref) -> KubeObject:
     if found is None:
         raise CheckFailed(f"{ref} not found: Argo CD's install creates it")
     return found
-
-
-def credentials_in_custom_resources(cluster: Cluster) -> list[str]:
-    """Where a vCluster's credentials sit in a custom resource's status (readable through crossplane-view)."""
-    exposed: list[str] = []
-    for kind in OBJECT_KINDS:
-        try:
-            objects = cluster.list(kind.api_version, kind.kind)
-        except ApiError:
-            continue  # the kind is not served (provider-kubernetes absent): nothing copied there
-        exposed += [f"{obj.ref} status.atProvider.manifest.data ({keys})" for obj, keys in _copied(objects)]
-    return exposed
-
-
-def _copied(objects: list[KubeObject]) -> Iterator[tuple[KubeObject, str]]:
-    for obj in objects:
-        manifest = obj.field("status.atProvider.manifest") or {}
-        data = manifest.get("data") or {} if manifest.get("kind") == "Secret" else {}
-        keys = sorted(key for key in data if key in CREDENTIAL_KEYS)
-        if keys:
-            yield obj, ", ".join(keys)
 
 
 def _decoded(secret: KubeObject | None, key: str) -> str:

@@ -15,20 +15,30 @@ does not know.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from oamconf.redact import Redactor
 from oamconf.report.changes import Changes
 from oamconf.report.markdown import duration_text, phase_timing
-from oamconf.report.model import PhaseResult, PhaseVerdict, RunResult, RunStatus, StepResult
+from oamconf.report.model import (
+    PhaseResult,
+    PhaseVerdict,
+    RunResult,
+    RunStatus,
+    StepResult,
+    recommendations,
+    with_consequences,
+)
 from oamconf.steps.outcomes import Diagnostic, Outcome, StepVerdict, TestOutcome, first_line
 
 STYLESHEET = Path(__file__).with_name("style.css")  # packaged with the module (hatch takes src/oamconf whole)
 
 Text = Callable[[str], str]
+_CODE_SPAN: Final = re.compile(r"`([^`\n]+)`")
 
 # Colour classes: an addition to the verdict's words, never instead of them.
 _PHASE_CLASS = {
@@ -131,7 +141,7 @@ def _step_section(step: StepResult, text: Text) -> str:
         passed_hints = dict.fromkeys(h for t in step.tests if t.outcome is not Outcome.FAILED for h in t.hints)
         parts += [_cause_fix(h.cause, h.fix, text) for h in passed_hints]
     if step.verdict is StepVerdict.FAILED:
-        failures = step.failures
+        failures = with_consequences(step.failures)
         for number, failure in enumerate(failures, 1):
             label = "Problem" if len(failures) == 1 else f"Problem {number} of {len(failures)} ({failure.name})"
             parts.append(_failure(label, failure, text))
@@ -150,13 +160,19 @@ def _failure(label: str, failure: TestOutcome, text: Text) -> str:
     return "".join(parts)
 
 
+def _as_written(html: str) -> str:
+    """A diagnostic shows the object as read: its backticks stay (escaped text holds no other <code>)."""
+    return html.replace("<code>", "`").replace("</code>", "`")
+
+
 def _cause_fix(cause: str, fix: str, text: Text) -> str:
     return f'<dd class="cause"><b>Root Cause</b>: {text(cause)}</dd><dd class="fix"><b>Fix</b>: {text(fix)}</dd>'
 
 
 def _diagnostics(blocks: Iterable[Diagnostic], text: Text) -> list[str]:
     return [
-        f'<details class="diagnostic"><summary>Diagnostics: {text(d.name)}</summary><pre>{text(d.text)}</pre></details>'
+        f'<details class="diagnostic"><summary>Diagnostics: {text(d.name)}</summary>'
+        f"<pre>{_as_written(text(d.text))}</pre></details>"
         for d in blocks
     ]
 
@@ -173,8 +189,7 @@ def _badge(label: str, css_class: str) -> str:
 
 
 def _recommendations(run: RunResult, text: Text) -> str:
-    needs_action = {StepVerdict.FAILED, StepVerdict.NEEDS_VERIFICATION}
-    hints = list(dict.fromkeys(h for s in run.steps if s.verdict in needs_action for h in s.hints))
+    hints = recommendations(run)
     if not hints:
         return ""
     items = "".join(f"<li><b>{text(h.cause)}</b>: {text(h.fix)}</li>" for h in hints)
@@ -206,10 +221,11 @@ def _changes_html(changes: Changes, text: Text) -> str:
 
 
 def _safe_text(redactor: Redactor) -> Text:
-    """Text ready for HTML: redacted, then escaped."""
+    """Text ready for HTML: redacted, escaped, and its Markdown code spans (`kubectl ...`) set as code, so
+    the two reports show the same line the same way."""
 
     def text(value: str) -> str:
-        return escape(redactor.redact(value))
+        return _CODE_SPAN.sub(r"<code>\1</code>", escape(redactor.redact(value)))
 
     return text
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from oamconf.report.model import PhaseResult, PhaseVerdict, RunResult, StepResult
+from oamconf.report.model import PhaseResult, PhaseVerdict, RunResult, StepResult, recommendations, with_consequences
 from oamconf.steps.outcomes import Outcome, StepVerdict, TestOutcome, first_line
 
 if TYPE_CHECKING:  # only the type: changes formats its durations with duration_text from here
@@ -108,7 +108,7 @@ def _step(step: StepResult) -> str:
         passed_hints = dict.fromkeys(h for t in step.tests if t.outcome is not Outcome.FAILED for h in t.hints)
         lines += [f"- **Fix Required**: {h.fix} ({h.cause})" for h in passed_hints]
     if step.verdict is StepVerdict.FAILED:
-        failures = step.failures
+        failures = with_consequences(step.failures)
         for number, failure in enumerate(failures, 1):
             label = "**Problem**" if len(failures) == 1 else f"**Problem {number} of {len(failures)}** ({failure.name})"
             lines += _failure(label, failure)
@@ -143,7 +143,7 @@ def _key_findings(run: RunResult) -> str:
     working = [s for s in run.steps if s.verdict is StepVerdict.WORKING]
     issues = [s for s in run.steps if s.verdict in {StepVerdict.FAILED, StepVerdict.NEEDS_VERIFICATION}]
     out = ["## Key Findings", "### ✅ What's Working Well"]
-    out.append(_numbered(f"**{s.id} {s.title}**" + (f": {s.evidence[0]}" if s.evidence else "") for s in working))
+    out.append(_numbered(f"**{s.id} {s.title}**: {_verified(s)}" for s in working))
     out.append("### ⚠️ Issues Found")
     run_wide = (f"**Run**: {finding}" for finding in run.findings)
     out.append(_numbered([*run_wide, *(f"**{s.id} {s.title}** ({s.verdict.label}): {_issue(s)}" for s in issues)]))
@@ -164,6 +164,11 @@ def _not_tested(run: RunResult) -> list[str]:
     return found
 
 
+def _verified(step: StepResult) -> str:
+    """What the step showed, in its tests' own spec clauses (the evidence is under the step)."""
+    return "; ".join(t.name.rstrip(".") for t in step.tests if t.outcome is Outcome.PASSED)
+
+
 def _issue(step: StepResult) -> str:
     if step.verdict is StepVerdict.FAILED:
         return "; ".join(step.problems)
@@ -171,8 +176,7 @@ def _issue(step: StepResult) -> str:
 
 
 def _recommendations(run: RunResult) -> str:
-    needs_action = {StepVerdict.FAILED, StepVerdict.NEEDS_VERIFICATION}
-    hints = list(dict.fromkeys(h for s in run.steps if s.verdict in needs_action for h in s.hints))
+    hints = recommendations(run)
     if not hints:
         return ""
     return "## Recommendations\n\n" + _numbered(f"**{h.cause}**: {h.fix}" for h in hints)

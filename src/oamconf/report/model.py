@@ -6,6 +6,7 @@ Frozen and built once at the end of the session from the step ledger, like pytes
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -211,3 +212,36 @@ def build_run(
         findings=tuple(findings),
         stopped=stopped,
     )
+
+
+def with_consequences(failures: Sequence[TestOutcome]) -> list[TestOutcome]:
+    """*failures* as the report shows them: one that no rule explains, beside one whose root cause is known,
+    is marked as that problem's consequence (an unready Release next to its unbound PVC), not as a failure
+    of its own with "no known cause matched"."""
+    cause = next(((n, t) for n, t in enumerate(failures, 1) if any(h.known for h in t.hints)), None)
+    if cause is None:
+        return list(failures)
+    number, root = cause
+    known = next(h for h in root.hints if h.known)
+    follows = Hint(
+        f"a consequence of Problem {number} ({known.cause})",
+        f"fix Problem {number} first; this check then passes or shows a cause of its own",
+    )
+    return [t if any(h.known for h in t.hints) else dataclasses.replace(t, hints=(follows,)) for t in failures]
+
+
+def recommendations(run: RunResult) -> list[Hint]:
+    """What to do, once per distinct cause, for the steps that need action (failed or to verify).
+
+    A failure no catalogue rule explains is one entry for its step (the first such test's: what to look
+    at), not one per test, and none when a cause the catalogue knows already explains the step.
+    """
+    needs_action = {StepVerdict.FAILED, StepVerdict.NEEDS_VERIFICATION}
+    found: dict[Hint, None] = {}
+    for step in run.steps:
+        if step.verdict not in needs_action:
+            continue
+        known = [h for h in step.hints if h.known]
+        unexplained = [h for h in step.hints if not h.known]
+        found.update(dict.fromkeys(known or unexplained[:1]))
+    return list(found)

@@ -16,7 +16,7 @@ from typing import Final
 
 from oamconf.k8s.api import Ref
 from oamconf.steps.hint_catalogue import CATALOGUE, Known
-from oamconf.steps.outcomes import Hint
+from oamconf.steps.outcomes import UNMATCHED, Hint
 
 # A captured value goes into one report line: a longer one (a function's message) is cut here.
 VALUE_LIMIT: Final = 240
@@ -102,9 +102,6 @@ def _clean(value: str) -> str:
 def _fill(template: str, values: Mapping[str, str]) -> str:
     """*template* with each ``{group}`` replaced; other braces (a jsonpath) stay as they are."""
     return _PLACEHOLDER.sub(lambda m: values.get(m[1], m[0]), template)
-
-
-UNMATCHED = "no known cause matched"
 
 
 def unmatched(*, step: str, test: str, looked_at: Ref | str | None, diagnostics: Sequence[str]) -> Hint:

@@ -41,8 +41,13 @@ class StepLedger:
         return step_verdict(self.outcomes.get(step_id, []))
 
     def reason(self, step_id: str) -> str:
-        """One line on why a step did not pass: its first failure, or why it was not tested."""
+        """One line on why a step did not pass: its first failure with a known root cause (a problem no rule
+        explains often follows from it: an unready Release from its PVC), else its first failure, or why it
+        was not tested."""
         tests = self.outcomes.get(step_id, [])
+        explained = next((t for t in tests if t.outcome is Outcome.FAILED and any(h.known for h in t.hints)), None)
+        if explained is not None:
+            return first_line(explained.message)
         for wanted in (Outcome.FAILED, Outcome.BLOCKED, Outcome.INTERRUPTED, Outcome.SKIPPED):
             hit = next((t for t in tests if t.outcome is wanted), None)
             if hit is not None:

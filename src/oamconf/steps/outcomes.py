@@ -31,12 +31,20 @@ class Outcome(enum.Enum):
     INTERRUPTED = "interrupted"  # the run ended (Ctrl-C, -x) before this test finished; message says where
 
 
+UNMATCHED = "no known cause matched"
+
+
 @dataclass(frozen=True)
 class Hint:
     """A likely root cause and what to do about it, shown with a failure and in Recommendations."""
 
     cause: str
     fix: str
+
+    @property
+    def known(self) -> bool:
+        """A cause the step or the catalogue names, not the line saying none matched."""
+        return not self.cause.startswith(UNMATCHED)
 
 
 @dataclass(frozen=True)

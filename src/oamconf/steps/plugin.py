@@ -11,7 +11,7 @@ from collections.abc import Generator
 
 import pytest
 
-from oamconf.errors import UsageError
+from oamconf.errors import ServerNotGiven, UsageError
 from oamconf.steps import gating, interrupt
 from oamconf.steps.context import record_of, run_of
 from oamconf.steps.evidence import Evidence, RunInfo
@@ -69,6 +69,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[
     except KeyboardInterrupt:
         # Ctrl-C while the reports are written: one line, not pytest's raw traceback.
         pytest.exit("interrupted while writing the reports: they may be incomplete", pytest.ExitCode.INTERRUPTED)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, object, object]:
+    """A check that needs a server the run was not given is not tested, and its step says so."""
+    try:
+        return (yield)
+    except ServerNotGiven as err:
+        if record_of(pyfuncitem).spec is not None:
+            record_of(pyfuncitem).evidence.warn(f"not tested: {err}")
+        pytest.skip(str(err))
 
 
 @pytest.hookimpl(wrapper=True)

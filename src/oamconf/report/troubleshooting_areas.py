@@ -1,0 +1,270 @@
+"""What the hint catalogue cannot say about its rules, for ``docs/troubleshooting.md``: per area, where a
+platform engineer meets each rule's text and a short example of it (``<name>`` stands for a value)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a rule looks like from the outside: a heading, where the text shows, and an example of it."""
+
+    title: str
+    seen_in: str
+    example: str  # the upstream text, shortened; <name> stands for a value
+
+
+@dataclass(frozen=True)
+class Area:
+    title: str
+    about: str
+    entries: Mapping[str, Entry]  # by rule name; the page lists them in catalogue order
+
+
+_XR = "the composite's (XR) Synced condition"
+_APPLY = "the API server's answer to an apply"
+_ARGO = "Argo CD's cluster connection state, or an Application's ComparisonError"
+_EVENTS = "the pod's events"
+
+AREAS: Final[tuple[Area, ...]] = (
+    Area(
+        "Crossplane and compositions",
+        "Composition functions, and the CRDs and admission webhooks the platform's charts install.",
+        {
+            "function-fatal-result": Entry(
+                "A composition function returned a fatal result",
+                _XR,
+                'cannot compose resources: pipeline step "<step>" returned a fatal result: <result>',
+            ),
+            "function-unreachable": Entry(
+                "Crossplane cannot call a composition function",
+                _XR,
+                'cannot run Composition pipeline step "<step>": cannot get gRPC client connection for Function '
+                '"<function>": <error>',
+            ),
+            "webhook-certificate": Entry(
+                "An admission webhook's certificate is not trusted",
+                _APPLY,
+                'failed calling webhook "<webhook>": failed to call webhook: Post "https://<service>.<namespace>.svc:443/'
+                '<path>": tls: failed to verify certificate: x509: certificate signed by unknown authority',
+            ),
+            "webhook-not-ready": Entry(
+                "An admission webhook is not ready",
+                _APPLY,
+                'failed calling webhook "<webhook>": failed to call webhook: Post "https://<service>.<namespace>.svc:443/'
+                '<path>": no endpoints available for service "<service>"',
+            ),
+            "crd-not-served": Entry(
+                "A kind is used before its CRD is served",
+                _APPLY,
+                'no matches for kind "<kind>" in version "<group>/<version>"',
+            ),
+        },
+    ),
+    Area(
+        "vCluster",
+        "The vCluster's serving certificate and CA as its clients see them, and values the open-source build refuses.",
+        {
+            "certificate-name-svc": Entry(
+                "The vCluster's certificate does not cover its .svc name",
+                _ARGO,
+                "tls: failed to verify certificate: x509: certificate is valid for <sans>, not "
+                "<vcluster>.<namespace>.svc",
+            ),
+            "certificate-name": Entry(
+                "A certificate does not cover the host name dialled",
+                "a TLS error of Argo CD or of the suite's TLS probe",
+                "x509: certificate is valid for <sans>, not <host>",
+            ),
+            "certificate-unknown-authority": Entry(
+                "The client does not trust the vCluster's CA",
+                _ARGO,
+                'Get "<server>/version": tls: failed to verify certificate: x509: certificate signed by unknown '
+                "authority",
+            ),
+            "vcluster-pro-feature": Entry(
+                "The vCluster stops at start on a Pro feature",
+                "the vCluster pod's log",
+                "you are trying to use a vCluster pro feature '<feature>' that is not available in the open source "
+                "vcluster",
+            ),
+            "vcluster-pro-settings": Entry(
+                "The vCluster's values use settings only vCluster Pro has",
+                "step 2.2's warning",
+                "<vcluster> (<namespace>): <settings> needs vCluster Pro",
+            ),
+            "vcluster-service-mapping": Entry(
+                "A replicated Service mapping is malformed",
+                "the vCluster syncer's log",
+                "parse physical service mapping: invalid service mapping, please use "
+                "namespace1/service1=namespace2/service2",
+            ),
+        },
+    ),
+    Area(
+        "Images and storage",
+        "What keeps a pod from starting: its volumes, and the images it pulls (the Bitnami move included).",
+        {
+            "storage-class-missing": Entry(
+                "A PVC names a StorageClass that does not exist",
+                "the PersistentVolumeClaim's events",
+                'ProvisioningFailed: storageclass.storage.k8s.io "<storage_class>" not found',
+            ),
+            "pvc-unbound": Entry(
+                "A PVC stays Pending",
+                "the pod's PodScheduled condition, or the claim's events",
+                "0/<n> nodes are available: pod has unbound immediate PersistentVolumeClaims",
+            ),
+            "bitnami-image-check": Entry(
+                "A Bitnami chart refuses a substituted image",
+                "the Helm Release's error",
+                "execution error at (<chart>/templates/<file>): ERROR: Original containers have been substituted for "
+                "unrecognized ones.",
+            ),
+            "bitnami-image-gone": Entry(
+                "A Bitnami image is gone from Docker Hub",
+                "the pod's container state",
+                'ImagePullBackOff: Back-off pulling image "docker.io/bitnami/<repository>:<tag>"',
+            ),
+            "image-not-found": Entry(
+                "An image does not exist",
+                _EVENTS,
+                'Failed to pull image "<image>": failed to resolve reference "<image>": <image>: not found',
+            ),
+            "image-pull-denied": Entry(
+                "The registry refuses an image",
+                _EVENTS,
+                'Failed to pull image "<image>": failed to resolve reference "<image>": pull access denied, repository '
+                "does not exist or may require authorization",
+            ),
+            "image-pull-rate-limit": Entry(
+                "Docker Hub's pull limit stops a pull",
+                _EVENTS,
+                'Failed to pull image "<image>": 429 Too Many Requests - Server message: toomanyrequests: You have '
+                "reached your pull rate limit.",
+            ),
+            "image-pull": Entry(
+                "An image cannot be pulled",
+                "the pod's container state",
+                'container <container>: waiting ErrImagePull: failed to pull and unpack image "<image>": <error>',
+            ),
+        },
+    ),
+    Area(
+        "Databases",
+        "The databases phase 3 provisions through OAM (their Helm releases included), and the Services and "
+        "port-forwards that reach them.",
+        {
+            "helm-operation-in-progress": Entry(
+                "A Helm release is locked by an interrupted operation",
+                "the Helm Release's Synced condition",
+                "failed to upgrade release: another operation (install/upgrade/rollback) is in progress",
+            ),
+            "postgres-password-rejected": Entry(
+                "PostgreSQL rejects the password",
+                "step 3.2's failure",
+                'FATAL:  password authentication failed for user "<user>"',
+            ),
+            "redis-password-rejected": Entry(
+                "Redis rejects the password",
+                "step 3.3's failure",
+                "WRONGPASS invalid username-password pair or user is disabled.",
+            ),
+            "redis-password-missing": Entry(
+                "Redis wants a password the client did not send",
+                "step 3.3's failure",
+                "NOAUTH Authentication required.",
+            ),
+            "service-no-endpoints": Entry(
+                "A Service has no ready endpoints",
+                "an API or port-forward error, or the Service's diagnostics",
+                'no endpoints available for service "<service>"',
+            ),
+            "port-closed": Entry(
+                "Nothing listens where a probe connects",
+                "step 3.2's, 3.3's or 4.1's failure",
+                "connection refused: nothing listens on 127.0.0.1:<port>; is the port-forward running and the "
+                "<behind> Ready?",
+            ),
+            "port-forward-pod-not-running": Entry(
+                "A port-forward finds its pod not running",
+                "step 3.2's or 3.3's failure",
+                "port-forward <target> :<port> -n <namespace> exited with status 1: error: unable to forward port "
+                "because pod is not running. Current status=<phase>",
+            ),
+            "port-forward-hung-up": Entry(
+                "The pod behind a port-forward hangs up",
+                "a probe's failure in step 3.2, 3.3, 4.1, 4.2 or 5",
+                "Redis at 127.0.0.1:<port>: the connection was closed before Redis answered: the port-forward "
+                "is up but cannot reach the pod (restarting?), or the port is not Redis's",
+            ),
+        },
+    ),
+    Area(
+        "Argo CD and cluster access",
+        "Argo CD deploying into a vCluster: its repo-server, its registered clusters, and their credentials.",
+        {
+            "cluster-secret-ca-not-pem": Entry(
+                "The cluster Secret's caData is not a PEM certificate",
+                "step 4.1's failure",
+                "data.config tlsClientConfig.caData holds no PEM certificate (base64 twice?)",
+            ),
+            "cluster-secret-malformed": Entry(
+                "Argo CD cannot read the cluster Secret",
+                "step 4.1's failure",
+                "data.config is not JSON (<error>): Argo CD cannot unmarshal it",
+            ),
+            "argocd-repo-server-down": Entry(
+                "Argo CD's repo-server does not answer",
+                "the Application's ComparisonError",
+                "failed to generate manifest for source 1 of 1: rpc error: code = Unavailable … dial tcp <ip>:8081: "
+                "connect: connection refused",
+            ),
+            "argocd-cluster-not-monitored": Entry(
+                "Argo CD does not monitor the cluster yet",
+                "the cluster's connection state in Argo CD",
+                "Cluster has no applications and is not being monitored.",
+            ),
+            "argocd-destination-unknown": Entry(
+                "The Application's destination server is not registered",
+                "the Application's InvalidSpecError",
+                'error getting cluster by server "<server>": rpc error: code = NotFound desc = cluster "<server>" not '
+                "found",
+            ),
+            "argocd-destination-name-unknown": Entry(
+                "The Application's destination name is not registered",
+                "the Application's InvalidSpecError",
+                "there are no clusters with this name: <cluster>",
+            ),
+            "argocd-login-rejected": Entry(
+                "argocd-server refuses the suite's login",
+                "step 4.2's failure",
+                "POST /api/v1/session: 401 Unauthorized (Invalid username or password)",
+            ),
+            "credentials-rejected": Entry(
+                "The API server rejects the credentials",
+                f"{_ARGO}, or the suite's own client",
+                'Get "<server>/version": 401 Unauthorized (Unauthorized): the API server rejected the bearer token',
+            ),
+            "rbac-forbidden": Entry(
+                "RBAC denies a ServiceAccount",
+                f"{_ARGO}, or an API error",
+                '<resource> is forbidden: User "system:serviceaccount:<sa_namespace>:<sa>" cannot <verb> resource '
+                '"<resource>" in API group "<group>" at the cluster scope',
+            ),
+            "argocd-comparison-error": Entry(
+                "Argo CD cannot compare the Application (any other ComparisonError)",
+                "the Application's conditions",
+                "ComparisonError: <detail>",
+            ),
+            "argocd-sync-error": Entry(
+                "Argo CD's sync failed",
+                "the Application's conditions",
+                "SyncError: <detail>",
+            ),
+        },
+    ),
+)

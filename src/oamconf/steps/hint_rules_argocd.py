@@ -1,0 +1,155 @@
+"""The known failure modes of phases 4-5 (TLS to the vCluster, the Argo CD cluster Secret, Argo CD, the
+credentials it signs in with), in the order ``hint_catalogue`` tries them after the platform's."""
+
+from __future__ import annotations
+
+from oamconf.steps.hint_known import Known
+
+# A condition's message after its type: "ComparisonError: <msg>", "type: ComparisonError / message: '<msg>'".
+_ARGOCD_CONDITION = r"(?:\W{1,4}(?:message\W{1,4})?(?P<detail>(?!lastTransitionTime)[^\x27\n]{8,}))?"
+
+ARGOCD: tuple[Known, ...] = (
+    Known(
+        "cluster-secret-ca-not-pem",
+        r"tlsClientConfig\.caData holds no PEM certificate",
+        "tlsClientConfig.caData of the Argo CD cluster Secret is not a PEM certificate once base64-decoded "
+        "(encoded twice?): Argo CD would trust no CA and fail every handshake with the vCluster",
+        "set caData to the vCluster's CA PEM base64-encoded once: the value of key certificate-authority in Secret "
+        "vc-<name> is that already (copy it as it is, do not encode it again)",
+        source="oamconf/probes/cluster_secret.py _ca; acd:pkg/apis/application/v1alpha1/types.go RawRestConfig "
+        "(caData is []byte: base64 in JSON)",
+    ),
+    Known(
+        "cluster-secret-malformed",
+        r"(?P<problem>(?:want label argocd\.argoproj\.io/secret-type: cluster|no data key [\w, ]+|data\.server is "
+        r"not an https://|data\.config sets [\w., ]+|data\.[\w.]+ is not base64|data\.config is not JSON|"
+        r"data\.config is \w+, not an object|data\.config [\w.]+ is \w+, not \w+)(?:(?!: )[^;\n])*)",
+        "Argo CD cannot use the vCluster's cluster Secret as written: {problem}",
+        "correct the Secret where the platform writes it (the object that composes it, or the registration "
+        "script), following the failure's own words; `kubectl -n argocd get secret -l "
+        "argocd.argoproj.io/secret-type=cluster -o yaml` shows what Argo CD reads",
+        source="oamconf/probes/cluster_secret.py parse_cluster_secret, after acd:util/db/cluster.go "
+        "SecretToCluster (could not unmarshal cluster secret)",
+    ),
+    Known(
+        "certificate-name-svc",
+        r"x509: certificate is valid for (?P<sans>[^\n]+?), not "
+        r"(?P<host>(?P<vcluster>[\w-]+)\.(?P<namespace>[\w-]+)\.svc(?:\.cluster\.local)?)(?![\w-]|\.[\w-])",
+        "the vCluster's serving certificate does not cover {host}, the host it was dialled with; it is valid "
+        "for {sans}",
+        "add {host} to controlPlane.proxy.extraSANs in the values of vCluster {vcluster}, or connect to "
+        "https://{vcluster}.{namespace}:443, a default SAN",
+        source="go:src/crypto/x509/verify.go:100-127 HostnameError; vc:pkg/server/cert/cert.go:54-60,224 "
+        "(<name>.<ns>, no .svc)",
+    ),
+    Known(
+        "certificate-name",
+        r"x509: certificate is (?:valid for (?P<sans>[^\n]+?), not|not valid for any names, but wanted to match) "
+        r"(?P<host>[\w-]+(?:\.[\w-]+)*)",
+        "the vCluster's serving certificate does not cover {host}, the host it was dialled with; it is valid "
+        "for {sans}",
+        "add {host} to controlPlane.proxy.extraSANs in the vCluster values, or have the client check a name it "
+        "has (Argo CD cluster Secret: tlsClientConfig.serverName, e.g. kubernetes.default.svc)",
+        {"sans": "no names"},
+        source="go:src/crypto/x509/verify.go:100-127 HostnameError",
+    ),
+    Known(
+        "certificate-unknown-authority",
+        r'(?:\\?"(?P<server>https://[^/"\\\s]+)[^"\\\s]*\\?":\s*)?(?:tls: failed to verify certificate: )?'
+        r"x509: certificate signed by unknown authority",
+        "the CA the client trusts for {server} did not sign its certificate: caData is not that vCluster's CA",
+        "copy certificate-authority of the vCluster's Secret vc-<name> into tlsClientConfig.caData of the Argo CD "
+        "cluster Secret (both base64 PEM); a recreated vCluster has a new CA",
+        {"server": "the vCluster"},
+        source="go:src/crypto/x509/verify.go:140-155 UnknownAuthorityError",
+    ),
+    Known(
+        "argocd-repo-server-down",
+        (
+            r"(?P<dialled>dial tcp [^\s\"]+:8081: connect: connection refused)",
+            r"(?P<dialled>lookup argocd-repo-server[\w.-]* on \S+: no such host)",
+        ),
+        "Argo CD's repo-server does not answer the application controller ({dialled})",
+        "`kubectl -n argocd get deploy,svc argocd-repo-server`: the Deployment must be Available and the Service "
+        "present; then hard-refresh the Application (annotation argocd.argoproj.io/refresh=hard)",
+        source="acd:controller/state.go:335,627; acd:common/common.go:41 (argocd-repo-server:8081)",
+    ),
+    Known(
+        "argocd-cluster-not-monitored",
+        r"Cluster has no applications and is not being monitored",
+        "Argo CD checks a cluster's connection only once an Application targets it, so its state stays Unknown",
+        "create the Application first, then poll the cluster's connection state (GET /api/v1/clusters)",
+        source="acd:controller/clusterinfoupdater.go:163-166",
+    ),
+    Known(
+        "argocd-destination-unknown",
+        r'error getting cluster by server \\?"(?P<server>[^"\\]+)\\?": rpc error: code = NotFound',
+        "Argo CD has no cluster {server}: no cluster Secret (label argocd.argoproj.io/secret-type: cluster) has it",
+        "make the cluster Secret's server exactly {server} (scheme, host, port), or point the Application's "
+        "destination.server at a registered cluster (`argocd cluster list`)",
+        source="acd:util/argo/argo.go:1117 over acd:util/db/cluster.go:232 (NotFound)",
+    ),
+    Known(
+        "argocd-destination-name-unknown",
+        r"there are no clusters with this name: (?P<cluster>[\w.-]+)",
+        "Argo CD has no cluster named {cluster}: no cluster Secret has name: {cluster}",
+        "set name: {cluster} in the vCluster's cluster Secret, or correct the Application's destination.name",
+        source="acd:util/argo/argo.go:1094",
+    ),
+    Known(
+        "argocd-login-rejected",
+        r"POST /api/v1/session: 401 Unauthorized",
+        "argocd-server refused the suite's login: the username or password is not the account's",
+        "pass the admin password the platform has: key password of Secret argocd-initial-admin-secret in the "
+        "Argo CD namespace, valid until someone changes it (then use the changed one)",
+        source="acd:server/session/session.go Create (Invalid username or password); oamconf/probes/argocd.py "
+        "ArgoCdApi.login",
+    ),
+    Known(
+        "credentials-rejected",
+        (
+            (
+                r"401 Unauthorized[^\n]{0,400}?: the API server rejected (?P<credential>the bearer token|the client "
+                r"certificate|username and password|an anonymous request)"
+            ),
+            r"the server has asked for the client to provide credentials|401 Unauthorized(?:: | \()Unauthorized",
+        ),
+        "the API server rejected the credentials (401): {credential} is not (or no longer) valid for that cluster",
+        "for a bearer token: take it again from the Secret the vCluster exports for it (exportKubeConfig."
+        "additionalSecrets, key token; a ServiceAccount deleted inside the vCluster revokes it) and set it as "
+        "bearerToken in the Argo CD cluster Secret's config; for a client certificate: copy client-certificate "
+        "and client-key of Secret vc-<name> again (a re-created vCluster has a new CA)",
+        {"credential": "the credential it was sent"},
+        source="apimachinery api/errors/errors.go (401); oamconf/k8s/apierrors.py (401 → AccessDenied); "
+        "oamconf/probes/cluster_access.py _get (401 Unauthorized (<reason>): the API server rejected …)",
+    ),
+    Known(
+        "rbac-forbidden",
+        r'is forbidden: User \\?"system:serviceaccount:(?P<sa_namespace>[^:"\\]+):(?P<sa>[^"\\]+)\\?" cannot '
+        r'(?P<verb>[\w-]+) resource \\?"(?P<resource>[^"\\]+)\\?" in API group \\?"(?P<group>[^"\\]*)\\?" '
+        r'(?P<scope>in the namespace \\?"[^"\\]+\\?"|at the cluster scope)',
+        'RBAC does not let ServiceAccount {sa_namespace}/{sa} {verb} {resource} (API group "{group}") {scope}',
+        "bind it a Role or ClusterRole that allows {verb} on {resource} in the cluster that refused (Argo CD in a "
+        "vCluster: exportKubeConfig.serviceAccount.clusterRole); check with "
+        "`kubectl auth can-i --list --as=system:serviceaccount:{sa_namespace}:{sa}`",
+        source="apiserver pkg/endpoints/handlers/responsewriters/errors.go forbiddenMessage",
+    ),
+    Known(
+        "argocd-comparison-error",  # a catch-all, after the specific ones
+        r"ComparisonError" + _ARGOCD_CONDITION,
+        "Argo CD cannot compare the Application with its source or destination: {detail}",
+        "read the Application's status.conditions; Argo CD hides repo-side errors for 180 s, so annotate it "
+        "argocd.argoproj.io/refresh=hard to see the current one",
+        {"detail": "see its status.conditions"},
+        source="acd:controller/state.go:512-524,628",
+    ),
+    Known(
+        "argocd-sync-error",
+        r"SyncError" + _ARGOCD_CONDITION,
+        "Argo CD's sync of the Application failed: {detail}",
+        "read status.operationState (message, syncResult.resources) for the resource that failed to apply, "
+        "correct it in the source, then sync again",
+        {"detail": "see its status.operationState"},
+        source="acd:controller/appcontroller.go:2257-2318",
+    ),
+)
