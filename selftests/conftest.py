@@ -53,11 +53,15 @@ def _debian_pg_ctl() -> str | None:
     return str(candidates[-1]) if candidates else None
 
 
+# pytest-postgresql makes a template database <dbname>_tmpl on the shared server and drops it at the end: with
+# the default name, a second session on the machine, or any session after one that was killed, fails with
+# DuplicateDatabase. A name of this process's own avoids both.
 postgresql_external = pg_factories.postgresql_noproc(
     host=os.environ.get("OAMCONF_TEST_PG_HOST"),
     port=os.environ.get("OAMCONF_TEST_PG_PORT"),
     user=os.environ.get("OAMCONF_TEST_PG_USER"),
     password=os.environ.get("OAMCONF_TEST_PG_PASSWORD"),
+    dbname=f"oamconf_{os.getpid()}",
 )
 # A password makes pytest-postgresql initdb with password auth, so a wrong one is refused.
 postgresql_local = pg_factories.postgresql_proc(executable=_debian_pg_ctl(), password=secrets.token_urlsafe(16))
