@@ -15,7 +15,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from oamconf.errors import ApiError, UsageError, WaitFailed, WaitTimeout
+from oamconf.errors import ApiError, ServerNotGiven, UsageError, WaitFailed, WaitTimeout
 from oamconf.k8s.api import Endpoint, KubeObject, Ref
 from oamconf.k8s.conditions import condition_is
 from oamconf.k8s.expect import Expect
@@ -165,14 +165,16 @@ def test_a_port_forward_reaches_the_server_bound_to_the_scenarios_endpoint(liste
 def test_a_service_whose_endpoint_the_test_did_not_bind_says_how_to_bind_it() -> None:
     cluster = load_scenario(SCENARIOS / "healthy")
 
-    with pytest.raises(ApiError) as caught, cluster.port_forward("conformance", "test-postgres-only-test-db", 5432):
+    with (
+        pytest.raises(ServerNotGiven) as caught,
+        cluster.port_forward("conformance", "test-postgres-only-test-db", 5432),
+    ):
         pass
 
-    assert caught.value.status == 404
-    assert str(caught.value).startswith(
-        "404 NotFound: no Service conformance/test-postgres-only-test-db port 5432 "
-        "in scenario healthy-foundation + healthy-vclusters + healthy-databases + healthy-argocd + healthy-e2e: "
-        "endpoint 'postgresql' is not bound"
+    assert str(caught.value) == (
+        "Service conformance/test-postgres-only-test-db port 5432 of scenario healthy-foundation + healthy-vclusters "
+        "+ healthy-databases + healthy-argocd + healthy-e2e stands for a real postgresql server and none was given: "
+        "run with --endpoint postgresql=HOST:PORT to test it (from Python: load_scenario(endpoints=...) or bind())"
     )
 
 
