@@ -69,18 +69,31 @@ def smoke(session: nox.Session) -> None:
     venv_bin = str(Path(session.bin))
     # PATH without docker: the preflight must say so in one line, whatever this machine has.
     out = session.run(
-        "pytest", "tests", "--conformance", "-p", "no:cacheprovider",
-        env={"PATH": venv_bin}, success_codes=[4], silent=True,
-    )  # fmt: skip
+        "pytest",
+        "tests",
+        "--conformance",
+        "-p",
+        "no:cacheprovider",
+        env={"PATH": venv_bin},
+        success_codes=[4],
+        silent=True,
+    )
     _expect_one_line(session, str(out), "ERROR: cannot run the conformance phases: docker not found on PATH")
     reports = Path(session.create_tmp()) / "smoke-reports"
     # Exit 1 is expected: the scenario's database Services are bound to no server here (the self-tests
     # bind real ones), so phase 3's connectivity fails; everything before it must pass.
     session.run(
-        "pytest", "tests", "--conformance", "-p", "no:cacheprovider",
-        "--scenario", "selftests/scenarios/healthy", "--report-dir", str(reports),
+        "pytest",
+        "tests",
+        "--conformance",
+        "-p",
+        "no:cacheprovider",
+        "--scenario",
+        "selftests/scenarios/healthy",
+        "--report-dir",
+        str(reports),
         success_codes=[0, 1],
-    )  # fmt: skip
+    )
     missing = [name for name in ("report.md", "report.html", "junit.xml") if not (reports / name).is_file()]
     if missing:
         session.error(f"the scenario run wrote no {', '.join(missing)} in {reports}")
