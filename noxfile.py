@@ -69,17 +69,30 @@ def smoke(session: nox.Session) -> None:
     venv_bin = str(Path(session.bin))
     # PATH without docker: the preflight must say so in one line, whatever this machine has.
     out = session.run(
-        "pytest", "tests", "--conformance", "-p", "no:cacheprovider",
-        env={"PATH": venv_bin}, success_codes=[4], silent=True,
-    )  # fmt: skip
+        "pytest",
+        "tests",
+        "--conformance",
+        "-p",
+        "no:cacheprovider",
+        env={"PATH": venv_bin},
+        success_codes=[4],
+        silent=True,
+    )
     _expect_one_line(session, str(out), "ERROR: cannot run the conformance phases: docker not found on PATH")
     reports = Path(session.create_tmp()) / "smoke-reports"
     # The healthy scenario passes as a user runs it: what needs a real server (the databases, the vCluster's
     # and Argo CD's APIs; the self-tests bind real ones with --endpoint) is not tested, and says so.
     session.run(
-        "pytest", "tests", "--conformance", "-p", "no:cacheprovider",
-        "--scenario", "selftests/scenarios/healthy", "--report-dir", str(reports),
-    )  # fmt: skip
+        "pytest",
+        "tests",
+        "--conformance",
+        "-p",
+        "no:cacheprovider",
+        "--scenario",
+        "selftests/scenarios/healthy",
+        "--report-dir",
+        str(reports),
+    )
     missing = [name for name in ("report.md", "report.html", "junit.xml") if not (reports / name).is_file()]
     if missing:
         session.error(f"the scenario run wrote no {', '.join(missing)} in {reports}")

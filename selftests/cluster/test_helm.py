@@ -92,3 +92,12 @@ def test_a_missing_helm_binary_is_a_usage_error_naming_it(tmp_path: Path) -> Non
 
     with pytest.raises(UsageError, match="no-such-helm not found"):
         helm.upgrade_install("argocd", ARGO_HTTPS, namespace="argocd", timeout=60)
+
+
+def test_an_empty_chart_version_never_reaches_helm(tmp_path: Path) -> None:
+    helm_bin = write_standin(tmp_path / "bin", "helm", "")
+    helm = Helm(helm_bin.path, kubeconfig=None, context=None)
+    chart = Chart(repository="https://charts.crossplane.io/stable", chart="crossplane", chart_version="")
+    with pytest.raises(UsageError, match="chart crossplane has no version"):
+        helm.upgrade_install_argv("crossplane", chart, namespace="crossplane-system", timeout=60)
+    assert helm_bin.calls() == []

@@ -118,7 +118,7 @@ def test_a_bad_version_override_ends_the_run_before_connecting(pytester: pytest.
     result = preflight(pytester, "--set", "crossplane.chart_versio=2.3.5")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     expected = (
-        "ERROR: override 'crossplane.chart_versio=2.3.5': unknown key 'chart_versio' in crossplane; "
+        "ERROR: --set crossplane.chart_versio=2.3.5: unknown key 'chart_versio' in crossplane; "
         "use one of: chart, chart_version, repository"
     )
     assert error_lines(result) == [expected]

@@ -67,3 +67,13 @@ def _configuration_options(parser: pytest.Parser) -> None:
         default=[],
         help="override one profile value, e.g. --profile-set namespaces.argocd=gitops (repeatable)",
     )
+
+
+# pytest options that ask a question about the suite and run nothing: pytest still configures every plugin
+# before it answers (``--help`` too), so the preflight and the configuration checks must stand aside.
+_QUESTIONS = ("help", "version", "showfixtures", "show_fixtures_per_test", "markers", "collectonly", "setupplan")
+
+
+def only_asks(config: pytest.Config) -> bool:
+    """True when the command line asks for help, a version, the fixtures, the markers or a listing."""
+    return any(config.getoption(name, default=False) for name in _QUESTIONS)

@@ -7,6 +7,7 @@ Loaded in every pytest run of this environment; it changes nothing until tests c
 from __future__ import annotations
 
 import warnings
+from collections.abc import Generator
 from typing import Any, Final
 
 import pytest
@@ -15,6 +16,7 @@ from _pytest.config import parse_warning_filter  # how pytest reads -W; no publi
 from oamconf import options
 from oamconf.platform.paths import use_project_root
 from oamconf.report import plugin as report_plugin
+from oamconf.report.stopped import write_stopped_reports
 from oamconf.steps import plugin as steps_plugin
 from oamconf.steps import settings
 from oamconf.steps.context import run_of
@@ -45,6 +47,23 @@ def pytest_configure(config: pytest.Config) -> None:
 
 # Registered here rather than as separate entry points so that `-p no:oamconf` turns all of it off.
 pytest_configure = pytest.hookimpl(tryfirst=True)(pytest_configure)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_cmdline_main(
+    config: pytest.Config,
+) -> Generator[None, int | pytest.ExitCode | None, int | pytest.ExitCode | None]:
+    """A stop in the configure stage (the preflight, the configuration checks) still leaves reports.
+
+    pytest raises it before any session exists, so no reporter writes; ``pytest_configure`` is a historic
+    hook and takes no wrapper, so the stop is caught here, around the whole run.
+    """
+    try:
+        return (yield)
+    except pytest.UsageError as err:
+        if report_plugin.RESULT_KEY not in config.stash:  # a session that did start wrote its own reports
+            write_stopped_reports(config, str(err))
+        raise
 
 
 # Shown in the warnings summary, never raised: the project's ``filterwarnings = error`` is for its self-tests.

@@ -53,8 +53,11 @@ def test_an_application_targeting_the_vcluster_syncs_and_runs_inside_it(
     evidence.add(f"{live.ref}: Synced, Healthy (revision {live.field('status.sync.revision', '?')})")
     destination = str(live.field("spec.destination.namespace"))
     inside = vclusters.open(own_vcluster.namespace, own_vcluster.name)
-    workload = expect.on(inside)(kinds.DEPLOYMENT.ref("podinfo", destination), deployment_available,
-                                 timeout=profile.timeouts.deployment_available)  # fmt: skip
+    workload = expect.on(inside)(
+        kinds.DEPLOYMENT.ref("podinfo", destination),
+        deployment_available,
+        timeout=profile.timeouts.deployment_available,
+    )
     evidence.add(f"inside {own_vcluster.name}: {workload.ref} Available")
     pods = synced_pods(cluster, own_vcluster, destination)
     assert pods, f"no pod of {destination} synced to host namespace {own_vcluster.namespace}: is the syncer running?"

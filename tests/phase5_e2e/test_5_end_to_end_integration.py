@@ -51,8 +51,14 @@ def test_an_argo_cd_app_in_a_fresh_vcluster_writes_to_its_oam_database_and_nothi
     owned.namespace(apps)
     secret = profile.credentials.e2e_database
     create_credentials(owned, evidence, name=secret, namespace=apps, keys=("postgres-password", "password"))
-    db = deploy(owned, expect, profile, fixture="platform/e2e/podinfo-db.yaml",
-                name=profile.applications.e2e_database, secret=secret)  # fmt: skip
+    db = deploy(
+        owned,
+        expect,
+        profile,
+        fixture="platform/e2e/podinfo-db.yaml",
+        name=profile.applications.e2e_database,
+        secret=secret,
+    )
     evidence.add(f"database: OAM Application {db.application.ref.name}, Helm Release {db.release.ref.name} deployed")
     # When Argo CD deploys the app into the vCluster,
     app = owned.apply_fixture(
@@ -68,8 +74,14 @@ def test_an_argo_cd_app_in_a_fresh_vcluster_writes_to_its_oam_database_and_nothi
     password = secret_value(cluster, evidence, namespace=apps, name=secret, key="password")
     marker = f"oamconf-{secrets.token_hex(6)}"
     inside = vclusters.open(e2e_vcluster.namespace, e2e_vcluster.name)
-    inside.apply({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": secret, "namespace": destination},
-                  "stringData": {"password": password}})  # fmt: skip
+    inside.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": secret, "namespace": destination},
+            "stringData": {"password": password},
+        }
+    )
     written = inside.apply(writer_job(profile, marker))
     expect.on(inside)(written.ref, job_complete, timeout=timeouts.database_accepts_connections)
     # then the row is in the database, read from the host.

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Final
 
 from oamconf.cluster.commands import Completed, run
+from oamconf.errors import UsageError
 from oamconf.platform.versions import Chart
 from oamconf.redact import Redactor
 
@@ -63,6 +64,9 @@ class Helm:
         timeout: float,
     ) -> list[str]:
         """The argument list ``upgrade_install`` runs (kept apart so tests and logs can show it)."""
+        if not chart.chart_version.strip():
+            # helm reads `--version ""` as "the latest": the report would name a version that was not installed.
+            raise UsageError(f"chart {chart.chart} has no version: pin chart_version in the versions file or --set")
         argv = [str(self.binary), "upgrade", "--install", release, *chart_reference(chart)]
         argv += ["--version", chart.chart_version, "--namespace", namespace, "--create-namespace"]
         for values in values_files:

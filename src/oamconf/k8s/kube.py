@@ -31,7 +31,7 @@ from oamconf.errors import ApiError, ClusterUnreachable, UsageError, one_line
 from oamconf.k8s.api import FIELD_MANAGER, Change, Cluster, Endpoint, Event, KubeObject, Ref, label_selector
 from oamconf.k8s.apierrors import NotFound, api_errors
 from oamconf.k8s.kube_watch import changes, open_watch
-from oamconf.k8s.kubeconfig import choose_context, file_names
+from oamconf.k8s.kubeconfig import check_exec_plugin, choose_context, client_errors, file_names
 from oamconf.k8s.portforward import kubectl_port_forward
 from oamconf.k8s.unverified import finding, is_unverified, quiet_unverified
 from oamconf.redact import SecretSink, remember_secret
@@ -107,13 +107,20 @@ class KubeCluster:
             UsageError: the file is missing or unparsable, or the context is not in it.
         """
         files, chosen = choose_context(path, context)
+        check_exec_plugin(files, chosen)
         try:
-            # The client's config module has no annotations.
-            api_client = k8s_config.new_client_from_config(  # type: ignore[no-untyped-call]
-                config_file=file_names(files), context=chosen, persist_config=False
-            )
+            with client_errors() as logged:
+                # The client's config module has no annotations.
+                api_client = k8s_config.new_client_from_config(  # type: ignore[no-untyped-call]
+                    config_file=file_names(files), context=chosen, persist_config=False
+                )
         except (k8s_config.ConfigException, OSError, ValueError) as err:
             raise UsageError(f"kubeconfig {file_names(files)}, context {chosen}: {one_line(str(err))}") from err
+        if logged:  # an exec plugin that ran and failed: the client would go on without credentials
+            raise UsageError(
+                f"kubeconfig {file_names(files)}, context {chosen}: loading its credentials failed: "
+                f"{one_line(logged[0])}: fix the credential plugin, or choose another context"
+            )
         return cls(
             api_client,
             context_name=chosen,

@@ -6,8 +6,11 @@ or an unknown context is a one-line ``UsageError`` naming the file and the conte
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
-from collections.abc import Mapping, Sequence
+import shutil
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +81,58 @@ def _first_named(docs: Sequence[object], section: str, name: str, body: str) -> 
                 found = entry.get(body)
                 return found if isinstance(found, dict) else {}
     return {}
+
+
+def check_exec_plugin(files: list[Path], context: str) -> None:
+    """Refuse a context whose user gets its credentials from an exec plugin that is not installed.
+
+    The client would log the missing program on the root logger, go on without credentials and have the
+    server refuse them: the stop would blame the credentials, not the missing program.
+
+    Raises:
+        UsageError: one line naming the plugin, the user, and the kubeconfig's install hint when it has one.
+    """
+    docs = [_parse_kubeconfig(f) for f in files]
+    user = str(_first_named(docs, "contexts", context, "context").get("user") or "")
+    plugin = _first_named(docs, "users", user, "user").get("exec")
+    if not isinstance(plugin, dict) or not plugin.get("command"):
+        return
+    command = str(plugin["command"])
+    # As the client runs it: a path with a slash is relative to the kubeconfig's folder, a bare name on PATH.
+    found = (files[0].parent / command).is_file() if "/" in command else shutil.which(command) is not None
+    if found:
+        return
+    hint = " ".join(str(plugin.get("installHint") or "").split())
+    advice = f" ({hint})" if hint else ""
+    raise UsageError(
+        f"context {context!r}: user {user!r} gets its credentials from the exec plugin {command!r}, which is not "
+        f"installed (not found{'' if '/' in command else ' on PATH'}){advice}: install it, or choose another context"
+    )
+
+
+class _Collected(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def client_errors() -> Iterator[list[str]]:
+    """Collect what the Kubernetes client logs as an error while it loads a kubeconfig (a failing exec plugin).
+
+    It logs through ``logging.error`` on the root logger, which, with no handler there, installs one that
+    prints ``ERROR:root:...`` for the rest of the run; the caller turns the messages into one line instead.
+    """
+    handler = _Collected()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield handler.messages
+    finally:
+        root.removeHandler(handler)
 
 
 def file_names(files: list[Path]) -> str:

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from oamconf.errors import UsageError
 from oamconf.platform import strict_toml
-from oamconf.platform.paths import default_profile, shown
+from oamconf.platform.paths import default_profile
+from oamconf.platform.pin_forms import Pins
 
 
 @dataclass(frozen=True)
@@ -113,13 +113,20 @@ def load_profile(
     merging an override file and ``"table.key=value"`` strings over it.
 
     Raises:
-        UsageError: one line naming the file and key, for unknown or missing keys, wrong types,
-            or a timeout that is not a positive number of seconds.
+        UsageError: one line naming where the value came from (the file, or ``--profile-set`` as given) and
+            the key, for unknown or missing keys, wrong types, an empty name, or a timeout or budget that is
+            not a positive number of seconds.
     """
     path = path or default_profile()
-    profile, _ = strict_toml.load(Profile, path, overrides_file=overrides_file, overrides=overrides)
-    for name, seconds in vars(profile.timeouts).items():
-        if seconds <= 0:
-            source = shown(overrides_file or path)
-            raise UsageError(f"{source}: [timeouts] {name}: must be a positive number of seconds, is {seconds}")
+    profile, origins = strict_toml.load(
+        Profile, path, overrides_file=overrides_file, overrides=overrides, option="--profile-set"
+    )
+    pins = Pins(origins)
+    for table in ("namespaces", "crossplane", "definitions", "virtual_cluster", "applications", "credentials"):
+        for key, name in vars(getattr(profile, table)).items():
+            pins.text(f"{table}.{key}", name)
+    for table in ("timeouts", "budgets"):
+        for key, seconds in vars(getattr(profile, table)).items():
+            if seconds <= 0:
+                raise pins.fail(f"{table}.{key}", f"must be a positive number of seconds, is {seconds}", "raise it")
     return profile

@@ -99,12 +99,13 @@ def merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def parse_override(cls: type, text: str) -> dict[str, Any]:
+def parse_override(cls: type, text: str, option: str = "--set") -> dict[str, Any]:
     """Turn ``"crossplane.chart_version=2.3.5"`` into ``{"crossplane": {"chart_version": "2.3.5"}}``.
 
-    The value is converted to the field's type, so ``timeouts.release_ready=900`` becomes an int.
+    The value is converted to the field's type, so ``timeouts.release_ready=900`` becomes an int. A problem
+    names *option* (``--set``, ``--profile-set``) with the text given to it: that is what to fix.
     """
-    source = f"override '{text}'"
+    source = origin_of_override(option, text)
     dotted, sep, raw = text.partition("=")
     if not sep or not dotted.strip():
         raise UsageError(f"{source}: write it as table.key=value, e.g. crossplane.chart_version=2.3.5")
@@ -139,16 +140,51 @@ def _convert(kind: Any, raw: str, source: str) -> Any:
     return raw
 
 
+def origin_of_override(option: str, text: str) -> str:
+    return f"{option} {text}"
+
+
+class Origins:
+    """Where each value came from (the file, the override file, or the command-line option), so a check made
+    after merging blames the place to fix, not the pinned file."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[str, str] = {}
+
+    def add(self, data: Mapping[str, Any], source: str, prefix: str = "") -> None:
+        for key, value in data.items():
+            dotted = f"{prefix}.{key}" if prefix else key
+            if isinstance(value, dict):
+                self.add(value, source, dotted)
+            else:
+                self._by_key[dotted] = source
+
+    def of(self, dotted: str) -> str:
+        """The source of the value at *dotted* (``crossplane.chart_version``)."""
+        return self._by_key.get(dotted, "")
+
+
 def load(
-    cls: type[T], path: Path, *, overrides_file: Path | None = None, overrides: Sequence[str] = ()
-) -> tuple[T, dict[str, Any]]:
-    """Load ``path`` strictly, merge the overrides over it, and return the dataclass and the raw data."""
+    cls: type[T],
+    path: Path,
+    *,
+    overrides_file: Path | None = None,
+    overrides: Sequence[str] = (),
+    option: str = "--set",
+) -> tuple[T, Origins]:
+    """Load ``path`` strictly, merge the overrides over it, and return the dataclass and where each value came
+    from (*option* is the command-line option the ``table.key=value`` overrides were given to)."""
     data = read_toml(path)
     check(cls, data, source=shown(path))
+    origins = Origins()
+    origins.add(data, shown(path))
     if overrides_file is not None:
         extra = read_toml(overrides_file)
         check(cls, extra, source=shown(overrides_file), complete=False)
         data = merge(data, extra)
+        origins.add(extra, shown(overrides_file))
     for text in overrides:
-        data = merge(data, parse_override(cls, text))
-    return build(cls, data), data
+        override = parse_override(cls, text, option)
+        data = merge(data, override)
+        origins.add(override, origin_of_override(option, text))
+    return build(cls, data), origins

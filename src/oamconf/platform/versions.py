@@ -6,17 +6,13 @@ Every component version the suite installs or checks comes from here; the report
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from oamconf.errors import UsageError
 from oamconf.platform import strict_toml
-from oamconf.platform.paths import default_versions, shown
-
-_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
-_SHA256 = re.compile(r"^([0-9a-f]{64})?$")
+from oamconf.platform.paths import default_versions
+from oamconf.platform.pin_forms import Pins
 
 
 @dataclass(frozen=True)
@@ -142,31 +138,38 @@ def load_versions(
     path: Path | None = None, *, overrides_file: Path | None = None, overrides: Sequence[str] = ()
 ) -> Versions:
     """Load the versions file (default: the project's ``fixtures/versions.toml``),
-    merge ``overrides_file`` and ``"table.key=value"`` overrides over it.
+    merge ``overrides_file`` and ``"table.key=value"`` overrides (``--set``) over it.
 
     Raises:
-        UsageError: one line naming the file and key, for unknown or missing keys, wrong types,
-            a node image not pinned by digest, or a checksum that is neither empty nor 64 hex digits.
+        UsageError: one line naming where the value came from (the file, or ``--set`` as given) and the key,
+            for unknown or missing keys, wrong types, an empty value, a chart or tool version that is not a
+            semantic version, a package or node image not pinned, or a checksum that is neither empty nor
+            64 hex digits.
     """
     path = path or default_versions()
-    versions, _ = strict_toml.load(Versions, path, overrides_file=overrides_file, overrides=overrides)
-    _check_pins(versions, shown(overrides_file or path))
+    versions, origins = strict_toml.load(Versions, path, overrides_file=overrides_file, overrides=overrides)
+    _check_pins(versions, Pins(origins))
     return versions
 
 
-def _check_pins(versions: Versions, source: str) -> None:
-    if not _DIGEST.search(versions.cluster.node_image):
-        raise UsageError(
-            f"{source}: [cluster] node_image: pin the kind node image by digest (image:tag@sha256:<64 hex>)"
-        )
+def _check_pins(versions: Versions, pins: Pins) -> None:
+    pins.digest("cluster.node_image", versions.cluster.node_image, "the kind node image")
     for image in versions.cluster.matrix_node_images:
-        if not _DIGEST.search(image):
-            raise UsageError(
-                f"{source}: [cluster] matrix_node_images: pin {image} by digest (image:tag@sha256:<64 hex>)"
-            )
+        pins.digest("cluster.matrix_node_images", image, image)
+    pins.semver("cluster.kubernetes_version", versions.cluster.kubernetes_version)
+    for table, chart in versions.charts().items():
+        for key in ("repository", "chart"):
+            pins.text(f"{table}.{key}", getattr(chart, key))
+        pins.semver(f"{table}.chart_version", chart.chart_version)
+    pins.semver("argocd.app_version", versions.argocd.app_version)
+    for table, db in (("postgresql", versions.postgresql), ("redis", versions.redis)):
+        pins.text(f"{table}.image_registry", db.image_registry)
+        pins.text(f"{table}.image_repository", db.image_repository)
+        pins.semver(f"{table}.image_tag", db.image_tag)
+    for key, package in vars(versions.packages).items():
+        pins.package(f"packages.{key}", package)
     for name, tool in vars(versions.tools).items():
+        pins.semver(f"tools.{name}.version", tool.version)
+        pins.text(f"tools.{name}.url", tool.url)
         for platform, digest in vars(tool.sha256).items():
-            if not _SHA256.match(digest):
-                raise UsageError(
-                    f"{source}: [tools.{name}.sha256] {platform}: write 64 lowercase hex digits, or '' if unverified"
-                )
+            pins.sha256(f"tools.{name}.sha256.{platform}", digest)

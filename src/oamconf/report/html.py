@@ -66,10 +66,13 @@ def summary_html(
     redactor: Redactor,
     changes: Changes | None = None,
     environment: Mapping[str, object] | None = None,
+    *,
+    test_rows: bool = True,
 ) -> str:
     """The block placed above pytest-html's own summary; with *changes*, they follow the overall status.
 
-    *environment* is pytest-metadata's table (Python, platform, packages), folded at the end.
+    *environment* is pytest-metadata's table (Python, platform, packages), folded at the end;
+    *test_rows* is false on a page with no pytest-html rows below (a run stopped before its first step).
     """
     text = _safe_text(redactor)
     warned = any(s.verdict is StepVerdict.NEEDS_VERIFICATION for s in run.steps)
@@ -92,11 +95,12 @@ def summary_html(
     if environment:
         rows = [(str(k), _flat(v)) for k, v in environment.items()]
         parts.append(f"<details><summary>Python environment</summary>{_pairs_table(('', ''), rows, text)}</details>")
-    parts += [
-        '<h2 id="python-results">Python test results</h2>',
-        "<p>Each test's row: its own verdict and evidence, then its output and traceback (folded).</p></div>",
-    ]
-    return "".join(parts)
+    if test_rows:
+        parts += [
+            '<h2 id="python-results">Python test results</h2>',
+            "<p>Each test's row: its own verdict and evidence, then its output and traceback (folded).</p>",
+        ]
+    return "".join([*parts, "</div>"])
 
 
 def _phases_table(run: RunResult, text: Text) -> str:

@@ -161,6 +161,8 @@ class RunResult:
         """The report's overall status line, in plain words."""
         status, phases = self.status, len(self.phases)
         passed = sum(p.verdict is PhaseVerdict.PASSED for p in self.phases)
+        if self.stopped is not None and not self.steps:  # stopped before collection: no step to count
+            return f"⏹️ Run {self.stopped}"
         if self.stopped is not None:
             return f"⏹️ Run {self.stopped} ({passed} of {phases} phases passed before it stopped)"
         if status is RunStatus.NOTHING_TESTED:
