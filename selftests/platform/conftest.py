@@ -11,6 +11,7 @@ from oamconf.platform.versions import Versions, load_versions
 from oamconf.testkit.certs import make_ca
 from oamconf.testkit.validate import load_platform
 from oamconf.testkit.xrender import Function
+from pinned import require_schemas
 
 
 @pytest.fixture(scope="session")
@@ -28,3 +29,9 @@ def platform(engines: dict[str, gobuild.Built]) -> Platform:
 def reconciled(engines: dict[str, gobuild.Built], patch_and_transform: Function) -> Reconciled:
     """The fixture Composition for vc1, reconciled twice by Crossplane's render (see engine_world)."""
     return reconcile(engines, patch_and_transform, make_ca("vcluster-ca"))
+
+
+@pytest.fixture
+def release_schemas(versions: Versions) -> None:
+    """provider-helm's Release CRD and the PostgreSQL chart's values schema, which the Release checks use."""
+    require_schemas(versions, "provider-helm", "postgresql")

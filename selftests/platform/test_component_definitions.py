@@ -22,6 +22,7 @@ from oamconf.platform.profile import load_profile
 from oamconf.platform.versions import DatabaseChart, Versions
 from oamconf.testkit.validate import validate_platform
 from oamconf.testkit.vela import Status, VelaFailed, dry_run, status
+from pinned import require_schemas
 
 FIXTURES = fixtures_dir()
 
@@ -94,6 +95,7 @@ def _validate(tmp_path: Path, versions: Versions, output: dict[str, Any]) -> lis
 def test_the_rendered_release_validates_against_the_release_crd_and_the_chart_schema(
     tmp_path: Path, versions: Versions, rendered: dict[str, Any], name: str
 ) -> None:
+    require_schemas(versions, "provider-helm", name)
     output = rendered[f"{name}-secret"]
     assert (output["apiVersion"], output["kind"]) == ("helm.crossplane.io/v1beta1", "Release")
     assert _validate(tmp_path, versions, output) == []

@@ -57,10 +57,12 @@ def _release(**changes: Any) -> dict[str, Any]:
     return release
 
 
+@pytest.mark.usefixtures("release_schemas")
 def test_a_valid_release_has_no_problems(tmp_path: Path, versions: Versions) -> None:
     assert _problems(tmp_path, versions, RELEASE) == []
 
 
+@pytest.mark.usefixtures("release_schemas")
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
@@ -115,6 +117,7 @@ def test_an_object_without_a_name_is_reported(tmp_path: Path, versions: Versions
     assert problem.endswith("Release #1: metadata.name: required; every object needs a name")
 
 
+@pytest.mark.usefixtures("release_schemas")
 def test_vcluster_values_with_a_legacy_syncer_key_are_rejected_by_the_chart_schema(
     tmp_path: Path, versions: Versions
 ) -> None:
@@ -215,6 +218,7 @@ def test_a_yaml_syntax_error_is_one_line_with_file_and_line(tmp_path: Path) -> N
     assert "\n" not in message
 
 
+@pytest.mark.usefixtures("release_schemas")
 def test_a_yaml_syntax_error_is_reported_without_hiding_other_files(tmp_path: Path, versions: Versions) -> None:
     broken, good = tmp_path / "a.yaml", tmp_path / "b.yaml"
     broken.write_text("key: [\n", encoding="utf-8")
