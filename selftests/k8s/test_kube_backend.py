@@ -190,7 +190,7 @@ def test_a_namespace_being_deleted_refuses_in_its_own_words_not_as_access_denied
     )
     body = fakeapi.status_body(403, "Forbidden", message)
     cause = {
-        "type": "NamespaceTerminating",
+        "reason": "NamespaceTerminating",
         "message": "namespace demo is being terminated",
         "field": "metadata.namespace",
     }

@@ -3,6 +3,7 @@ forced conflicts, field managers, fields dropped from a manifest, refusals and k
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -64,11 +65,26 @@ def test_a_manifest_the_server_refuses_fails_the_apply_wait_at_once(cluster: Kub
     assert 'rejected: 422 Invalid: ConfigMap "Not_A_Name" is invalid: metadata.name: Invalid value' in str(caught.value)
 
 
-def test_a_value_of_the_wrong_type_is_refused_as_a_bad_request(cluster: KubeCluster, namespace: str) -> None:
-    with pytest.raises(ApiError) as caught:
-        cluster.apply(config_map(namespace, {"replicas": 3}))
+@pytest.mark.parametrize(
+    ("fields", "why"),
+    [
+        pytest.param({"data": {"replicas": 3}}, ".data.replicas: expected string", id="wrong-type"),
+        pytest.param({"spec": {"x": 1}}, ".spec: field not declared in schema", id="unknown-field"),
+    ],
+)
+def test_a_field_the_schema_refuses_is_a_500_and_fails_the_apply_wait_at_once(
+    cluster: KubeCluster, namespace: str, fields: dict[str, Any], why: str
+) -> None:
+    manifest = {**config_map(namespace, {"a": "1"}), **fields}
+    started = time.monotonic()
 
-    assert (caught.value.status, caught.value.reason) == (400, "BadRequest")
+    with pytest.raises(WaitFailed) as caught:
+        Expect(cluster).applied(manifest, timeout=30)
+
+    # Not a 400 or 422: server-side apply reports a schema refusal as an internal error.
+    assert "rejected: 500 InternalServerError: failed to create typed patch object " in str(caught.value)
+    assert why in str(caught.value)
+    assert time.monotonic() - started < 5
 
 
 def test_a_kind_without_its_crd_is_named_as_not_served(cluster: KubeCluster) -> None:

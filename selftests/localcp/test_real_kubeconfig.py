@@ -52,8 +52,11 @@ def test_a_kubeconfig_whose_ca_did_not_sign_the_server_is_unreachable_saying_why
     with closing(KubeCluster.from_kubeconfig(path, None)) as backend, pytest.raises(ClusterUnreachable) as caught:
         backend.server_version()
 
-    assert f"cannot reach the API server at {plane.server}: " in str(caught.value)
-    assert "certificate verify failed" in str(caught.value)
+    # The other CA has the same name as the server's issuer: OpenSSL finds it and reports the signature, not
+    # an unknown issuer (a re-created cluster's CA keeps its name; kube_vcluster counts this as untrusted too).
+    assert caught.value.message == (
+        f"cannot reach the API server at {plane.server}: certificate verify failed: certificate signature failure"
+    )
 
 
 def test_a_token_the_server_does_not_know_is_access_denied_401(plane: LocalControlPlane, tmp_path: Path) -> None:
@@ -80,8 +83,9 @@ def test_no_credentials_at_all_is_anonymous_and_forbidden_not_unauthorized(
     with closing(KubeCluster.from_kubeconfig(path, None)) as backend, pytest.raises(AccessDenied) as caught:
         backend.get(Ref("v1", "Namespace", "default"))
 
+    # Discovery comes first and is refused too: anonymous users may not even list the API groups.
     assert (caught.value.status, caught.value.reason) == (403, "Forbidden")
-    assert 'User "system:anonymous" cannot get resource "namespaces"' in caught.value.message
+    assert caught.value.message == 'forbidden: User "system:anonymous" cannot get path "/apis"'
 
 
 def test_a_user_without_rbac_is_forbidden_in_the_servers_words(plane: LocalControlPlane, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Iterator
 from typing import Final
 
@@ -18,6 +19,7 @@ from kubernetes.client.exceptions import ApiException
 
 from oamconf.errors import AccessDenied, ApiError, ClusterUnreachable, one_line
 
+_VERIFY_FAILED: Final = re.compile(r"certificate verify failed: ([^()]+?)\s*\(_ssl\.c")
 # The StatusCause type the NamespaceLifecycle admission plugin adds (k8s.io/api core/v1 NamespaceTerminatingCause).
 _NAMESPACE_TERMINATING: Final = "NamespaceTerminating"
 
@@ -63,12 +65,16 @@ def translate(err: ApiException, server: str) -> ApiError:
 def _has_cause(body: dict[str, object], cause: str) -> bool:
     details = body.get("details")
     causes = details.get("causes") if isinstance(details, dict) else None
-    return any(isinstance(c, dict) and c.get("type") == cause for c in causes or [])
+    # A StatusCause's type is serialized as "reason" (k8s.io/apimachinery metav1.StatusCause).
+    return any(isinstance(c, dict) and c.get("reason") == cause for c in causes or [])
 
 
 def short(err: object) -> str:
     """The useful tail of a urllib3 or SSL error, e.g. ``[Errno 111] Connection refused``."""
     if isinstance(err, urllib3.exceptions.MaxRetryError) and err.reason is not None:
         err = err.reason
+    verify = _VERIFY_FAILED.search(" ".join(str(err).split()))
+    if verify:  # OpenSSL's reason is the useful part, ahead of the source location the last ": " would keep
+        return f"certificate verify failed: {verify.group(1)}"
     lines = [line for line in str(err).splitlines() if line.strip()] or [type(err).__name__]
     return one_line(lines[-1].rsplit(": ", 1)[-1].rstrip("\"')"))

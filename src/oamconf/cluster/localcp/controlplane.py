@@ -16,7 +16,7 @@ import json
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +51,7 @@ class LocalControlPlane:
     ports: dict[str, int]
     pki: Pki | None = None
     processes: list[OwnedProcess] = field(default_factory=list)
+    flags: dict[str, Sequence[str]] = field(default_factory=dict)  # more arguments, by component
     started_in: float = 0.0  # seconds from the first process to the fake node Ready
 
     @property
@@ -75,7 +76,12 @@ class LocalControlPlane:
 
 @contextmanager
 def running(
-    binaries: parts.Binaries, root: Path, *, keep: bool = False, usual_ports: dict[str, int] | None = None
+    binaries: parts.Binaries,
+    root: Path,
+    *,
+    keep: bool = False,
+    usual_ports: dict[str, int] | None = None,
+    flags: Mapping[str, Sequence[str]] | None = None,
 ) -> Iterator[LocalControlPlane]:
     """Start a control plane under the data directory *root*; stop it and remove *root* (unless *keep*) after.
 
@@ -84,12 +90,13 @@ def running(
         root: created if missing; it holds the certificates, kubeconfigs, etcd's data and every log.
         keep: leave *root* in place (its logs and kubeconfig) after the processes stop.
         usual_ports: each component's preferred port by name (``ports.USUAL`` when ``None``).
+        flags: more arguments for a component, by its name (``{"kube-apiserver": ["--v=4"]}``).
 
     Raises:
         ProcessDied: a component exited while it was started or awaited.
         LocalControlPlaneError: a component did not become ready, or did not stop at the end.
     """
-    plane = LocalControlPlane(parts.Layout(root), "", {})
+    plane = LocalControlPlane(parts.Layout(root), "", {}, flags=dict(flags or {}))
     try:
         _start_all(plane, binaries, usual_ports)
         yield plane
@@ -148,7 +155,8 @@ def _launch(plane: LocalControlPlane, spec: Spec, usual: dict[str, int] | None) 
         chosen = choose(spec.port_names, usual=usual if attempt == 0 else {}, avoid=taken)
         ports = [chosen[n] for n in spec.port_names]
         log = plane.layout.log(spec.name if attempt == 0 else f"{spec.name}.retry{attempt}")  # each its own
-        process = start(spec.name, spec.argv(ports), log=log, ready=functools.partial(spec.ready, ports))
+        argv = [*spec.argv(ports), *plane.flags.get(spec.name, ())]
+        process = start(spec.name, argv, log=log, ready=functools.partial(spec.ready, ports))
         plane.processes.append(process)
         try:
             await_ready(process, timeout=READY_TIMEOUT)

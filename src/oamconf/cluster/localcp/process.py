@@ -40,7 +40,8 @@ def _readable(line: str) -> str:
         return line
     if not isinstance(entry, dict) or "msg" not in entry:
         return line
-    error = f": {entry['error']}" if entry.get("error") else ""
+    detail = entry.get("error") or entry.get("err")  # etcd's key, kwok's key
+    error = f": {detail}" if detail else ""
     return f"{entry.get('level', '')} {entry['msg']}{error}".strip()
 
 
