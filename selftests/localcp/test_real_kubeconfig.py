@@ -9,6 +9,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+from kubernetes import config as k8s_config
 
 from oamconf.cluster.localcp.certs import Identity, client_certificate, make_pki
 from oamconf.cluster.localcp.controlplane import CONTEXT, NODE, LocalControlPlane, write_kubeconfig
@@ -16,6 +17,7 @@ from oamconf.errors import AccessDenied, ClusterUnreachable
 from oamconf.k8s.api import Ref
 from oamconf.k8s.expect import Expect
 from oamconf.k8s.kube import KubeCluster
+from oamconf.k8s.kube_vcluster import VClusterApi
 from oamconf.k8s.reactions import DENIED_USER, forbidden_message
 from oamconf.k8s.wait import Observation
 from oamconf.redact import MASK, Redactor
@@ -125,3 +127,19 @@ def test_the_events_of_a_pod_are_found_by_its_involved_object(cluster: KubeClust
     (event,) = [e for e in cluster.events(ref) if e.reason == "Scheduled"]
     assert event.type == "Normal"
     assert event.message == f"Successfully assigned {namespace}/web to {NODE}"
+
+
+def test_a_vcluster_ca_with_the_old_ones_name_but_another_key_is_called_untrusted(
+    plane: LocalControlPlane, tmp_path: Path
+) -> None:
+    # The real server sends its leaf alone, so OpenSSL finds the same-named CA and fails on its signature (7).
+    other = make_pki(tmp_path / "other", identities=())
+    path = kubeconfig(tmp_path / "kc", plane.server, ca=other.ca.cert, user={})
+    client = k8s_config.new_client_from_config(config_file=str(path), persist_config=False)  # type: ignore[no-untyped-call]
+
+    inside = VClusterApi(client, namespace="vc1-ns", name="vc1", context_name="vc1")
+    with closing(inside), pytest.raises(ClusterUnreachable) as caught:
+        inside.list("v1", "Namespace")
+
+    assert "is not trusted by the vCluster's CA" in caught.value.message
+    assert "certificate signature failure" in caught.value.message
