@@ -4,7 +4,11 @@ component that dies (issue 14 item 8). These start real components (etcd alone w
 from __future__ import annotations
 
 import dataclasses
+import os
+import signal
 import socket
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,8 +19,9 @@ from oamconf.cluster.localcp import controlplane, ports
 from oamconf.cluster.localcp.build import binaries
 from oamconf.cluster.localcp.components import Binaries, Layout, etcd, etcd_ready
 from oamconf.cluster.localcp.controlplane import LocalControlPlane, Spec, _launch, running
-from oamconf.cluster.localcp.process import OwnedProcess, ProcessDied, await_ready, start, stop
+from oamconf.cluster.localcp.process import OwnedProcess, ProcessDied, await_ready, start, stop, stop_all
 from oamconf.errors import UsageError
+from oamconf.k8s.wait import Observation
 
 
 @pytest.fixture
@@ -104,3 +109,28 @@ def test_a_component_dying_at_start_up_stops_those_already_started_and_removes_t
     assert [p.name for p in started] == ["etcd", "kube-apiserver"]
     assert [p.exit_code() is not None for p in started] == [True, True]  # etcd was stopped, by its pid
     assert not root.exists()
+
+
+def test_a_ctrl_c_during_teardown_is_held_back_until_every_process_is_stopped(tmp_path: Path) -> None:
+    # A process slow to stop (it ignores SIGTERM), and a Ctrl-C arriving while the teardown waits for it.
+    stubborn = (
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('up', flush=True); time.sleep(60)"
+    )
+    process = start("stubborn", [sys.executable, "-c", stubborn], log=tmp_path / "s.log", ready=lambda: up(tmp_path))
+    await_ready(process, timeout=30)
+    ctrl_c = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    ctrl_c.start()
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            stop_all([process], grace=2)
+        after_teardown = process.exit_code()
+    finally:  # whatever happened, nothing of this test outlives it
+        ctrl_c.join()
+        if process.exit_code() is None:
+            os.kill(process.pid, signal.SIGKILL)
+    assert after_teardown == -signal.SIGKILL  # stopped (killed after its grace), the Ctrl-C notwithstanding
+
+
+def up(folder: Path) -> Observation:
+    return Observation.simple("up" in (folder / "s.log").read_text(), "want 'up' in its log")

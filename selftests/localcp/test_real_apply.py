@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from oamconf.errors import ApiError, WaitFailed
+from oamconf.errors import ApiError, UsageError, WaitFailed
 from oamconf.k8s.api import FIELD_MANAGER, KubeObject, Ref
 from oamconf.k8s.expect import Expect
 from oamconf.k8s.kube import KubeCluster
@@ -95,3 +95,12 @@ def test_a_kind_without_its_crd_is_named_as_not_served(cluster: KubeCluster) -> 
 
     assert (caught.value.status, caught.value.reason) == (404, "KindNotServed")
     assert "does not serve helm.crossplane.io/v1beta1 Release (is its CRD installed?)" in str(caught.value)
+
+
+def test_a_manifest_without_a_name_is_a_usage_error_before_anything_is_sent(
+    cluster: KubeCluster, namespace: str
+) -> None:
+    nameless = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"namespace": namespace}}
+
+    with pytest.raises(UsageError, match=r"^a ConfigMap \(v1\) without metadata.name: set it in its manifest$"):
+        cluster.apply(nameless)

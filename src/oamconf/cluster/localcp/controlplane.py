@@ -101,9 +101,11 @@ def running(
         _start_all(plane, binaries, usual_ports)
         yield plane
     finally:
-        left = stop_all(plane.processes)
-        if not keep:
-            shutil.rmtree(root, ignore_errors=True)
+        try:
+            left = stop_all(plane.processes)
+        finally:  # also after a Ctrl-C held back during the teardown
+            if not keep:
+                shutil.rmtree(root, ignore_errors=True)
         if left:
             raise LocalControlPlaneError(f"teardown: {'; '.join(left)}")
 

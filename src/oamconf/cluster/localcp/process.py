@@ -9,12 +9,14 @@ at once with its last log lines, instead of a timeout about something else later
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import signal
 import subprocess
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -24,6 +26,7 @@ from oamconf.k8s.wait import Clock, Observation, WaitPolicy, wait_until
 
 STOP_GRACE: Final = 10.0  # seconds between SIGTERM and SIGKILL
 TAIL_LINES: Final = 5
+_INTERRUPTS: Final = (signal.SIGINT, signal.SIGTERM)
 _ERROR: Final = re.compile(r"error|fatal|panic|failed|not defined|invalid|unknown", re.IGNORECASE)
 # A readiness wait polls quickly: components come up in a second or two, and start-up is what a user waits for.
 READY_POLICY: Final = WaitPolicy(first_interval=0.05, max_interval=0.5)
@@ -163,5 +166,26 @@ def stop(process: OwnedProcess, *, grace: float = STOP_GRACE) -> str | None:
 
 
 def stop_all(processes: Sequence[OwnedProcess], *, grace: float = STOP_GRACE) -> list[str]:
-    """Stop *processes* in reverse start order; the lines of those that did not stop."""
-    return [line for process in reversed(processes) if (line := stop(process, grace=grace)) is not None]
+    """Stop *processes* in reverse start order; the lines of those that did not stop. A second Ctrl-C (or the
+    SIGTERM a wrapper such as ``timeout`` forwards) while this runs is held back until every one is stopped:
+    interrupting a teardown is what leaves processes running."""
+    with _interrupts_held() as held:
+        left = [line for process in reversed(processes) if (line := stop(process, grace=grace)) is not None]
+    if held:
+        raise KeyboardInterrupt
+    return left
+
+
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[list[int]]:
+    """SIGINT and SIGTERM recorded, not acted on, for the block (only the main thread can set handlers)."""
+    held: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield held
+        return
+    previous = {sig: signal.signal(sig, lambda signum, _frame: held.append(signum)) for sig in _INTERRUPTS}
+    try:
+        yield held
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
