@@ -104,3 +104,33 @@ def test_a_manifest_without_a_name_is_a_usage_error_before_anything_is_sent(
 
     with pytest.raises(UsageError, match=r"^a ConfigMap \(v1\) without metadata.name: set it in its manifest$"):
         cluster.apply(nameless)
+
+
+def widget_crd(group: str) -> dict[str, Any]:
+    size = {"type": "object", "properties": {"size": {"type": "integer"}}}
+    schema = {"openAPIV3Schema": {"type": "object", "properties": {"spec": size}}}
+    names = {"kind": "Widget", "plural": "widgets", "singular": "widget", "listKind": "WidgetList"}
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"widgets.{group}"},
+        "spec": {"group": group, "names": names, "scope": "Namespaced",
+                 "versions": [{"name": "v1", "served": True, "storage": True, "schema": schema}]},
+    }  # fmt: skip
+
+
+def test_a_custom_resource_is_applied_as_soon_as_its_new_crd_is_served_and_its_schema_enforced(
+    cluster: KubeCluster, namespace: str
+) -> None:
+    group = f"{namespace}.oamconf.example"  # a CRD of this test's own: CRDs are cluster-wide
+    cluster.get(Ref("v1", "Namespace", namespace))  # discovery read before the CRD exists, as an install does
+    crd = cluster.apply(widget_crd(group))
+    widget = {"apiVersion": f"{group}/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": namespace}}
+    try:
+        live = Expect(cluster).applied({**widget, "spec": {"size": 1}}, timeout=60)
+        with pytest.raises(WaitFailed, match=r"\.spec\.size: expected numeric"):
+            Expect(cluster).applied({**widget, "spec": {"size": "big"}}, timeout=60)
+    finally:
+        cluster.delete(crd.ref)
+
+    assert live.field("spec.size") == 1

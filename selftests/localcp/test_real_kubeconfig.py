@@ -11,13 +11,15 @@ from pathlib import Path
 import pytest
 from kubernetes import config as k8s_config
 
+from oamconf.cluster.guard import ensure_ours
 from oamconf.cluster.localcp.certs import Identity, client_certificate, make_pki
 from oamconf.cluster.localcp.controlplane import CONTEXT, NODE, LocalControlPlane, write_kubeconfig
-from oamconf.errors import AccessDenied, ClusterUnreachable
+from oamconf.errors import AccessDenied, ClusterUnreachable, UsageError
 from oamconf.k8s.api import Ref
 from oamconf.k8s.expect import Expect
 from oamconf.k8s.kube import KubeCluster
 from oamconf.k8s.kube_vcluster import VClusterApi
+from oamconf.k8s.kubeconfig import choose_context, context_server
 from oamconf.k8s.reactions import DENIED_USER, forbidden_message
 from oamconf.k8s.wait import Observation
 from oamconf.redact import MASK, Redactor
@@ -143,3 +145,15 @@ def test_a_vcluster_ca_with_the_old_ones_name_but_another_key_is_called_untruste
 
     assert "is not trusted by the vCluster's CA" in caught.value.message
     assert "certificate signature failure" in caught.value.message
+
+
+def test_the_guard_reads_the_real_server_from_the_kubeconfig_and_refuses_a_context_that_is_not_kind(
+    plane: LocalControlPlane,
+) -> None:
+    files, context = choose_context(plane.kubeconfig, None)
+
+    assert context_server(files, context) == plane.server
+    with pytest.raises(
+        UsageError, match=r"refusing to install or delete anything in context 'oamconf-local': it is not a kind context"
+    ):
+        ensure_ours(context, [], allow_foreign=False, server=plane.server)

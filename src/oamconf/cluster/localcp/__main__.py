@@ -33,7 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             now, peak = plane.memory_kib()
             print(  # noqa: T201 - the command's output
                 f"control plane ready in {plane.started_in:.1f}s (binaries {built_in:.1f}s) at {plane.server}; "
-                f"resident {now / 1024:.0f} MiB, peak {peak / 1024:.0f} MiB; kubeconfig {plane.kubeconfig}",
+                f"resident {now / 1024:.0f} MiB, peak {peak / 1024:.0f} MiB; kubeconfig {plane.kubeconfig}; "
+                + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in plane.took.items()),
                 flush=True,
             )
             if not args.once:

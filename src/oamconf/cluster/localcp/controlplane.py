@@ -52,6 +52,7 @@ class LocalControlPlane:
     pki: Pki | None = None
     processes: list[OwnedProcess] = field(default_factory=list)
     flags: dict[str, Sequence[str]] = field(default_factory=dict)  # more arguments, by component
+    took: dict[str, float] = field(default_factory=dict)  # seconds from each start to ready, "cluster" the node
     started_in: float = 0.0  # seconds from the first process to the fake node Ready
 
     @property
@@ -146,7 +147,9 @@ def _start_all(plane: LocalControlPlane, binaries: parts.Binaries, usual: dict[s
                 lambda p: parts.kwok_ready(pki, p[0]))  # fmt: skip
     for spec in (controllers, scheduler, kwok):
         _launch(plane, spec, usual)
+    cluster_began = time.monotonic()
     _await_cluster(plane)
+    plane.took["cluster"] = time.monotonic() - cluster_began
     plane.started_in = time.monotonic() - began
 
 
@@ -160,6 +163,7 @@ def _launch(plane: LocalControlPlane, spec: Spec, usual: dict[str, int] | None) 
         argv = [*spec.argv(ports), *plane.flags.get(spec.name, ())]
         process = start(spec.name, argv, log=log, ready=functools.partial(spec.ready, ports))
         plane.processes.append(process)
+        began = time.monotonic()
         try:
             await_ready(process, timeout=READY_TIMEOUT)
         except ProcessDied as err:
@@ -167,6 +171,7 @@ def _launch(plane: LocalControlPlane, spec: Spec, usual: dict[str, int] | None) 
                 continue  # a port was taken between the check and the bind: try fresh ones
             raise
         plane.ports.update(chosen)
+        plane.took[spec.name] = time.monotonic() - began
         return
 
 
