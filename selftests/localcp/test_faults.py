@@ -134,3 +134,17 @@ def test_a_ctrl_c_during_teardown_is_held_back_until_every_process_is_stopped(tm
 
 def up(folder: Path) -> Observation:
     return Observation.simple("up" in (folder / "s.log").read_text(), "want 'up' in its log")
+
+
+def test_a_kept_data_directory_holds_every_started_components_log_after_a_failure(
+    local_binaries: Binaries, tmp_path: Path
+) -> None:
+    broken = dataclasses.replace(local_binaries, kube_apiserver=Path("/bin/false"))
+    root = tmp_path / "plane"
+
+    with pytest.raises(ProcessDied), running(broken, root, keep=True):
+        pass  # never reached: the API server dies first
+
+    assert sorted(p.name for p in (root / "logs").iterdir()) == ["etcd.log", "kube-apiserver.log"]
+    assert (root / "kubeconfig").exists() is False  # written only once the API server answers
+    assert (root / "pki" / "ca.crt").is_file()
