@@ -181,6 +181,29 @@ def test_refused_credentials_are_access_denied(
     assert (caught.value.status, caught.value.reason) == (code, reason)
 
 
+def test_a_namespace_being_deleted_refuses_in_its_own_words_not_as_access_denied(
+    api: fakeapi.FakeApiServer, cluster: KubeCluster
+) -> None:
+    # The NamespaceLifecycle admission plugin's answer, as the real API server sent it (selftests/localcp).
+    message = (
+        'configmaps "late" is forbidden: unable to create new content in namespace demo because it is being terminated'
+    )
+    body = fakeapi.status_body(403, "Forbidden", message)
+    cause = {
+        "reason": "NamespaceTerminating",
+        "message": "namespace demo is being terminated",
+        "field": "metadata.namespace",
+    }
+    body["details"] = {"name": "late", "kind": "configmaps", "causes": [cause]}
+    api.answer("GET", APP, body, status=403)
+
+    with pytest.raises(ApiError) as caught:
+        cluster.get(APP_REF)
+
+    assert not isinstance(caught.value, AccessDenied)
+    assert str(caught.value) == f"403 NamespaceTerminating: {message}"
+
+
 def test_a_server_error_carries_the_status_message(api: fakeapi.FakeApiServer, cluster: KubeCluster) -> None:
     api.fail("GET", APP, 500, "InternalError", "etcdserver: request timed out")
 

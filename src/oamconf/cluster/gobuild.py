@@ -26,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from oamconf.cluster.commands import last_line
 from oamconf.cluster.tools import default_cache_dir
@@ -35,7 +35,7 @@ from oamconf.platform.paths import project_root, shown
 from oamconf.platform.versions import Versions, load_versions
 
 GO_INSTALL_HINT: Final = (
-    "install the Go toolchain (1.25 or newer, https://go.dev/dl; Debian bookworm's golang-go is too old), "
+    "install the Go toolchain (1.26 or newer, https://go.dev/dl; Debian bookworm's golang-go is too old), "
     "or put prebuilt binaries into the tool cache (--cache-dir)"
 )
 # A cold build of the largest engine (vela) takes minutes on 2 cores; a hung build still ends.
@@ -58,6 +58,8 @@ class GoTool:
     version: str
     pin: str | None
     version_variable: str | None
+    # More than one version variable (Kubernetes has gitVersion, gitMajor, gitMinor), each with its template.
+    version_variables: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ def load_tools(folder: Path | None = None) -> dict[str, GoTool]:
     return {name: _tool(folder, name, entry) for name, entry in table.items()}
 
 
-def _tool(folder: Path, name: str, entry: dict[str, str]) -> GoTool:
+def _tool(folder: Path, name: str, entry: dict[str, Any]) -> GoTool:
     module = folder / entry["module"]
     upstream = entry["upstream"]
     requires = dict(_REQUIRE.findall((module / "go.mod").read_text(encoding="utf-8")))
@@ -97,6 +99,7 @@ def _tool(folder: Path, name: str, entry: dict[str, str]) -> GoTool:
         version=requires[upstream],
         pin=entry.get("pin"),
         version_variable=entry.get("version_variable"),
+        version_variables=tuple(sorted(entry.get("version_variables", {}).items())),
     )
 
 
@@ -207,7 +210,7 @@ def module_dir(module: str, version: str, *, timeout: float = 600.0) -> Path:
 def _build(go: str, tool: GoTool, folder: Path, timeout: float) -> None:
     staging = folder / f".{tool.name}.building"
     log = folder / "build.log"
-    ldflags = f"-s -w -X {tool.version_variable}={tool.version}" if tool.version_variable else "-s -w"
+    ldflags = " ".join(["-s -w", *(f"-X {name}={value}" for name, value in _version_flags(tool))])
     argv = [go, "build", "-trimpath", "-mod=readonly", "-ldflags", ldflags, "-o", str(staging), tool.package]
     # CGO off: static binaries, and no C compiler needed. GOTOOLCHAIN=local: a go.mod that asks for a newer
     # Go fails with Go's own message instead of fetching a toolchain from elsewhere.
@@ -226,10 +229,20 @@ def _build(go: str, tool: GoTool, folder: Path, timeout: float) -> None:
     staging.replace(folder / tool.name)
 
 
+def _version_flags(tool: GoTool) -> list[tuple[str, str]]:
+    """Each ``-X`` variable with its value: ``{version}`` is the module version, ``{major}``/``{minor}`` its parts."""
+    major, _, rest = tool.version.removeprefix("v").partition(".")
+    fields = {"version": tool.version, "major": major, "minor": rest.partition(".")[0]}
+    flags = [(tool.version_variable, tool.version)] if tool.version_variable else []
+    return flags + [(name, template.format(**fields)) for name, template in tool.version_variables]
+
+
 def _stamp(tool: GoTool) -> str:
     """What the build depends on besides the toolchain: the module's go.mod and go.sum, our own sources
     (adapters under ./cmd), and how the binary is named and versioned."""
     digest = hashlib.sha256(f"{tool.package}\n{tool.version_variable}\n".encode())
+    if tool.version_variables:  # only then, so the stamps of the binaries built before this field stay valid
+        digest.update(repr(tool.version_variables).encode())
     files = [tool.module / "go.mod", tool.module / "go.sum"]
     if tool.package.startswith("./"):
         files += sorted((tool.module / tool.package).rglob("*.go"))

@@ -122,10 +122,23 @@ class Owned:
         """The namespace *name*: created and owned by this run, or, when it already exists and is
         someone else's, used as it is and never labelled or deleted.
 
+        A namespace still being deleted (an earlier run's cleanup, seconds ago) takes no new objects: it is
+        waited for until gone, then created anew (without ``expect``: a ``ConformanceError`` says so).
+
         Raises:
             ApiError: the API server refused it.
+            ConformanceError, WaitTimeout: the namespace is being deleted and did not go.
         """
-        existing = self.cluster.get(Ref("v1", "Namespace", name))
+        ref = Ref("v1", "Namespace", name)
+        existing = self.cluster.get(ref)
+        if existing is not None and existing.metadata.get("deletionTimestamp"):
+            if self._expect is None:
+                raise ConformanceError(
+                    f"namespace {name} is being deleted and takes no new objects until it is gone: "
+                    f"run again once `kubectl get namespace {name}` finds nothing"
+                )
+            self._expect.gone(ref, timeout=self._apply_timeout)
+            existing = None
         if existing is not None and not self.is_ours(existing):
             return existing
         return self.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})

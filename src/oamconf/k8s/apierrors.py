@@ -1,6 +1,7 @@
 """Client exceptions of the ``kubernetes`` package, translated into the suite's ``ApiError``s.
 
-401/403 become ``AccessDenied`` (waiting will not help), connection and TLS failures
+401/403 become ``AccessDenied`` (waiting will not help), except the 403 refusing new objects in a namespace
+that is being deleted (``NamespaceTerminating``: not a matter of credentials), connection and TLS failures
 ``ClusterUnreachable``, a 404 on a named object ``NotFound``; messages are one line, taken from
 the API server's ``Status`` body where it sent one.
 """
@@ -9,12 +10,18 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Iterator
+from typing import Final
 
 import urllib3
 from kubernetes.client.exceptions import ApiException
 
 from oamconf.errors import AccessDenied, ApiError, ClusterUnreachable, one_line
+
+_VERIFY_FAILED: Final = re.compile(r"certificate verify failed: ([^()]+?)\s*\(_ssl\.c")
+# The StatusCause type the NamespaceLifecycle admission plugin adds (k8s.io/api core/v1 NamespaceTerminatingCause).
+_NAMESPACE_TERMINATING: Final = "NamespaceTerminating"
 
 
 @contextlib.contextmanager
@@ -45,6 +52,9 @@ def translate(err: ApiException, server: str) -> ApiError:
         body = {"message": body}
     reason = str(body.get("reason") or http_reason)
     message = one_line(str(body.get("message") or http_reason))
+    if status == 403 and _has_cause(body, _NAMESPACE_TERMINATING):  # noqa: PLR2004 - HTTP Forbidden
+        # Admission's refusal while the namespace is deleted: a 403 that no credential or RBAC rule changes.
+        return ApiError(status, _NAMESPACE_TERMINATING, message)
     if status in {401, 403}:
         return AccessDenied(status, reason, message)
     if status == 404:  # noqa: PLR2004 - HTTP Not Found
@@ -52,9 +62,19 @@ def translate(err: ApiException, server: str) -> ApiError:
     return ApiError(status, reason, message)
 
 
+def _has_cause(body: dict[str, object], cause: str) -> bool:
+    details = body.get("details")
+    causes = details.get("causes") if isinstance(details, dict) else None
+    # A StatusCause's type is serialized as "reason" (k8s.io/apimachinery metav1.StatusCause).
+    return any(isinstance(c, dict) and c.get("reason") == cause for c in causes or [])
+
+
 def short(err: object) -> str:
     """The useful tail of a urllib3 or SSL error, e.g. ``[Errno 111] Connection refused``."""
     if isinstance(err, urllib3.exceptions.MaxRetryError) and err.reason is not None:
         err = err.reason
+    verify = _VERIFY_FAILED.search(" ".join(str(err).split()))
+    if verify:  # OpenSSL's reason is the useful part, ahead of the source location the last ": " would keep
+        return f"certificate verify failed: {verify.group(1)}"
     lines = [line for line in str(err).splitlines() if line.strip()] or [type(err).__name__]
     return one_line(lines[-1].rsplit(": ", 1)[-1].rstrip("\"')"))

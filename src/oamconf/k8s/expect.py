@@ -26,6 +26,9 @@ from oamconf.k8s.wait import Check, Clock, Observation, Pause, SystemClock, Wait
 Verdict = Callable[[KubeObject], Observation]
 # The API server refuses the manifest itself: retrying cannot help.
 _REJECTED: Final = frozenset({400, 422})
+# Server-side apply answers a field of the wrong type, or one its schema does not declare, with a 500 and this
+# text (kube-apiserver 1.36, selftests/localcp/test_real_apply.py): a refusal of the manifest, not an outage.
+_TYPED_PATCH_REFUSED: Final = "failed to create typed patch object"
 # The resourceVersion a watch resumed from is older than the server keeps (an object unchanged for long):
 # watch again without one, which starts with the object's current state.
 _EXPIRED: Final = 410
@@ -82,7 +85,8 @@ class Expect:
         self, manifest: Mapping[str, Any], *, timeout: float | None = None, field_manager: str = FIELD_MANAGER
     ) -> KubeObject:
         """Apply *manifest*, retrying while the API cannot take it yet (a CRD just created is not served at
-        once; a webhook's Service has no endpoints until its pod is ready). A 400 or 422 fails at once."""
+        once; a webhook's Service has no endpoints until its pod is ready). A 400 or 422 fails at once, and so
+        does the 500 server-side apply answers for a field of the wrong type or one its schema lacks."""
         ref = Ref.of(manifest)
         done: list[KubeObject] = []
 
@@ -90,7 +94,7 @@ class Expect:
             try:
                 done[:] = [self.cluster.apply(manifest, field_manager=field_manager)]
             except ApiError as err:
-                if err.status in _REJECTED:
+                if err.status in _REJECTED or err.message.startswith(_TYPED_PATCH_REFUSED):
                     return Observation.failed(f"rejected: {err}")
                 raise  # wait_until keeps trying, or stops at once on 401/403
             return Observation.succeeded("applied")

@@ -163,6 +163,8 @@ class KubeCluster:
         """Server-side apply *manifest*, forcing conflicts: the suite owns what it applies."""
         ref = Ref.of(manifest)
         resource = self._resource(ref.api_version, ref.kind)
+        if not ref.name:  # server-side apply addresses the object by name; the client would raise a bare ValueError
+            raise UsageError(f"a {ref.kind} ({ref.api_version}) without metadata.name: set it in its manifest")
         if resource.namespaced and not ref.namespace:
             raise UsageError(f"{ref} ({ref.api_version}) is namespaced: set metadata.namespace in its manifest")
         with self._errors():

@@ -1,0 +1,29 @@
+"""The local control plane's executables, from the tool cache or built now (``gobuild``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+from oamconf.cluster import gobuild
+from oamconf.cluster.localcp.components import Binaries
+
+NAMES: Final = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kwokstages")
+
+
+def binaries(cache_dir: Path) -> Binaries:
+    """Each component's binary at its pinned version.
+
+    Raises:
+        UsageError: no Go toolchain and no binary in *cache_dir* (one line: what to install, or ``--cache-dir``).
+        BuildFailed: a build failed.
+    """
+    built = {item.tool.name: item.path for item in gobuild.ensure_all(NAMES, cache_dir=cache_dir)}
+    return Binaries(
+        etcd=built["etcd"],
+        kube_apiserver=built["kube-apiserver"],
+        kube_controller_manager=built["kube-controller-manager"],
+        kube_scheduler=built["kube-scheduler"],
+        kwok=built["kwok"],
+        kwokstages=built["kwokstages"],
+    )
