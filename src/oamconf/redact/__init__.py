@@ -181,6 +181,16 @@ class Redactor:
             return text
         return self._redact_with(self._known_pattern(markup=False), text)
 
+    def redact_known(self, text: str, *, markup: bool = False) -> str:
+        """Mask only the registered secret values in *text* (with *markup*, also as escaping writes them).
+
+        For source code a traceback quotes, and for a report rendered from text redacted already: a
+        value the run learnt is masked wherever it appears, but ``secret = profile.namespaces.apps``
+        has a credential's shape and is code, not a secret.
+        """
+        known = self._known_pattern(markup=markup) if text else None
+        return known.sub(MASK, text) if known is not None else text
+
     def redact_markup(self, text: str) -> str:
         """`redact` for HTML or XML: also masks each known secret as escaping writes it (``&amp;``, ``&#34;``)."""
         if not text:

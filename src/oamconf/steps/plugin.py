@@ -12,7 +12,7 @@ from collections.abc import Generator
 import pytest
 
 from oamconf.errors import ServerNotGiven, UsageError
-from oamconf.steps import gating, interrupt
+from oamconf.steps import brief, gating, interrupt
 from oamconf.steps.context import record_of, run_of
 from oamconf.steps.evidence import Evidence, RunInfo
 from oamconf.steps.recording import record_part
@@ -69,6 +69,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[
     except KeyboardInterrupt:
         # Ctrl-C while the reports are written: one line, not pytest's raw traceback.
         pytest.exit("interrupted while writing the reports: they may be incomplete", pytest.ExitCode.INTERRUPTED)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)  # outside the terminal reporter's wrapper, which prints failures
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> Generator[None, None, None]:
+    """A conformance run's terminal shows each failure in a line; the reports keep the traceback."""
+    if brief.wanted(terminalreporter.config):
+        brief.shorten_failures(terminalreporter)
+    yield
 
 
 @pytest.hookimpl(wrapper=True)

@@ -1,7 +1,9 @@
 """pytest's own text about a test, redacted at the source: terminal, JUnit and HTML all render it.
 
 A failure's repr (tracebacks, assertion diffs, ``pytest -l`` locals), a skip's reason and captured
-output sections pass through the run's redactor before any reporter sees them.
+output sections pass through the run's redactor before any reporter sees them. The source lines a
+traceback quotes are code, not data of the run (`oamconf.redact.code`): ``secret = profile.namespaces.apps``
+stays readable, a secret value or a credential in a string literal does not.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from _pytest._code.code import TerminalRepr  # pytest has no public base for cus
 from _pytest._io import TerminalWriter
 from _pytest._io.saferepr import saferepr  # the repr pytest -l prints; no public API
 
+from oamconf.errors import describe, one_line
 from oamconf.redact import Redactor
+from oamconf.redact.code import redact_traceback
 
 
 def redact_report(
@@ -36,8 +40,11 @@ def redact_report(
             path, line = blocked_at
         report.longrepr = (path, line, redactor.redact(reason))
     elif report.longrepr is not None:
-        report.longrepr = RedactedRepr(report.longrepr, redactor, _frame_locals(excinfo))
+        problem = redactor.redact(_problem(excinfo.value)) if excinfo is not None else ""
+        report.longrepr = RedactedRepr(report.longrepr, redactor, _frame_locals(excinfo), problem)
     report.sections = [(title, redactor.redact(text)) for title, text in report.sections]
+    # record_property's values go into JUnit, whose final scrub masks known values only.
+    report.user_properties = [(name, redactor.redact(str(value))) for name, value in report.user_properties]
 
 
 @dataclass(frozen=True)
@@ -48,18 +55,56 @@ class _Crash:
 
 
 class RedactedRepr(TerminalRepr):
-    """A failure's text with secrets masked, keeping the crash line JUnit uses as its message."""
+    """A failure's text with secrets masked, keeping the crash line JUnit uses as its message.
 
-    def __init__(self, original: object, redactor: Redactor, values: Mapping[str, list[object]] | None = None) -> None:
+    *problem* is the failure in one line, as the terminal of a conformance run shows it (`brief`).
+    """
+
+    def __init__(
+        self,
+        original: object,
+        redactor: Redactor,
+        values: Mapping[str, list[object]] | None = None,
+        problem: str = "",
+    ) -> None:
         _redact_locals(original, redactor, values or {})
-        self.text = redactor.redact(str(original))
+        self.text = redact_traceback(str(original), redactor, _code_lines(original))
         crash = getattr(original, "reprcrash", None)
         self.reprcrash = (
             _Crash(str(crash.path), int(crash.lineno), redactor.redact(str(crash.message))) if crash else None
         )
+        self.problem = problem or (self.reprcrash.message if self.reprcrash else self.text.strip())
 
     def toterminal(self, tw: TerminalWriter) -> None:
         tw.line(self.text)
+
+
+def _problem(error: BaseException) -> str:
+    """The failure in one line: a rewritten assert's own message, without pytest's explanation under it."""
+    text = describe(error)
+    if isinstance(error, AssertionError):
+        text = text.strip().partition("\n")[0]
+    return one_line(text)
+
+
+# pytest marks the lines that are not source in a traceback entry with this prefix ("E   assert 1 == 2").
+_FAILURE_MARK: Final = "E   "
+
+
+def _code_lines(longrepr: object) -> set[str]:
+    """The source lines *longrepr*'s traceback entries quote, as pytest prints them (with their marker)."""
+    chain = getattr(longrepr, "chain", None) or [(getattr(longrepr, "reprtraceback", None), None, None)]
+    code: set[str] = set()
+    for reprtraceback, _, _ in chain:
+        for entry in getattr(reprtraceback, "reprentries", ()):
+            if getattr(entry, "style", None) not in {"long", "short"}:
+                continue  # "native" entries mix source and messages in one text; "value" ones are values
+            for line in entry.lines:
+                if line.startswith(_FAILURE_MARK):
+                    break  # from here on the entry is the error's message
+                if line.strip():
+                    code.add(line)
+    return code
 
 
 def _redact_locals(longrepr: object, redactor: Redactor, values: Mapping[str, list[object]]) -> None:
