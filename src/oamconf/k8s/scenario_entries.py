@@ -13,6 +13,7 @@ from typing import Any, Final
 from oamconf.k8s.api import Event, Ref
 from oamconf.k8s.memory import MemoryCluster
 from oamconf.k8s.reactions import ERROR_KINDS, VERBS, Failure, Match, Reaction
+from oamconf.k8s.scenario_shapes import check_object, check_status
 from oamconf.k8s.yamldoc import Where, YamlDoc
 
 MATCH: Final = ("apiVersion", "kind", "name", "namespace")
@@ -49,6 +50,7 @@ def manifest_of(doc: YamlDoc, where: Where, value: Any) -> dict[str, Any]:
     text_of(doc, (*where, "metadata"), meta, "name")
     if "namespace" in meta:
         text_of(doc, (*where, "metadata"), meta, "namespace")
+    check_object(doc, where, manifest)
     return manifest
 
 
@@ -119,6 +121,8 @@ def reaction_of(doc: YamlDoc, where: Where, value: Any) -> Reaction:
     on = doc.mapping((*where, "on"), item["on"], (*MATCH, "verb"))
     verb = doc.choice((*where, "on", "verb"), on.get("verb", "apply"), ("apply", "delete"))
     status = {key: doc.mapping((*where, key), item[key]) for key in ("set_status", "merge_status") if key in item}
+    for key, value in status.items():
+        check_status(doc, (*where, key), value)
     creates = doc.items((*where, "create"), item.get("create", []))
     deletes = doc.items((*where, "delete"), item.get("delete", []))
     events = doc.items((*where, "events"), item.get("events", []))
