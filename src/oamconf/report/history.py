@@ -14,6 +14,7 @@ one line, because a comparison against half-understood data would report changes
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,6 +29,10 @@ SCHEMA: Final = "oamconf-results"
 SCHEMA_VERSION: Final = 1  # raise it when a key changes meaning or goes away; adding keys is fine
 RESULTS_FILE: Final = "results.json"
 _AGAIN: Final = "pass the results.json an earlier run wrote with --report-dir (or that report directory)"
+# No run of this suite lasts a week (every wait is capped at 2 h, and there are a few dozen): a longer
+# duration, like a negative or infinite one, is damage, and a comparison with it would be nonsense.
+_LONGEST_S: Final = 7 * 24 * 3600.0
+_VERDICTS: Final = tuple(verdict.name.lower() for verdict in StepVerdict)
 
 _T = TypeVar("_T")
 
@@ -144,15 +149,9 @@ def snapshot(document: Any, prefix: str = "") -> Snapshot:
     except ValueError:
         raise read.damaged("started", f"{started_text!r}", "an ISO 8601 time") from None
     steps = [
-        StepSnapshot(
-            id=read.field(step, "id", str),
-            title=read.field(step, "title", str),
-            verdict=read.field(step, "verdict", str),
-            duration=read.number(step, "duration_s"),
-            problems=tuple(read.strings(step, "problems")),
-        )
-        for phase in read.objects(document, "phases")
-        for step in read.objects(phase, "steps")
+        _step_snapshot(read, step, f"phases[{p}].steps[{i}]")
+        for p, phase in enumerate(read.objects(document, "phases"))
+        for i, step in enumerate(read.objects(phase, "steps", f"phases[{p}]"))
     ]
     versions = read.field(document, "bill_of_materials", dict)
     if not all(isinstance(v, str) for v in versions.values()):
@@ -160,14 +159,27 @@ def snapshot(document: Any, prefix: str = "") -> Snapshot:
     return Snapshot(
         started=started,
         overall=read.field(document, "overall", str),
-        duration=read.number(document, "duration_s"),
+        duration=read.duration(document, "duration_s"),
         steps=tuple(steps),
         bill_of_materials=tuple(versions.items()),
     )
 
 
+def _step_snapshot(read: _Reader, step: Mapping[str, Any], at: str) -> StepSnapshot:
+    verdict = read.field(step, "verdict", str, at)
+    if verdict not in _VERDICTS:
+        raise read.damaged(f"{at}.verdict", repr(verdict), f"one of {', '.join(_VERDICTS)}")
+    return StepSnapshot(
+        id=read.field(step, "id", str, at),
+        title=read.field(step, "title", str, at),
+        verdict=verdict,
+        duration=read.duration(step, "duration_s", at),
+        problems=tuple(read.strings(step, "problems", at)),
+    )
+
+
 class _Reader:
-    """Typed access to a parsed document, with errors that name the key."""
+    """Typed access to a parsed document, with errors that name the field by its path (``phases[0].steps[1].id``)."""
 
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
@@ -175,29 +187,36 @@ class _Reader:
     def damaged(self, key: str, found: str, want: str) -> HistoryError:
         return HistoryError(f"{self.prefix}{key!r} is {found}, want {want}: the file is damaged; {_AGAIN}")
 
-    def field(self, obj: Mapping[str, Any], key: str, kind: type[_T]) -> _T:
+    def field(self, obj: Mapping[str, Any], key: str, kind: type[_T], at: str = "") -> _T:
         value = obj.get(key)
         if not isinstance(value, kind):
-            raise self.damaged(key, _kind_of(value), f"a {kind.__name__}")
+            raise self.damaged(_path(at, key), _kind_of(value), f"a {kind.__name__}")
         return value
 
-    def number(self, obj: Mapping[str, Any], key: str) -> float:
+    def duration(self, obj: Mapping[str, Any], key: str, at: str = "") -> float:
+        """Seconds: a finite number from 0 to a week (JSON as Python reads it also has Infinity and NaN)."""
         value = obj.get(key)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.damaged(key, _kind_of(value), "a number")
+            raise self.damaged(_path(at, key), _kind_of(value), "a number of seconds")
+        if not (math.isfinite(value) and 0 <= value <= _LONGEST_S):
+            raise self.damaged(_path(at, key), f"{value:.4g}", f"a duration from 0 to {_LONGEST_S:.0f} s")
         return float(value)
 
-    def strings(self, obj: Mapping[str, Any], key: str) -> list[str]:
-        values = self.field(obj, key, list)
+    def strings(self, obj: Mapping[str, Any], key: str, at: str = "") -> list[str]:
+        values = self.field(obj, key, list, at)
         if not all(isinstance(v, str) for v in values):
-            raise self.damaged(key, "a list with a non-text entry", "a list of texts")
+            raise self.damaged(_path(at, key), "a list with a non-text entry", "a list of texts")
         return values
 
-    def objects(self, obj: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
-        values = self.field(obj, key, list)
+    def objects(self, obj: Mapping[str, Any], key: str, at: str = "") -> list[dict[str, Any]]:
+        values = self.field(obj, key, list, at)
         if not all(isinstance(v, dict) for v in values):
-            raise self.damaged(key, "a list with a non-object entry", "a list of objects")
+            raise self.damaged(_path(at, key), "a list with a non-object entry", "a list of objects")
         return values
+
+
+def _path(at: str, key: str) -> str:
+    return f"{at}.{key}" if at else key
 
 
 def _kind_of(value: object) -> str:
