@@ -11,6 +11,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from oamconf.steps.ledger import StepLedger
 from oamconf.steps.outcomes import Hint, Outcome, StepVerdict, TestOutcome, first_line, step_verdict
@@ -34,6 +35,14 @@ class RunStatus(enum.Enum):
     PARTIALLY_WORKING = "partially_working"
     NOT_WORKING = "not_working"
     NOTHING_TESTED = "nothing_tested"
+
+
+_STATUS_ICONS: Final = {
+    RunStatus.WORKING: "✅",
+    RunStatus.PARTIALLY_WORKING: "⚠️",
+    RunStatus.NOT_WORKING: "❌",
+    RunStatus.NOTHING_TESTED: "🔄",
+}
 
 
 @dataclass(frozen=True)
@@ -141,6 +150,7 @@ class RunResult:
     bill_of_materials: tuple[tuple[str, str], ...] = ()
     findings: tuple[str, ...] = ()  # run-wide issues, not of one step (an unverified API server certificate)
     stopped: str | None = None  # why the run ended before its last step: "interrupted during step 1.2 ..."
+    unselected: tuple[int, ...] = ()  # phases whose every step -k/-m deselected: a partial run, not a failure
 
     @property
     def steps(self) -> tuple[StepResult, ...]:
@@ -148,7 +158,8 @@ class RunResult:
 
     @property
     def status(self) -> RunStatus:
-        verdicts = [p.verdict for p in self.phases]
+        """Over the phases the run selected: one left out by -k is neither passed nor failed."""
+        verdicts = [p.verdict for p in self.phases if p.number not in self.unselected]
         passed = sum(v is PhaseVerdict.PASSED for v in verdicts)
         if all(v is PhaseVerdict.NOT_TESTED for v in verdicts):
             return RunStatus.NOTHING_TESTED
@@ -161,10 +172,11 @@ class RunResult:
         """The report's overall status line, in plain words."""
         status, phases = self.status, len(self.phases)
         passed = sum(p.verdict is PhaseVerdict.PASSED for p in self.phases)
-        if self.stopped is not None and not self.steps:  # stopped before collection: no step to count
-            return f"⏹️ Run {self.stopped}"
         if self.stopped is not None:
-            return f"⏹️ Run {self.stopped} ({passed} of {phases} phases passed before it stopped)"
+            counted = f" ({passed} of {phases} phases passed before it stopped)" if self.steps else ""
+            return f"⏹️ Run {self.stopped}{counted}"  # no count when it stopped before collection
+        if self.unselected:
+            return self._partial(passed)
         if status is RunStatus.NOTHING_TESTED:
             return "🔄 Nothing tested"
         if status is RunStatus.WORKING:
@@ -173,6 +185,24 @@ class RunResult:
         if status is RunStatus.NOT_WORKING:
             return f"❌ Platform Not Working (0 of {phases} phases passed)"
         return f"⚠️ Partially Working ({passed} of {phases} phases passed)"
+
+    def _partial(self, passed: int) -> str:
+        """-k or -m left whole phases out: say which, and count only the phases that were selected."""
+        chosen = len(self.phases) - len(self.unselected)
+        icon = _STATUS_ICONS[self.status]
+        return f"{icon} Partial run: {_numbers(self.unselected)} not selected ({passed} of {chosen} selected passed)"
+
+
+def _numbers(phases: Sequence[int]) -> str:
+    """``phases 1-3, 5`` or ``phase 4``: runs of consecutive numbers as ranges."""
+    runs: list[list[int]] = []
+    for n in sorted(phases):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    text = ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+    return f"phase{'s' if len(phases) > 1 else ''} {text}"
 
 
 def build_run(
@@ -195,6 +225,8 @@ def build_run(
         result = StepResult(spec.id, spec.title, tuple(ledger.outcomes.get(spec.id, ())))
         steps_by_phase.setdefault(spec.phase, []).append(result)
     numbers = sorted(set(ledger.phases) | set(steps_by_phase))
+    declared = {spec.phase for spec in ledger.specs.values()}
+    unselected = tuple(n for n in numbers if n in declared and n not in steps_by_phase)
     phases = tuple(
         PhaseResult(
             number=n,
@@ -213,6 +245,7 @@ def build_run(
         bill_of_materials=tuple(bill_of_materials),
         findings=tuple(findings),
         stopped=stopped,
+        unselected=unselected,
     )
 
 
