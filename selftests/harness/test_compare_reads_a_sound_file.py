@@ -76,6 +76,9 @@ def test_a_run_compared_with_a_damaged_file_stops_in_one_line(pytester: pytest.P
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     errors = [line for line in result.stderr.lines if line.strip()]
     assert errors == [
-        f"ERROR: --compare {path}: 'phases[0].steps[1].duration_s' is -1e+308, want a duration from 0 to 604800 s: "
-        "the file is damaged; pass the results.json an earlier run wrote with --report-dir (or that report directory)"
+        (
+            f"ERROR: --compare {path}: 'phases[0].steps[1].duration_s' is -1e+308, "
+            "want a duration from 0 to 604800 s: the file is damaged; "
+            "pass the results.json an earlier run wrote with --report-dir (or that report directory)"
+        )
     ]

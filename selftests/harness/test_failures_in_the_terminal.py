@@ -81,5 +81,3 @@ def test_without_reports_the_terminal_says_how_to_see_the_traceback(pytester: py
         "Deployment crossplane-system/crossplane: not found yet (waited 2s, simulated)",
         "full traceback: rerun with --tb=long, or with --report-dir DIR to keep it in report.html",
     ]
-
-

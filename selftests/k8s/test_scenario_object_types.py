@@ -15,7 +15,9 @@ POD = "  - apiVersion: v1\n    kind: Pod\n    metadata: {name: db-0, namespace: 
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        pytest.param("    status: 5\n", "line 5: objects[0].status must be a map of keys to values, not 5", id="status"),
+        pytest.param(
+            "    status: 5\n", "line 5: objects[0].status must be a map of keys to values, not 5", id="status"
+        ),
         pytest.param(
             "    status: {conditions: Ready}\n",
             "line 5: objects[0].status.conditions must be a list, not 'Ready'",
@@ -36,7 +38,9 @@ POD = "  - apiVersion: v1\n    kind: Pod\n    metadata: {name: db-0, namespace: 
             "line 6: objects[0].status.conditions[0] needs the key 'type'",
             id="condition-without-type",
         ),
-        pytest.param("    spec: [a]\n", "line 5: objects[0].spec must be a map of keys to values, not a list", id="spec"),
+        pytest.param(
+            "    spec: [a]\n", "line 5: objects[0].spec must be a map of keys to values, not a list", id="spec"
+        ),
     ],
 )
 def test_an_object_field_of_the_wrong_type_is_refused_naming_file_line_and_field(

@@ -121,8 +121,8 @@ def reaction_of(doc: YamlDoc, where: Where, value: Any) -> Reaction:
     on = doc.mapping((*where, "on"), item["on"], (*MATCH, "verb"))
     verb = doc.choice((*where, "on", "verb"), on.get("verb", "apply"), ("apply", "delete"))
     status = {key: doc.mapping((*where, key), item[key]) for key in ("set_status", "merge_status") if key in item}
-    for key, value in status.items():
-        check_status(doc, (*where, key), value)
+    for key, given in status.items():
+        check_status(doc, (*where, key), given)
     creates = doc.items((*where, "create"), item.get("create", []))
     deletes = doc.items((*where, "delete"), item.get("delete", []))
     events = doc.items((*where, "events"), item.get("events", []))

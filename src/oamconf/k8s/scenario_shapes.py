@@ -49,7 +49,9 @@ def check_status(doc: YamlDoc, where: Where, value: Any) -> None:
         doc.text((*at, "type"), condition["type"])
         for key in _CONDITION_TEXT:
             if key in condition and not isinstance(condition[key], str):
-                doc.fail((*at, key), f"must be text (quote it: '{condition[key]}'), not {type(condition[key]).__name__}")
+                doc.fail(
+                    (*at, key), f"must be text (quote it: '{condition[key]}'), not {type(condition[key]).__name__}"
+                )
 
 
 def _string_map(doc: YamlDoc, where: Where, value: Any) -> None:

@@ -10,7 +10,7 @@ credential over several lines (a PEM block in an error message) is seen whole.
 from __future__ import annotations
 
 import re
-from collections.abc import Set
+from collections.abc import Set as AbstractSet
 from difflib import SequenceMatcher
 from typing import Final
 
@@ -34,7 +34,7 @@ def redact_code_line(line: str, redactor: Redactor) -> str:
     return "".join(out)
 
 
-def redact_traceback(text: str, redactor: Redactor, code: Set[str]) -> str:
+def redact_traceback(text: str, redactor: Redactor, code: AbstractSet[str]) -> str:
     """*text* redacted: its *code* lines by `redact_code_line`, the lines between them as blocks of text."""
     out: list[str] = []
     block: list[str] = []

@@ -238,7 +238,6 @@ class ReportWriter:
         if scrubbed != text:
             path.write_bytes(scrubbed.encode("utf-8"))
 
-
     def _rendered_from_reports(self) -> set[Path]:
         """pytest-html's page and the JUnit file: every text in them came through `redact_report`."""
         paths = (self.config.getoption("htmlpath", None), self.config.getoption("xmlpath", None))

@@ -35,7 +35,7 @@ def wanted(config: pytest.Config) -> bool:
     return (
         bool(config.getoption("conformance", default=False))
         and config.getoption("tbstyle", "auto") == "auto"
-        and not config.getoption("fulltrace", False)
+        and not config.getoption("fulltrace", default=False)
     )
 
 
