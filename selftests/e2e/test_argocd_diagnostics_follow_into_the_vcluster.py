@@ -12,7 +12,7 @@ from argoworld import ArgoWorld, run
 from charts import Charts
 from offline import SCENARIOS, step_section, verdicts
 
-CRASH = SCENARIOS / "argocd-app-crash-loops.yaml"
+CRASH = SCENARIOS / "faults" / "argocd-app-crash-loops.yaml"  # a fault file for the healthy folder
 LOG_LINE = "config load failed: open /config/app.yaml: no such file or directory"
 
 

@@ -47,3 +47,15 @@ def test_two_files_creating_one_object_stop_the_run_in_one_line_naming_both(pyte
     assert "faults/release-seeded.yaml" in line
     assert f"scenario conflict on Release {RELEASE}:" in line  # a Release is cluster-scoped
     assert "Traceback" not in result.stderr.str() + result.stdout.str()
+
+
+def test_a_release_stuck_in_3_1_is_walked_back_to_the_waiting_workflow_step(pytester: pytest.Pytester) -> None:
+    _, md = run_phases(pytester, HEALTHY, STUCK, args=("-k", "phase1 or phase2 or phase3"))
+    section = step_section(md, "3.1")
+    page = (pytester.path / "reports" / "report.html").read_text(encoding="utf-8")
+    for shown in (
+        "Application conformance/test-postgres-only: runningWorkflow",  # the OAM Application behind the Release
+        "step test-db (apply-component): running (Wait: wait healthy)",  # and the workflow step that waits on it
+    ):
+        assert shown in section, section
+        assert shown in page

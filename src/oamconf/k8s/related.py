@@ -62,7 +62,27 @@ def _release(cluster: Cluster, obj: KubeObject) -> list[Section]:
     """provider-helm names the Helm release after the external name (facts §1.5); charts label pods with it."""
     name = obj.annotations.get(_EXTERNAL_NAME) or obj.ref.name
     namespace = str(obj.field("spec.forProvider.namespace") or "default")
-    return pod_sections(cluster, namespace, {_INSTANCE_LABEL: name})
+    return [*_rendered_by(cluster, obj), *pod_sections(cluster, namespace, {_INSTANCE_LABEL: name})]
+
+
+def _rendered_by(cluster: Cluster, release: KubeObject) -> list[Section]:
+    """Back from a Release to the OAM Application that rendered it (KubeVela's ``app.oam.dev`` labels): a
+    Release that never gets Ready leaves that Application in ``runningWorkflow`` with a step that waits
+    (facts §8.7), and the step, not the Release, is what a reader of the OAM layer looks for."""
+    name, namespace = (release.labels.get(f"app.oam.dev/{key}") for key in ("name", "namespace"))
+    if not name or not namespace:
+        return []
+    app = cluster.get(kinds.OAM_APPLICATION.ref(name, namespace))
+    if app is None:
+        return [(f"{release.ref} rendered by", f"OAM Application {namespace}/{name}, which no longer exists")]
+    phase = app.field("status.status") or "no status yet"
+    waiting = [
+        f"step {s.get('name')} ({s.get('type') or '?'}): {s.get('phase')}" + _why(s)
+        for s in app.field("status.workflow.steps") or []
+        if isinstance(s, Mapping) and s.get("phase") not in {"succeeded", "skipped"}
+    ]
+    text = "\n".join([f"{app.ref}: {phase}", *waiting])
+    return [(f"{release.ref} rendered by {app.ref}", text)]
 
 
 def references(entries: Any) -> list[Ref]:
