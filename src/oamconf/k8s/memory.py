@@ -54,6 +54,7 @@ class MemoryCluster:
         self._name = name
         self._secrets = secrets
         self.description = description
+        self.overrides: tuple[str, ...] = ()  # scenario files that replaced an earlier file's say (run header)
         self.applied: builtins.list[KubeObject] = []
         self.deleted: builtins.list[Ref] = []
         self._objects: dict[Key, dict[str, Any]] = {}

@@ -7,7 +7,8 @@ the last lines of the log say why. Like Crossplane's e2e dumps, a failed wait fo
 - provider-helm Release: the pods of its Helm release (``app.kubernetes.io/instance``);
 - Crossplane composite: its composed resources (``resourceRefs``) and their conditions;
 - KubeVela Application: its workflow steps, services and applied resources;
-- Argo CD Application: its resources that are not Synced or not Healthy;
+- Argo CD Application: its resources that are not Synced or not Healthy, then its workloads inside the
+  destination vCluster and their pods as synced to the host (``related_argocd``);
 
 and, for each pod, the state of its containers and the last log lines of each failing one (of the
 previous run when it restarted). Each section is ``(title, text)``; nothing here raises.
@@ -15,16 +16,15 @@ previous run when it restarted). Each section is ``(title, text)``; nothing here
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from oamconf.errors import ApiError
 from oamconf.k8s import kinds
 from oamconf.k8s.api import Cluster, KubeObject, Ref
+from oamconf.k8s.related_argocd import inside_destination
+from oamconf.k8s.related_pods import Section, pod_sections
 
-Section = tuple[str, str]
-LOG_LINES: Final = 20
-MAX_PODS: Final = 5
 MAX_REFS: Final = 20
 _WORKLOADS: Final = (kinds.DEPLOYMENT, kinds.STATEFUL_SET, kinds.DAEMON_SET, kinds.REPLICA_SET, kinds.JOB)
 _INSTANCE_LABEL: Final = "app.kubernetes.io/instance"
@@ -62,70 +62,27 @@ def _release(cluster: Cluster, obj: KubeObject) -> list[Section]:
     """provider-helm names the Helm release after the external name (facts §1.5); charts label pods with it."""
     name = obj.annotations.get(_EXTERNAL_NAME) or obj.ref.name
     namespace = str(obj.field("spec.forProvider.namespace") or "default")
-    return pod_sections(cluster, namespace, {_INSTANCE_LABEL: name})
+    return [*_rendered_by(cluster, obj), *pod_sections(cluster, namespace, {_INSTANCE_LABEL: name})]
 
 
-def pod_sections(
-    cluster: Cluster, namespace: str, labels: Mapping[str, str] | None, *, pods: Iterable[KubeObject] | None = None
-) -> list[Section]:
-    """Each pod's phase and container states, then the log tail of each container that is not well."""
-    found = list(pods) if pods is not None else cluster.list("v1", "Pod", namespace=namespace, labels=labels)
-    if not found:
-        selector = ",".join(f"{k}={v}" for k, v in (labels or {}).items())
-        return [(f"pods in {namespace} ({selector})", "none: nothing runs for it yet")]
-    sections: list[Section] = []
-    for pod in found[:MAX_PODS]:
-        lines, failing = _pod_lines(pod)
-        sections.append((f"Pod {namespace}/{pod.ref.name}", "\n".join(lines)))
-        for container, restarted in failing:
-            sections.append(_log_section(cluster, namespace, pod.ref.name, container, previous=restarted))
-    return sections
-
-
-def _pod_lines(pod: KubeObject) -> tuple[list[str], list[tuple[str, bool]]]:
-    phase = pod.field("status.phase", "Unknown")
-    lines = [f"phase {phase}"]
-    lines += [f"{c}" for c in pod.conditions if c.status != "True" and c.type in {"PodScheduled", "Ready"}]
-    failing: list[tuple[str, bool]] = []
-    statuses = [*(pod.field("status.initContainerStatuses") or []), *(pod.field("status.containerStatuses") or [])]
-    for status in statuses:
-        name, restarts = str(status.get("name", "?")), int(status.get("restartCount") or 0)
-        state, last = _state(status.get("state")), _state(status.get("lastState"))
-        lines.append(f"container {name}: {state}, ready={bool(status.get('ready'))}, restarts={restarts}")
-        if last != "none":
-            lines.append(f"  last run: {last}")
-        # A container that never ran (waiting for its image) has no log to show; one that ran and is
-        # not ready, or restarted, has: of its previous run when it restarted (the crash is there).
-        if restarts or (not status.get("ready") and state.startswith(("running", "terminated"))):
-            failing.append((name, restarts > 0))
-    return lines, failing
-
-
-def _state(state: Any) -> str:
-    """``waiting CrashLoopBackOff: back-off 5m0s ...`` / ``terminated Error (exit 1)`` / ``running``."""
-    if not isinstance(state, Mapping) or not state:
-        return "none"
-    kind, detail = next(iter(state.items()))
-    if not isinstance(detail, Mapping):
-        return str(kind)
-    text = str(kind)
-    if detail.get("reason"):
-        text += f" {detail['reason']}"
-    if "exitCode" in detail:
-        text += f" (exit {detail['exitCode']})"
-    if detail.get("message"):
-        text += f": {str(detail['message']).strip()}"
-    return text
-
-
-def _log_section(cluster: Cluster, namespace: str, pod: str, container: str, *, previous: bool) -> Section:
-    which = "previous run's " if previous else ""
-    title = f"Pod {namespace}/{pod} container {container}: {which}last {LOG_LINES} log lines"
-    try:
-        text = cluster.pod_logs(namespace, pod, container=container, tail_lines=LOG_LINES, previous=previous)
-    except ApiError as err:
-        return title, f"no log: {err}"
-    return title, text or "(empty)"
+def _rendered_by(cluster: Cluster, release: KubeObject) -> list[Section]:
+    """Back from a Release to the OAM Application that rendered it (KubeVela's ``app.oam.dev`` labels): a
+    Release that never gets Ready leaves that Application in ``runningWorkflow`` with a step that waits
+    (facts §8.7), and the step, not the Release, is what a reader of the OAM layer looks for."""
+    name, namespace = (release.labels.get(f"app.oam.dev/{key}") for key in ("name", "namespace"))
+    if not name or not namespace:
+        return []
+    app = cluster.get(kinds.OAM_APPLICATION.ref(name, namespace))
+    if app is None:
+        return [(f"{release.ref} rendered by", f"OAM Application {namespace}/{name}, which no longer exists")]
+    phase = app.field("status.status") or "no status yet"
+    waiting = [
+        f"step {s.get('name')} ({s.get('type') or '?'}): {s.get('phase')}" + _why(s)
+        for s in app.field("status.workflow.steps") or []
+        if isinstance(s, Mapping) and s.get("phase") not in {"succeeded", "skipped"}
+    ]
+    text = "\n".join([f"{app.ref}: {phase}", *waiting])
+    return [(f"{release.ref} rendered by {app.ref}", text)]
 
 
 def references(entries: Any) -> list[Ref]:
@@ -208,5 +165,5 @@ _FOLLOW: Final[tuple[tuple[kinds.Kind, Callable[[Cluster, KubeObject], list[Sect
     (kinds.POD, _pod),
     (kinds.RELEASE, _release),
     (kinds.OAM_APPLICATION, _oam_application),
-    (kinds.ARGO_APPLICATION, lambda _cluster, obj: _argo_application(obj)),
+    (kinds.ARGO_APPLICATION, lambda cluster, obj: [*_argo_application(obj), *inside_destination(cluster, obj)]),
 )

@@ -51,6 +51,12 @@ matched exactly or as a glob, and a field left out matches anything; ``on.verb``
 object's. A poll is a ``get`` of that object or a ``list`` that returns it; ``after_polls: 0``
 (the default) acts at once; each reaction runs once per life of the object.
 
+Files compose in the order given, and a later file overrides an earlier one (``scenario_compose``): an
+object the later file seeds replaces the earlier seed, and a trigger (``on`` and verb) the later file reacts
+to drops the earlier files' reactions to it, so a fault file on top of the healthy folder takes effect.
+Overrides are listed in the run header; two files that create the same object without one overriding the
+other are a ``UsageError`` naming both.
+
 Each ``vclusters`` entry is a cluster of its own, read like a file's top level: its kinds, failures
 and reactions are its own (a vCluster serves none of its host's CRDs), and its ``services`` take the
 same endpoint names. Entries for the same namespace and name, in one file or several, compose into
@@ -72,6 +78,7 @@ from oamconf.k8s import scenario_entries as entries
 from oamconf.k8s.api import Endpoint
 from oamconf.k8s.kinds import Scope
 from oamconf.k8s.memory import MemoryCluster
+from oamconf.k8s.scenario_compose import Reacting, Seeded, compose
 from oamconf.k8s.yamldoc import Where, YamlDoc, read_documents
 from oamconf.redact import SecretSink
 
@@ -88,6 +95,7 @@ class _Section:
     base: Where
     body: Mapping[str, Any]
     cluster: MemoryCluster
+    label: str = ""  # "" for the host, "vcluster <namespace>/<name>" for a vCluster: how overrides name it
 
     def each(self, key: str) -> Iterator[tuple[Where, Any]]:
         """The entries of the list *key*, each with its path in the file."""
@@ -101,7 +109,8 @@ def load_scenario(
     """Build one ``MemoryCluster`` from scenario files: each a file, or a folder of ``*.yaml`` files.
 
     Several files compose (one per phase, say): every file's kinds are declared before any file's
-    objects are seeded, then events, logs, services, failures and reactions follow in file order.
+    objects are seeded, then events, logs, services, failures and reactions follow in file order; a later
+    file overrides an earlier one's objects and reactions (``scenario_compose``), listed in ``overrides``.
     The ``vclusters`` entries are read the same way, each into the host's cluster for that vCluster.
 
     Parameters:
@@ -120,9 +129,18 @@ def load_scenario(
     sections = [section for doc, top in parts for section in _sections(doc, top, cluster)]
     for section in sections:
         _declare_kinds(section)
+    composition = compose(
+        [s for section in sections for s in _seeded(section)], [r for s in sections for r in _reacting(s)]
+    )
+    cluster.overrides = tuple(composition.overrides)
+    by_label = {section.label: section.cluster for section in sections}
+    for seeded in composition.objects:
+        by_label[seeded.cluster].seed([seeded.manifest])
     wanted: set[str] = set()
     for section in sections:
         wanted |= _fill(section)
+    for reacting in composition.reactions:
+        by_label[reacting.cluster].add_reaction(reacting.reaction)
     for name, address in (endpoints or {}).items():
         if name not in wanted:
             uses = ", ".join(sorted(wanted)) or "none"
@@ -164,7 +182,7 @@ def _sections(doc: YamlDoc, top: Mapping[str, Any], host: MemoryCluster) -> list
     for where, item in found[0].each("vclusters"):
         entry = doc.mapping(where, item, _VCLUSTER, ("namespace", "name"))
         namespace, name = (entries.text_of(doc, where, entry, key) for key in ("namespace", "name"))
-        found.append(_Section(doc, where, entry, host.vcluster(namespace, name)))
+        found.append(_Section(doc, where, entry, host.vcluster(namespace, name), f"vcluster {namespace}/{name}"))
     return found
 
 
@@ -178,14 +196,33 @@ def _declare_kinds(section: _Section) -> None:
         section.cluster.declare_kind(api_version, name, scope)
 
 
+def _seeded(section: _Section) -> list[Seeded]:
+    """One section's ``objects``, checked; ``compose`` decides which are seeded."""
+    doc = section.doc
+    found = []
+    for where, item in section.each("objects"):
+        manifest = entries.manifest_of(doc, where, item)
+        entries.known(doc, where, manifest["apiVersion"], manifest["kind"], section.cluster)
+        found.append(Seeded(doc.path, section.label, manifest))
+    return found
+
+
+def _reacting(section: _Section) -> list[Reacting]:
+    """One section's ``reactions``, checked; ``compose`` decides which are kept."""
+    doc = section.doc
+    return [
+        Reacting(
+            doc.path,
+            section.label,
+            entries.known_reaction(doc, where, entries.reaction_of(doc, where, item), section.cluster),
+        )
+        for where, item in section.each("reactions")
+    ]
+
+
 def _fill(section: _Section) -> set[str]:
-    """Seed one section's objects and add its events, logs, services, failures and reactions; return the
-    endpoint names its services use."""
+    """Add one section's events, logs, services and failures; return the endpoint names its services use."""
     doc, cluster = section.doc, section.cluster
-    objects = [(where, entries.manifest_of(doc, where, item)) for where, item in section.each("objects")]
-    for where, manifest in objects:
-        entries.known(doc, where, manifest["apiVersion"], manifest["kind"], cluster)
-    cluster.seed([manifest for _, manifest in objects])
     for where, item in section.each("events"):
         entries.read_event(doc, where, item, cluster)
     for where, item in section.each("logs"):
@@ -193,8 +230,6 @@ def _fill(section: _Section) -> set[str]:
     wanted = {entries.read_service(doc, where, item, cluster) for where, item in section.each("services")}
     for where, item in section.each("failures"):
         cluster.add_failure(entries.failure_of(doc, where, item))
-    for where, item in section.each("reactions"):
-        cluster.add_reaction(entries.known_reaction(doc, where, entries.reaction_of(doc, where, item), cluster))
     return wanted
 
 
