@@ -283,7 +283,18 @@ class KubeCluster:
                 raise ClusterUnreachable(
                     f"{self.server} does not answer as an API server: {one_line(str(err))}"
                 ) from err
+            except _DISCOVERY_SHAPE as err:
+                raise self._not_discovery(err) from err
         return self._dynamic
+
+    def _not_discovery(self, err: Exception) -> ClusterUnreachable:
+        """The client read a discovery document that is JSON but not the API's (``{}``, ``null``, a list):
+        the URL answers /version like an API server and is something else (a proxy, a health endpoint)."""
+        return ClusterUnreachable(
+            f"{self.server} answers /version but not the API's discovery (/api, /apis) as a Kubernetes API "
+            f"server does ({type(err).__name__}: {one_line(str(err), 80)}): is the kubeconfig's server URL the "
+            "API server's own root, not a proxy or a health endpoint in front of it?"
+        )
 
     def _resource(self, api_version: str, kind: str) -> Any:
         client = self._client()
@@ -293,6 +304,8 @@ class KubeCluster:
         except ResourceNotFoundError as err:
             message = f"the API server does not serve {api_version} {kind} (is its CRD installed?)"
             raise ApiError(404, "KindNotServed", message) from err
+        except _DISCOVERY_SHAPE as err:
+            raise self._not_discovery(err) from err
 
     def _items(self, api_version: str, kind: str, namespace: str | None, **query: Any) -> builtins.list[Any]:
         resource = self._resource(api_version, kind)
@@ -315,6 +328,10 @@ class KubeCluster:
     def _errors(self) -> contextlib.AbstractContextManager[None]:
         """Translate client exceptions; a 404 becomes ``NotFound`` for the callers that expect one."""
         return api_errors(self.server)
+
+
+# What the client's discovery parsing raises on a JSON document of the wrong shape.
+_DISCOVERY_SHAPE: Final = (KeyError, TypeError, AttributeError, IndexError)
 
 
 def _event_time(item: Mapping[str, Any]) -> datetime:
