@@ -107,16 +107,9 @@ def api_ready(pki: Pki, port: int) -> Observation:
 
 
 def kube_controller_manager(binaries: Binaries, pki: Pki, layout: Layout, port: int) -> list[str]:
-    kubeconfig = layout.kubeconfig("kube-controller-manager")
     return [
         str(binaries.kube_controller_manager),
-        f"--kubeconfig={kubeconfig}",
-        f"--authentication-kubeconfig={kubeconfig}",
-        f"--authorization-kubeconfig={kubeconfig}",
-        f"--bind-address={LOOPBACK}",
-        f"--secure-port={port}",
-        f"--tls-cert-file={pki.loopback_server.cert}",
-        f"--tls-private-key-file={pki.loopback_server.key}",
+        *_served_with(layout.kubeconfig("kube-controller-manager"), pki, port),
         f"--root-ca-file={pki.ca.cert}",
         f"--service-account-private-key-file={pki.service_account.key}",
         f"--cluster-signing-cert-file={pki.ca.cert}",
@@ -128,9 +121,17 @@ def kube_controller_manager(binaries: Binaries, pki: Pki, layout: Layout, port: 
 
 
 def kube_scheduler(binaries: Binaries, pki: Pki, layout: Layout, port: int) -> list[str]:
-    kubeconfig = layout.kubeconfig("kube-scheduler")
     return [
         str(binaries.kube_scheduler),
+        *_served_with(layout.kubeconfig("kube-scheduler"), pki, port),
+        "--leader-elect=false",
+    ]
+
+
+def _served_with(kubeconfig: Path, pki: Pki, port: int) -> list[str]:
+    """What kube-controller-manager and kube-scheduler share: one identity for the API server and for
+    checking callers of their own secure port, served on loopback with the loopback certificate."""
+    return [
         f"--kubeconfig={kubeconfig}",
         f"--authentication-kubeconfig={kubeconfig}",
         f"--authorization-kubeconfig={kubeconfig}",
@@ -138,7 +139,6 @@ def kube_scheduler(binaries: Binaries, pki: Pki, layout: Layout, port: int) -> l
         f"--secure-port={port}",
         f"--tls-cert-file={pki.loopback_server.cert}",
         f"--tls-private-key-file={pki.loopback_server.key}",
-        "--leader-elect=false",
     ]
 
 
