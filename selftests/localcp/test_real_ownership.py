@@ -5,14 +5,12 @@ deleted refuses new objects in its own words, which are not an RBAC refusal."""
 
 from __future__ import annotations
 
-import contextlib
 import secrets
-import threading
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+from localcp.timing import later
 from oamconf.cluster.ownership import Owned, new_run_id
 from oamconf.errors import AccessDenied, ApiError, ConformanceError
 from oamconf.k8s.api import Ref
@@ -20,17 +18,6 @@ from oamconf.k8s.expect import Expect
 from oamconf.k8s.kube import KubeCluster
 
 HOLD = "oamconf.io/hold"  # a finalizer no controller removes: keeps a namespace Terminating for the test
-
-
-@contextlib.contextmanager
-def later(seconds: float, action: Callable[[], object]) -> Iterator[None]:
-    """Do *action* after *seconds* from another thread: a controller finishing while the suite waits."""
-    timer = threading.Timer(seconds, action)
-    timer.start()
-    try:
-        yield
-    finally:
-        timer.join()
 
 
 def config_map(name: str, namespace: str, **meta: Any) -> dict[str, Any]:

@@ -4,17 +4,16 @@ current state, creation and deletion end their waits, and a stream ends at its t
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
-import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from localcp.timing import later
 from oamconf.cluster.localcp.controlplane import LocalControlPlane
 from oamconf.errors import ApiError
 from oamconf.k8s.api import Change, KubeObject, Ref
@@ -31,17 +30,6 @@ def config_map(namespace: str, **labels: str) -> dict[str, Any]:
 def labelled_ready(obj: KubeObject) -> Observation:
     state = obj.labels.get("state")
     return Observation.simple(state == "ready", f"want state=ready, is {state}")
-
-
-@contextlib.contextmanager
-def later(seconds: float, action: Callable[[], object]) -> Iterator[None]:
-    """Do *action* after *seconds* from another thread: someone acting while the suite waits."""
-    timer = threading.Timer(seconds, action)
-    timer.start()
-    try:
-        yield
-    finally:
-        timer.join()
 
 
 @dataclasses.dataclass
