@@ -19,6 +19,7 @@ from oamconf.errors import UsageError
         pytest.param(ClusterOptions(reuse=True), Mode.REUSE, id="reuse-flag"),
         pytest.param(ClusterOptions(kubeconfig=Path("k")), Mode.EXISTING, id="kubeconfig-given"),
         pytest.param(ClusterOptions(context="kind-x", keep=True), Mode.EXISTING, id="context-given"),
+        pytest.param(ClusterOptions(local=True, keep=True), Mode.LOCAL, id="local"),
     ],
 )
 def test_the_options_decide_the_mode(options: ClusterOptions, mode: Mode) -> None:
@@ -32,6 +33,16 @@ def test_the_options_decide_the_mode(options: ClusterOptions, mode: Mode) -> Non
         pytest.param(ClusterOptions(context="c", reuse=True), "drop --reuse-cluster or", id="reuse-existing"),
         pytest.param(ClusterOptions(context="c", delete_on_failure=True), "drop --delete-on-failure", id="delete-ex"),
         pytest.param(ClusterOptions(cluster_name=""), "--cluster-name is empty", id="no-name"),
+        pytest.param(ClusterOptions(local=True, context="c"), "drop --context or --local", id="local-context"),
+        pytest.param(
+            ClusterOptions(local=True, kubeconfig=Path("k"), reuse=True),
+            "--kubeconfig, --reuse-cluster choose.s. another cluster",
+            id="local-two-flags",
+        ),
+        pytest.param(ClusterOptions(local=True, cluster_name="x"), "drop --cluster-name or --local", id="local-name"),
+        pytest.param(
+            ClusterOptions(local=True, delete_on_failure=True), "drop --delete-on-failure or", id="local-delete"
+        ),
     ],
 )
 def test_contradicting_options_are_refused_in_one_line(options: ClusterOptions, message: str) -> None:
@@ -212,3 +223,14 @@ def test_an_existing_cluster_is_neither_created_nor_deleted(tmp_path: Path) -> N
     assert not ready.should_install
     assert not done.deleted
     assert kind.calls() == []
+
+
+@pytest.mark.parametrize(("keep", "fate"), [(False, "its data removed"), (True, "its data kept (--keep-cluster)")])
+def test_the_local_tier_is_named_in_the_header_with_what_happens_to_its_data(keep: bool, fate: str) -> None:  # noqa: FBT001
+    decided = plan(ClusterOptions(local=True, keep=keep))
+    assert decided.context == "oamconf-local"
+    assert decided.should_install
+    assert decided.description() == (
+        "local tier: a Kubernetes control plane started by this run as processes on loopback (no kind, no Docker); "
+        f"stopped at the end by pid, {fate}"
+    )

@@ -263,3 +263,21 @@ def test_every_test_of_a_step_adds_to_what_the_step_waits_for(run_steps: RunStep
     )
     run.result.assert_outcomes(passed=1, failed=1, skipped=2)
     assert "blocked by 3.1 PostgreSQL via OAM: Release test-db-postgresql not Ready" in run.result.stdout.str()
+
+
+def test_a_check_needing_an_unknown_capability_stops_the_run_with_one_line(run_steps: RunSteps) -> None:
+    run = run_steps(
+        test_bad="""
+        import pytest
+
+        @pytest.mark.needs("kubevel")
+        @pytest.mark.step("1.2", "OAM ComponentDefinitions")
+        def test_bad():
+            pass
+        """
+    )
+    assert run.result.ret == 4
+    errors = [line for line in run.result.stderr.lines if line.startswith("ERROR")]
+    assert len(errors) == 1, run.result.stderr.lines
+    said = "ERROR: test_bad.py::test_bad: needs('kubevel') names no capability; known: crossplane, "
+    assert errors[0].startswith(said)

@@ -27,6 +27,12 @@ def _cluster_options(parser: pytest.Parser) -> None:
     add("--install-platform", action="store_true", help="existing cluster: install the platform (guarded)")
     add("--allow-foreign-cluster", action="store_true", help="let the suite install into a cluster that is not ours")
     add("--cluster-name", metavar="NAME", default=DEFAULT_CLUSTER_NAME, help="kind cluster name (default %(default)s)")
+    add(
+        "--local",
+        action="store_true",
+        help="no kind, no Docker: a real control plane (etcd, kube-apiserver, ...) built from the pinned Go modules "
+        "runs as processes on loopback for this run; what it does not run yet is reported Not tested",
+    )
     add("--reuse-cluster", action="store_true", help="use the kind cluster of that name if it exists")
     add("--keep-cluster", action="store_true", help="do not delete the kind cluster after the run")
     add("--delete-on-failure", action="store_true", help="delete the kind cluster even when a step failed")

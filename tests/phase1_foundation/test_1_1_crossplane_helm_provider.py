@@ -18,6 +18,7 @@ from oamconf.steps.evidence import Evidence
 STEP = pytest.mark.step("1.1", "Crossplane Helm Provider")
 
 
+@pytest.mark.needs("crossplane")
 @STEP
 def test_crossplane_is_running(expect: Expect, profile: Profile, evidence: Evidence) -> None:
     """Crossplane's core Deployments are Available."""
@@ -27,6 +28,7 @@ def test_crossplane_is_running(expect: Expect, profile: Profile, evidence: Evide
         evidence.add(f"{ref}: Available, {live.field('status.readyReplicas', 0)} replica(s) ready")
 
 
+@pytest.mark.needs("crossplane-packages")
 @STEP
 def test_provider_helm_is_installed_and_healthy(expect: Expect, profile: Profile, evidence: Evidence) -> None:
     """The provider-helm package is Installed and Healthy."""
@@ -35,6 +37,7 @@ def test_provider_helm_is_installed_and_healthy(expect: Expect, profile: Profile
     evidence.add(f"Provider {ref.name} ({provider.field('spec.package', '?')}) Installed=True Healthy=True")
 
 
+@pytest.mark.needs("provider-configs")
 @STEP
 def test_a_provider_config_exists_for_helm_releases(cluster: Cluster, profile: Profile, evidence: Evidence) -> None:
     """The ProviderConfig the platform's Releases name exists."""
@@ -44,6 +47,7 @@ def test_a_provider_config_exists_for_helm_releases(cluster: Cluster, profile: P
     evidence.add(f"ProviderConfig {ref.name} exists (credentials: {config.field('spec.credentials.source', 'unset')})")
 
 
+@pytest.mark.needs("crossplane-packages", "provider-configs")
 @STEP
 def test_a_helm_release_through_the_provider_is_deployed(
     owned: Owned, expect: Expect, profile: Profile, versions: Versions, evidence: Evidence

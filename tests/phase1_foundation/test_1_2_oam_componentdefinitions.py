@@ -15,6 +15,7 @@ from oamconf.steps.evidence import Evidence
 STEP = pytest.mark.step("1.2", "OAM ComponentDefinitions")
 
 
+@pytest.mark.needs("kubevela")
 @STEP
 def test_kubevela_is_running(expect: Expect, profile: Profile, evidence: Evidence) -> None:
     """KubeVela's controller and cluster gateway are Available."""
@@ -26,6 +27,7 @@ def test_kubevela_is_running(expect: Expect, profile: Profile, evidence: Evidenc
 
 
 @pytest.mark.parametrize("component", ["postgresql", "redis"])
+@pytest.mark.needs("kubevela", "platform")
 @STEP
 def test_the_component_definition_is_registered(
     component: str, cluster: Cluster, expect: Expect, profile: Profile, evidence: Evidence

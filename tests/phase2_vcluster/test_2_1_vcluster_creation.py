@@ -21,6 +21,7 @@ from oamconf.steps.evidence import Evidence
 STEP = pytest.mark.step("2.1", "vCluster Creation")
 
 
+@pytest.mark.needs("platform")
 @STEP
 def test_existing_vclusters_are_listed_with_their_state(cluster: Cluster, evidence: Evidence) -> None:
     """Every vCluster already on the host, Running, Paused or scaled to zero, as vcluster list says."""
@@ -30,6 +31,7 @@ def test_existing_vclusters_are_listed_with_their_state(cluster: Cluster, eviden
         evidence.add(f"`{vcluster.name}` in {vcluster.namespace} ({vcluster.state})")
 
 
+@pytest.mark.needs("platform", "crossplane-packages", "provider-configs")
 @STEP
 def test_the_composite_provisions_a_vcluster(
     owned: Owned, expect: Expect, profile: Profile, own_vcluster: Target, evidence: Evidence
@@ -50,6 +52,7 @@ def test_the_composite_provisions_a_vcluster(
     evidence.add(f"{release}: deployed (chart {chart.get('name')} {chart.get('version')})")
 
 
+@pytest.mark.needs("platform", "vcluster-api")
 @STEP
 def test_the_vcluster_control_plane_answers(
     expect: Expect, vclusters: VClusterApis, profile: Profile, own_vcluster: Target, evidence: Evidence

@@ -30,6 +30,7 @@ SANS = ("controlPlane", "proxy", "extraSANs")
 REPLICATED = ("networking", "replicateServices", "fromHost")
 
 
+@pytest.mark.needs("platform", "crossplane-packages")
 @STEP
 def test_the_configuration_the_platform_relies_on_is_rendered(
     cluster: Cluster, profile: Profile, own_vcluster: Target, evidence: Evidence
@@ -50,6 +51,7 @@ def test_the_configuration_the_platform_relies_on_is_rendered(
     evidence.add(f"vc-config-{name}: replicates {pairs}")
 
 
+@pytest.mark.needs("vcluster-api")
 @STEP
 def test_host_services_are_replicated_into_the_vcluster(
     cluster: Cluster,
@@ -77,6 +79,7 @@ def test_host_services_are_replicated_into_the_vcluster(
             owned.delete(host.ref)
 
 
+@pytest.mark.needs("platform")
 @STEP
 def test_every_vcluster_was_created_from_the_current_composition(
     cluster: Cluster, profile: Profile, evidence: Evidence
@@ -105,6 +108,7 @@ def test_every_vcluster_was_created_from_the_current_composition(
         )
 
 
+@pytest.mark.needs("platform")
 @STEP
 def test_no_vcluster_relies_on_pro_only_configuration_on_an_oss_image(cluster: Cluster, evidence: Evidence) -> None:
     """Settings only vCluster Pro implements do nothing (or fail at start) on the open-source image."""

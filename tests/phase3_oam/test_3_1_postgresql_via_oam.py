@@ -14,6 +14,7 @@ from oamconf.steps.evidence import Evidence
 STEP = pytest.mark.step("3.1", "PostgreSQL via OAM")
 
 
+@pytest.mark.needs("kubevela", "platform", "provider-configs")
 @STEP
 def test_the_application_runs_with_its_release_deployed_and_its_database_ready(
     cluster: Cluster, owned: Owned, expect: Expect, profile: Profile, evidence: Evidence

@@ -15,6 +15,7 @@ STEP = pytest.mark.step("3.2", "Database Connectivity", depends_on=["3.1"])
 PORT = 5432
 
 
+@pytest.mark.needs("database-servers")
 @STEP
 def test_postgresql_accepts_the_application_s_credentials_and_a_write(
     cluster: Cluster, profile: Profile, evidence: Evidence

@@ -17,6 +17,7 @@ from oamconf.steps.evidence import Evidence
 STEP = pytest.mark.step("4.1", "vCluster Registration with ArgoCD")
 
 
+@pytest.mark.needs("platform", "crossplane-packages")
 @STEP
 def test_the_cluster_secret_registers_the_vcluster(
     cluster: Cluster, expect: Expect, profile: Profile, own_vcluster: Target, evidence: Evidence
@@ -30,6 +31,7 @@ def test_the_cluster_secret_registers_the_vcluster(
         evidence.warn(f"security: {finding}")
 
 
+@pytest.mark.needs("vcluster-api")
 @STEP
 def test_the_secret_s_credentials_reach_the_vcluster_api_with_verified_tls(
     cluster: Cluster, expect: Expect, profile: Profile, own_vcluster: Target, evidence: Evidence
@@ -40,6 +42,7 @@ def test_the_secret_s_credentials_reach_the_vcluster_api_with_verified_tls(
     evidence.add(f"authenticated request answered: {verified.answer}")
 
 
+@pytest.mark.needs("platform")
 @STEP
 def test_no_vcluster_credential_is_copied_into_custom_resources(
     cluster: Cluster, profile: Profile, own_vcluster: Target, evidence: Evidence

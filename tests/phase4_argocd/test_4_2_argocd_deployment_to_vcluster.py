@@ -20,6 +20,7 @@ DEPLOYMENTS = ("argocd-server", "argocd-repo-server", "argocd-redis")
 CONTROLLER = "argocd-application-controller"
 
 
+@pytest.mark.needs("argocd")
 @STEP
 def test_argo_cd_components_are_ready(expect: Expect, profile: Profile, evidence: Evidence) -> None:
     """Argo CD's server, repo-server, redis and application controller are ready."""
@@ -30,6 +31,7 @@ def test_argo_cd_components_are_ready(expect: Expect, profile: Profile, evidence
     evidence.add(f"Argo CD in {namespace}: {', '.join(DEPLOYMENTS)} Available; {CONTROLLER} ready")
 
 
+@pytest.mark.needs("argocd", "vcluster-api", "containers")
 @STEP
 def test_an_application_targeting_the_vcluster_syncs_and_runs_inside_it(
     cluster: Cluster,
@@ -64,6 +66,7 @@ def test_an_application_targeting_the_vcluster_syncs_and_runs_inside_it(
     evidence.add(f"on the host: {', '.join(pods)} in {own_vcluster.namespace} (synced by vCluster)")
 
 
+@pytest.mark.needs("argocd", "vcluster-api")
 @STEP
 def test_argo_cd_reports_the_vcluster_connection_successful(
     cluster: Cluster, expect: Expect, profile: Profile, own_vcluster: Target, evidence: Evidence

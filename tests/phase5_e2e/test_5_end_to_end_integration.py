@@ -25,6 +25,7 @@ STEP = pytest.mark.step("5", "End-to-End Integration")
 PORT = 5432
 
 
+@pytest.mark.needs("platform", "kubevela", "argocd", "vcluster-api", "containers", "database-servers")
 @STEP
 def test_an_argo_cd_app_in_a_fresh_vcluster_writes_to_its_oam_database_and_nothing_is_left(
     cluster: Cluster,

@@ -14,6 +14,7 @@ DestroyCluster...)``, every stage is a named call of another module:
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +25,9 @@ from oamconf.cluster.helm import Helm
 from oamconf.cluster.install import InstallReport, install_platform
 from oamconf.cluster.kind import KindCluster
 from oamconf.cluster.lifecycle import ClusterOptions, ClusterPlan, Mode, Teardown, bring_up, plan, tear_down
+from oamconf.cluster.local import LocalTier
 from oamconf.cluster.ownership import new_run_id, run_labels
+from oamconf.cluster.tier import NO_LIMITS, Limits
 from oamconf.cluster.tools import ResolvedTools, check_docker, resolve_tools
 from oamconf.errors import AccessDenied, ApiError, ConformanceError
 from oamconf.k8s.api import Cluster
@@ -78,7 +81,13 @@ class Bootstrap:
     cluster: Cluster | None = None
     components: tuple[Component, ...] = ()
     install: InstallReport | None = None
+    local: LocalTier | None = None  # --local: the control plane this run starts
     facts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def limits(self) -> Limits:
+        """What this run's cluster cannot make real (the local tier's), for the checks that need it."""
+        return self.local.limits if self.local is not None else NO_LIMITS
 
     def preflight(self) -> None:
         """Plan and guard the target, find the tools, check Docker; raise one-line errors, create nothing.
@@ -90,6 +99,10 @@ class Bootstrap:
         self.plan = plan(self.settings.options)
         self.facts["Cluster mode"] = self.plan.description()
         self.facts["Run id"] = self.run_id
+        if self.plan.mode is Mode.LOCAL:
+            self._check_platform()
+            self._prepare_local()
+            return
         if self.plan.mode is Mode.EXISTING:
             # Reads the kubeconfig (asking kind on PATH what is local, for the guard) and asks the API
             # server its version: a refused or silent target ends the run before any tool is fetched.
@@ -114,6 +127,20 @@ class Bootstrap:
         # An override the fixtures ignore would install something other than what the report says.
         ensure_installable(self.settings.versions, self.settings.profile, fixtures=fixtures)
 
+    def _prepare_local(self) -> None:
+        """The local tier's binaries, found in the tool cache or built now (one line when Go is missing)."""
+        settings = self.settings
+        self.local = LocalTier(
+            cache_dir=settings.cache_dir,
+            # Beside the kind clusters' folders, one of its own a run: removed at the end unless kept.
+            data_dir=settings.work_dir.parent / f"local-{self.run_id}",
+            keep=settings.options.keep,
+            redactor=self.redactor,
+        )
+        self.facts["Local tier binaries"] = self.local.prepare()
+        # Said up front: each check that needs one of these is Not tested with the same reason.
+        self.facts["Local tier: not run"] = "; ".join(self.local.limits.lines())
+
     def _resolve_tools(self) -> None:
         self.tools = resolve_tools(self.settings.versions.tools, cache_dir=self.settings.cache_dir)
         resolved = (self.tools.kind, self.tools.helm, self.tools.kubectl)
@@ -135,12 +162,21 @@ class Bootstrap:
             self.preflight()
         if self.plan is None:  # preflight sets it or raises
             raise ConformanceError("the bootstrap preflight did not run")
-        if self.plan.mode is not Mode.EXISTING:
+        if self.plan.mode is Mode.LOCAL:
+            self.plan = self._start_local()
+        elif self.plan.mode is not Mode.EXISTING:
             self.plan = self._bring_up()
         self.cluster, self.facts["Kubernetes server"] = self.connect_to(
             self.plan.kubeconfig, self.plan.context, self.redactor
         )
         return self.cluster
+
+    def _start_local(self) -> ClusterPlan:
+        if self.plan is None or self.local is None:
+            raise ConformanceError("the bootstrap preflight did not run")
+        plane = self.local.start()
+        self.facts.update(self.local.facts())
+        return dataclasses.replace(self.plan, kubeconfig=plane.kubeconfig)
 
     def up(self) -> Cluster:
         """Connect (``connect``), then install the platform when the plan says so.
@@ -149,6 +185,8 @@ class Bootstrap:
             ConformanceError: as ``connect``, or a component did not become ready (``ClusterBootstrapError``).
         """
         cluster = self.connect()
+        # The local tier installs nothing of the platform yet: what it lacks is in ``limits``, and the checks
+        # that need it are Not tested (a kind cluster's install needs its resolved helm, hence ``tools``).
         if self.plan is not None and self.plan.should_install and self.tools is not None and self.install is None:
             self.install = install_platform(
                 self.components,
@@ -191,6 +229,13 @@ class Bootstrap:
         if close is not None:
             close()  # the real backend's discovery cache
         report_dir = self.settings.report_dir
+        if self.local is not None:
+            summary, problems = self.local.stop(report_dir)
+            self.facts["Cluster mode"] = summary
+            self.facts.update(self.local.facts())  # the memory figures read just before the stop
+            if problems:
+                self.facts["Teardown"] = "; ".join(problems)
+            return Teardown(None, deleted=True, summary=summary, problems=tuple(problems))
         result = tear_down(self.plan, self._kind(), any_step_failed=any_step_failed, report_dir=report_dir)
         self.facts["Cluster mode"] = result.summary
         return result

@@ -6,7 +6,9 @@ Three modes, decided once from the options by ``plan()``:
 * REUSE (``--reuse-cluster``): use the kind cluster of that name, creating it if it is missing;
   a cluster the run did not create is never deleted (e2e-framework's ``clusterExists`` rule);
 * EXISTING (``--kubeconfig``/``--context``): create and delete nothing; install the platform
-  only with ``--install-platform``.
+  only with ``--install-platform``;
+* LOCAL (``--local``): no kind, no Docker: a control plane built from the pinned Go modules runs as
+  processes on loopback for this run only (``local.LocalTier``), stopped by pid at the end.
 
 A cluster this run created is kept with ``--keep-cluster``, and also, for debugging, when a step
 failed, unless ``--delete-on-failure``. Teardown exports kind's logs into the report directory
@@ -23,6 +25,7 @@ from pathlib import Path
 from oamconf.cluster.commands import CommandFailed
 from oamconf.cluster.guard import FLAG, ensure_ours
 from oamconf.cluster.kind import KindCluster, context_name
+from oamconf.cluster.localcp.controlplane import CONTEXT as LOCAL_CONTEXT
 from oamconf.errors import UsageError
 from oamconf.k8s.kubeconfig import choose_context, context_server
 
@@ -34,6 +37,7 @@ class Mode(enum.Enum):
     CREATE = "create"
     REUSE = "reuse"
     EXISTING = "existing"
+    LOCAL = "local"
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class ClusterOptions:
     context: str | None = None
     install_platform: bool = False
     allow_foreign: bool = False
+    local: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,12 @@ class ClusterPlan:
 
         E.g. ``kind cluster oamconf-e2e (created by this run; deleted at the end)``.
         """
+        if self.mode is Mode.LOCAL:
+            kept = "its data kept (--keep-cluster)" if self.options.keep else "its data removed"
+            return (
+                "local tier: a Kubernetes control plane started by this run as processes on loopback "
+                f"(no kind, no Docker); stopped at the end by pid, {kept}"
+            )
         if self.mode is Mode.EXISTING:
             where = f"context {self.context or '(current)'} of kubeconfig {self.kubeconfig or '(default)'}"
             install = "platform installed by this run" if self.should_install else "platform expected installed"
@@ -109,6 +120,10 @@ def plan(options: ClusterOptions) -> ClusterPlan:
         raise UsageError("--cluster-name is empty: give a kind cluster name, e.g. oamconf-e2e")
     if options.keep and options.delete_on_failure:
         raise UsageError("--keep-cluster and --delete-on-failure contradict each other: pass one of them")
+    if options.local:
+        _check_local(options)
+    if options.local:
+        return ClusterPlan(Mode.LOCAL, options, context=LOCAL_CONTEXT, created=True)
     if options.kubeconfig is None and options.context is None:
         mode = Mode.REUSE if options.reuse else Mode.CREATE
         return ClusterPlan(mode, options, context=context_name(options.cluster_name))
@@ -119,6 +134,28 @@ def plan(options: ClusterOptions) -> ClusterPlan:
                 f"cluster that is never created or deleted: drop {flag} or --kubeconfig/--context"
             )
     return ClusterPlan(Mode.EXISTING, options, kubeconfig=options.kubeconfig, context=options.context)
+
+
+def _check_local(options: ClusterOptions) -> None:
+    """``--local`` starts its own control plane: options choosing another cluster contradict it."""
+    given = [
+        flag
+        for flag, value in (
+            ("--kubeconfig", options.kubeconfig is not None),
+            ("--context", options.context is not None),
+            ("--reuse-cluster", options.reuse),
+            ("--install-platform", options.install_platform),
+            ("--allow-foreign-cluster", options.allow_foreign),
+            ("--delete-on-failure", options.delete_on_failure),
+            ("--cluster-name", options.cluster_name != DEFAULT_CLUSTER_NAME),
+        )
+        if value
+    ]
+    if given:
+        raise UsageError(
+            f"--local starts a control plane of its own for this run, but {', '.join(given)} "
+            f"choose(s) another cluster or how a kind cluster is handled: drop {', '.join(given)} or --local"
+        )
 
 
 def bring_up(plan: ClusterPlan, kind: KindCluster, *, config: Path, node_image: str, kubeconfig: Path) -> ClusterPlan:

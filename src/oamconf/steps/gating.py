@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from oamconf.cluster.tier import check_needs
 from oamconf.errors import UsageError
 from oamconf.steps.context import record_of, run_of
 from oamconf.steps.model import StepSpec, phases_by_number
@@ -30,6 +31,10 @@ def declare_steps(config: pytest.Config, items: list[pytest.Item]) -> None:
                 raise pytest.UsageError(str(err)) from None
             record_of(item).spec = spec
             specs.append(spec)
+        try:
+            needs_of(item)  # an unknown capability is a typo in a step file: said before anything runs
+        except UsageError as err:
+            raise pytest.UsageError(str(err)) from None
     ledger = run_of(config).ledger
     try:
         phases = config.hook.pytest_oamconf_phases(config=config)
@@ -71,3 +76,27 @@ def skip_if_blocked(item: pytest.Item) -> None:
     if cause is not None:
         record.blocked = cause
         pytest.skip(cause)
+
+
+def needs_of(item: pytest.Item) -> tuple[str, ...]:
+    """The capabilities a check names with ``@pytest.mark.needs(...)`` (``tier.CAPABILITIES``).
+
+    Raises:
+        UsageError: a name that is no capability.
+    """
+    names = [name for marker in item.iter_markers("needs") for name in marker.args]
+    return check_needs(names, item.nodeid)
+
+
+def skip_if_not_in_tier(item: pytest.Item) -> None:
+    """A check that needs what this run's cluster does not run is Not tested, with the tier's reason.
+
+    Called once the cluster is up (the session fixtures' gate): what the tier lacks is known before, but a
+    component that died is only known then, and a run whose every check is Not tested still starts its cluster.
+    """
+    bootstrap = run_of(item.config).bootstrap
+    if bootstrap is None:
+        return
+    reason = bootstrap.limits.why_not(needs_of(item))
+    if reason is not None:
+        pytest.skip(reason)

@@ -36,6 +36,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "step(id, title, depends_on=()): a numbered step of the conformance report, e.g. step('4.2', "
         "'ArgoCD Deployment to vCluster', depends_on=['4.1'])",
     )
+    config.addinivalue_line(
+        "markers",
+        "needs(*capabilities): what a check relies on the cluster to run, e.g. needs('kubevela'); where the run's "
+        "cluster does not run it (the local tier), the check is Not tested with the reason",
+    )
 
 
 @pytest.hookimpl(tryfirst=True)

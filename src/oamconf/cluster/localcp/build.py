@@ -18,8 +18,19 @@ def binaries(cache_dir: Path) -> Binaries:
         UsageError: no Go toolchain and no binary in *cache_dir* (one line: what to install, or ``--cache-dir``).
         BuildFailed: a build failed.
     """
-    built = {item.tool.name: item.path for item in gobuild.ensure_all(NAMES, cache_dir=cache_dir)}
-    return Binaries(
+    return prepared(cache_dir)[0]
+
+
+def prepared(cache_dir: Path) -> tuple[Binaries, tuple[gobuild.Built, ...]]:
+    """``binaries``, and what each one is: its tool entry (upstream module and version) and whether it was
+    built now, taken from the cache or used prebuilt.
+
+    Raises:
+        UsageError, BuildFailed: as ``binaries``.
+    """
+    items = tuple(gobuild.ensure_all(NAMES, cache_dir=cache_dir))
+    built = {item.tool.name: item.path for item in items}
+    found = Binaries(
         etcd=built["etcd"],
         kube_apiserver=built["kube-apiserver"],
         kube_controller_manager=built["kube-controller-manager"],
@@ -27,3 +38,4 @@ def binaries(cache_dir: Path) -> Binaries:
         kwok=built["kwok"],
         kwokstages=built["kwokstages"],
     )
+    return found, items

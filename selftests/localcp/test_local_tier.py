@@ -1,0 +1,132 @@
+"""``--local`` as a user runs it: the phases against a real control plane started for the run, what the tier does
+not run reported Not tested with its reason, and nothing left running or on disk afterwards."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from oamconf.cluster.local import STARTED, LocalTier
+from oamconf.cluster.localcp.process import OwnedProcess
+from oamconf.cluster.tools import default_cache_dir
+from oamconf.errors import ConformanceError
+from oamconf.k8s.wait import Observation, wait_until
+from oamconf.redact import Redactor
+from offline import ROOT, run_phases, step_section, verdicts
+
+NOT_TESTED = "🔄 Not tested"
+# Read at import: the pytester fixture gives each test a HOME of its own, and the tool cache is under HOME.
+CACHE = default_cache_dir()
+
+
+def _header(md: str, row: str) -> str:
+    found = re.search(rf"^\| {re.escape(row)} \| (.*) \|$", md, flags=re.MULTILINE)
+    assert found is not None, f"no {row!r} row in the report header"
+    return found.group(1)
+
+
+def _running_with(text: str) -> list[str]:
+    """The command lines of processes on this machine whose arguments contain *text*."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            argv = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue  # it ended while we looked
+        if text in argv and str(os.getpid()) != cmdline.parent.name:
+            found.append(argv)
+    return found
+
+
+def test_a_local_run_says_it_was_the_local_tier_and_what_it_did_not_run(pytester: pytest.Pytester) -> None:
+    # pytester gives the inner run a HOME of its own: the tool cache is named, or it would build everything anew.
+    result, md = run_phases(pytester, args=("--local", "--cache-dir", str(CACHE)))
+    assert result.ret == 0, result.stdout.str()[-2000:]
+    fate = "at the end every process stopped by pid, its data removed"
+    assert _header(md, "Cluster mode").startswith(f"{STARTED}; {fate}")
+    assert re.match(r"https://127\.0\.0\.1:\d+: ready in \d+\.\ds \(etcd ", _header(md, "Local control plane"))
+    assert _header(md, "Kubernetes server") == "v1.36.1"
+    assert "kind node image" not in md  # no kind here: the bill of materials names the modules run instead
+    assert _header(md, "kube-apiserver (local tier)") == "k8s.io/kubernetes v1.36.1"
+    assert "simulated" not in _header(md, "Duration")
+    # Nothing of the platform runs in this tier yet: every step is Not tested, none failed, each with a reason.
+    assert set(verdicts(md).values()) == {NOT_TESTED}, verdicts(md)
+    assert "local tier: KubeVela's controller (vela-core) is not started" in step_section(md, "1.2")
+    for step in verdicts(md):
+        assert "local tier: " in step_section(md, step), step
+    logs = pytester.path / "reports" / "local-logs"
+    assert "Serving securely" in (logs / "kube-apiserver.log").read_text(encoding="utf-8")
+    run_id = _header(md, "Run id")
+    data = CACHE.parent / "clusters" / f"local-{run_id}"
+    assert not data.exists()
+    assert _running_with(f"local-{run_id}") == []
+
+
+def test_a_component_that_dies_makes_every_check_not_tested_with_its_last_log_lines(tmp_path: Path) -> None:
+    tier = LocalTier(CACHE, tmp_path / "data", keep=True, redactor=Redactor())
+    tier.prepare()
+    tier.start()
+    try:
+        assert tier.limits.why_not(["containers"]) == "local tier: kwok simulates pods: no container's command runs"
+        assert tier.limits.why_not([]) is None
+        assert tier.plane is not None
+        etcd: OwnedProcess = tier.plane.process("etcd")
+        os.kill(etcd.pid, signal.SIGKILL)
+        plane = tier.plane
+        wait_until(
+            lambda: Observation.succeeded("etcd gone") if plane.died() else Observation.pending("etcd still running"),
+            subject="etcd's exit",
+            timeout=10,
+        )
+        reason = tier.limits.why_not(["kubevela"])
+        assert reason is not None
+        assert reason.startswith(f"local tier: etcd (pid {etcd.pid}) exited with code -9; last log lines: "), reason
+    finally:
+        summary, _problems = tier.stop(tmp_path / "reports")
+    assert summary.startswith(STARTED)
+    assert f"its data kept in {tmp_path / 'data'} (--keep-cluster)" in summary
+    assert (tmp_path / "reports" / "local-logs" / "etcd.log").is_file()
+    assert _running_with(str(tmp_path / "data")) == []
+
+
+def test_ctrl_c_during_a_local_run_stops_every_process_and_removes_the_data(tmp_path: Path) -> None:
+    clusters = CACHE.parent / "clusters"
+    before = set(clusters.glob("local-*")) if clusters.is_dir() else set()
+    run = subprocess.Popen(  # noqa: S603 - the suite's own command line, as a user types it
+        [sys.executable, "-m", "pytest", "tests", "--conformance", "--local", "--report-dir", str(tmp_path / "r")],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: the SIGINT below reaches it as a terminal's Ctrl-C
+    )
+    data = _new_data_dir(clusters, before, run)
+    os.killpg(run.pid, signal.SIGINT)
+    out, _ = run.communicate(timeout=120)
+    text = out.decode(errors="replace")
+    assert run.returncode == 2, text[-2000:]
+    assert not data.exists(), text[-2000:]
+    assert _running_with(data.name) == []
+
+
+def _new_data_dir(clusters: Path, before: set[Path], run: subprocess.Popen[bytes]) -> Path:
+    """The data folder the run creates, once its control plane writes its first kubeconfig."""
+    found: list[Path] = []
+
+    def started() -> Observation:
+        if run.poll() is not None:
+            return Observation.failed(f"the run ended first (exit {run.returncode})")
+        found[:] = [f for f in set(clusters.glob("local-*")) - before if (f / "kubeconfig" / "admin.yaml").is_file()]
+        return Observation.succeeded("started") if found else Observation.pending("no kubeconfig written yet")
+
+    try:
+        wait_until(started, subject="the local control plane's first kubeconfig", timeout=120)
+    except ConformanceError:
+        run.kill()
+        raise
+    return found[0]

@@ -1,0 +1,168 @@
+"""The local tier (``--local``): the run's cluster is a real control plane started as processes on loopback.
+
+``localcp`` starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok (one fake node)
+from the pinned Go modules; this module is its life inside one run: the binaries found or built in the
+preflight (a missing Go toolchain is one line there), the control plane started when the cluster is first
+needed, and at the end its processes stopped by pid, their logs copied (redacted) into the report directory,
+and its data directory removed unless ``--keep-cluster``.
+
+What the tier does not run yet is a ``Limits`` entry, so the checks that need it are Not tested with the
+reason instead of timing out as failures; a component that dies during the run turns every capability into
+a limit whose reason is its last log lines.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from oamconf.cluster.localcp.build import prepared
+from oamconf.cluster.localcp.components import Binaries, Layout
+from oamconf.cluster.localcp.controlplane import CONTEXT, LocalControlPlane, running
+
+__all__ = ["CONTEXT", "LocalTier"]
+from oamconf.cluster.tier import CAPABILITIES, Limits
+from oamconf.errors import ConformanceError
+from oamconf.redact import Redactor
+
+TIER: Final = "local tier"
+STARTED: Final = f"{TIER}: a Kubernetes control plane started by this run as processes on loopback (no kind, no Docker)"
+LOGS_DIR: Final = "local-logs"  # under the report directory, as kind's logs go to kind-logs
+# What the tier does not run yet, and why, in the words a reviewer reads beside each Not tested check.
+NOT_RUN: Final = {
+    "crossplane": "Crossplane core is not started as a process in this tier yet",
+    "crossplane-packages": "the Crossplane packages' runtimes are not started as processes in this tier yet",
+    "provider-configs": "the ProviderConfigs need the Crossplane packages, not run in this tier yet",
+    "kubevela": "KubeVela's controller (vela-core) is not started as a process in this tier yet",
+    "argocd": "Argo CD's components are not started as processes in this tier yet",
+    "platform": "the platform's definitions need Crossplane and KubeVela, not run in this tier yet",
+    "vcluster-api": "a vCluster's API server is not started as a process in this tier yet",
+    "containers": "kwok simulates pods: no container's command runs",
+    "database-servers": "no PostgreSQL or Redis server is started behind the charts' Services in this tier yet",
+}
+
+
+@dataclass
+class LocalTier:
+    """One run's local control plane: prepared in the preflight, started on first use, stopped at the end.
+
+    Parameters:
+        cache_dir: the tool cache holding (or receiving) the built binaries.
+        data_dir: created private (0700); certificates, kubeconfigs, etcd's data and every log go here.
+        keep: keep *data_dir* after the run (``--keep-cluster``); the processes are stopped either way.
+        redactor: masks secrets in the logs copied into the report directory.
+    """
+
+    cache_dir: Path
+    data_dir: Path
+    keep: bool
+    redactor: Redactor
+    binaries: Binaries | None = None
+    materials: dict[str, str] = field(default_factory=dict)  # bill of materials rows, from the built modules
+    plane: LocalControlPlane | None = None
+    last_facts: dict[str, str] = field(default_factory=dict)  # ``facts()`` as read just before the stop
+    limits: Limits = field(default_factory=lambda: Limits(TIER, dict(NOT_RUN)))
+    _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+
+    def __post_init__(self) -> None:
+        self.limits.died = self._died
+
+    def prepare(self) -> str:
+        """Find or build the control plane's binaries; the report line saying where each came from.
+
+        Raises:
+            UsageError: no Go toolchain and no cached binaries (what to install, or ``--cache-dir``).
+            BuildFailed: a build failed (Go's last error line and the log's path).
+        """
+        self.binaries, items = prepared(self.cache_dir)
+        for item in items:
+            if not item.tool.name.endswith("stages"):  # kwok's stage documents: part of kwok, not a component
+                self.materials[f"{item.tool.name} (local tier)"] = f"{item.tool.upstream} {item.tool.version}"
+        how = ", ".join(f"{i.tool.name} {i.source}" + (f" in {i.seconds:.0f}s" if i.seconds else "") for i in items)
+        return f"{how} (tool cache {self.cache_dir})"
+
+    def start(self) -> LocalControlPlane:
+        """Start the control plane once; the started one after that.
+
+        Raises:
+            ProcessDied: a component exited while it started (its name and last log lines).
+            LocalControlPlaneError: a component did not become ready in time.
+        """
+        if self.plane is not None:
+            return self.plane
+        if self.binaries is None:
+            self.prepare()
+        if self.binaries is None:  # prepare sets it or raises
+            raise ConformanceError("the local tier's binaries were not prepared")
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.data_dir.chmod(0o700)  # the admin kubeconfig and the CA's key are written here
+        # Kept by ``running`` itself: the logs are copied after the processes stop, then the folder goes.
+        self.plane = self._stack.enter_context(running(self.binaries, self.data_dir, keep=True))
+        return self.plane
+
+    @property
+    def kubeconfig(self) -> Path | None:
+        return self.plane.kubeconfig if self.plane is not None else None
+
+    def facts(self) -> dict[str, str]:
+        """Report lines on the started control plane: where, how fast, how much memory."""
+        plane = self.plane
+        if plane is None or self.last_facts:
+            return self.last_facts  # stopped: what was read last, not the memory of processes that are gone
+        now, peak = plane.memory_kib()
+        took = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in plane.took.items())
+        return {
+            "Local control plane": f"{plane.server}: ready in {plane.started_in:.1f}s ({took})",
+            "Local tier memory": f"{now / 1024:.0f} MiB resident, peak {peak / 1024:.0f} MiB (all processes)",
+        }
+
+    def stop(self, report_dir: Path) -> tuple[str, list[str]]:
+        """Stop every process by pid, copy their logs into *report_dir*, remove the data unless kept.
+
+        Returns:
+            The teardown's summary line, and its problems (a process that would not stop, logs not copied).
+        """
+        problems: list[str] = []
+        if not self.data_dir.exists():
+            return f"{TIER}: the control plane was never started", problems
+        if self.plane is not None:
+            self.last_facts = self.facts()  # the peak memory of every process, read before they stop
+        try:
+            self._stack.close()  # a start cut short (Ctrl-C, a component that died) stopped its processes already
+        except ConformanceError as err:
+            problems.append(str(err))
+        logs = self._copy_logs(report_dir / LOGS_DIR, problems)
+        if self.keep:
+            fate = f"its data kept in {self.data_dir} (--keep-cluster)"
+        else:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+            fate = "its data removed"
+        where = f"; their logs (redacted) in {logs}" if logs is not None else ""
+        began = STARTED if self.plane is not None else f"{STARTED}, cut short while it started"
+        return f"{began}; at the end every process stopped by pid, {fate}{where}", problems
+
+    def _copy_logs(self, into: Path, problems: list[str]) -> Path | None:
+        found = sorted(Layout(self.data_dir).logs.glob("*.log"))
+        if not found:
+            return None
+        try:
+            into.mkdir(parents=True, exist_ok=True)
+            for log in found:
+                text = log.read_text(encoding="utf-8", errors="replace")
+                (into / log.name).write_text(self.redactor.redact(text), encoding="utf-8")
+        except OSError as err:
+            problems.append(f"local tier logs not copied: {err}")
+            return None
+        return into
+
+    def _died(self) -> dict[str, str]:
+        """Every capability, when a control plane component is no longer running: nothing works without it."""
+        if self.plane is None:
+            return {}
+        died = self.plane.died()
+        if died is None:
+            return {}
+        return dict.fromkeys(CAPABILITIES, str(died))
