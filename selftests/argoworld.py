@@ -7,8 +7,10 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from charts import Charts
 from oamconf.k8s.api import Endpoint
@@ -55,21 +57,40 @@ class ArgoWorld:
             created.append(cluster_secret)
             stand_ins = {"argocd-initial-admin-secret", "argocd-secret"}  # the scenario's, for runs without servers
             doc["objects"] = [o for o in doc["objects"] if o["metadata"].get("name") not in stand_ins]
-            doc["objects"] += [
-                {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "argocd-initial-admin-secret",
-                 "namespace": "argocd"}, "data": {"password": b64(self.admin_password)}},
-                {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "argocd-secret", "namespace": "argocd"},
-                 "data": {"tls.crt": b64(self.argocd_cert.cert_pem)}},
-            ]  # fmt: skip
+            doc["objects"] += self.argocd_secrets()
 
         return with_registration
 
+    def argocd_secrets(self) -> list[dict[str, Any]]:
+        """What the suite signs in to this world's Argo CD API with: the admin password and Argo CD's certificate."""
+        return [
+            {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "argocd-initial-admin-secret",
+             "namespace": "argocd"}, "data": {"password": b64(self.admin_password)}},
+            {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "argocd-secret", "namespace": "argocd"},
+             "data": {"tls.crt": b64(self.argocd_cert.cert_pem)}},
+        ]  # fmt: skip
+
+    def argocd_file(self, directory: Path) -> Path:
+        """A scenario file that overrides the healthy folder's stand-in Argo CD Secrets with this world's, for a
+        run given scenario files as a user gives them (the vCluster's registration stays the files')."""
+        path = directory / "argocd-of-this-world.yaml"
+        doc = {"name": "argocd-of-this-world", "description": "Argo CD's admin Secrets for the self-test's Argo CD API"}
+        path.write_text(yaml.safe_dump({**doc, "objects": self.argocd_secrets()}), encoding="utf-8")
+        return path
+
 
 def serve_world(
-    tmp_path: Path, *, dns_names: tuple[str, ...] = WITH_SERVICE_NAME, vcluster: str = "vc1", namespace: str = "vc1-ns"
+    tmp_path: Path,
+    *,
+    dns_names: tuple[str, ...] = WITH_SERVICE_NAME,
+    vcluster: str = "vc1",
+    namespace: str = "vc1-ns",
+    token: str | None = None,
 ) -> Iterator[ArgoWorld]:
-    """The servers for vCluster *vcluster* in host namespace *namespace* (by default the reference platform's)."""
-    ca, token, password = make_ca("vcluster-ca"), secrets.token_urlsafe(24), secrets.token_urlsafe(16)
+    """The servers for vCluster *vcluster* in host namespace *namespace* (by default the reference platform's);
+    its API accepts *token* (a scenario file's own), else a fresh one."""
+    ca, password = make_ca("vcluster-ca"), secrets.token_urlsafe(16)
+    token = token or secrets.token_urlsafe(24)
     server = f"https://{vcluster}.{namespace}.svc:443"
     with serve_vcluster_api(ca, tmp_path, dns_names=dns_names, tokens=[token]) as (_, vcluster_api):
         argocd_cert = argocd_certificate()
@@ -99,8 +120,15 @@ def run(
             fault(doc)
 
     scenario_of.__name__ = "-".join(f.__name__ for f in faults) or "registered"
-    scenario = with_fault(pytester, scenario_of)
-    result, md = run_phases(pytester, scenario, args=(*charts.endpoints, *world.endpoints, *args), plugins=(charts,))
+    return run_files(pytester, charts, world, with_fault(pytester, scenario_of), args=args)
+
+
+def run_files(
+    pytester: pytest.Pytester, charts: Charts, world: ArgoWorld, *files: Path, args: tuple[str, ...] = ()
+) -> str:
+    """The run's report.md for scenario *files* as given (every server of *world* and *charts* bound), after
+    checking that no credential reached an artifact or the terminal."""
+    result, md = run_phases(pytester, *files, args=(*charts.endpoints, *world.endpoints, *args), plugins=(charts,))
     texts = [result.stdout.str(), *(p.read_text(encoding="utf-8") for p in (pytester.path / "reports").iterdir())]
     for secret in (world.token, world.admin_password, *charts.passwords):
         assert not any(secret in text for text in texts), "a credential reached an artifact"
