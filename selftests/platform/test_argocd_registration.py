@@ -45,7 +45,7 @@ def test_the_vcluster_exports_a_service_account_kubeconfig_for_argo_cd(reconcile
                 "serviceAccount": {
                     "name": "argocd-manager",
                     "namespace": "kube-system",
-                    "clusterRole": "cluster-admin",
+                    "clusterRole": "argocd-manager-role",
                 },
             }
         ]
