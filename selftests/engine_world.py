@@ -1,10 +1,10 @@
 """The vCluster Composition reconciled twice by Crossplane's own engine, for the platform self-tests.
 
 ``reconcile`` runs the real render (``oamconf.testkit.xrender``) with nothing observed, lets the vCluster
-stand-in write the kubeconfig Secrets the rendered Helm values ask for, has the Observe-only Object carry
-the one it reads (as provider-kubernetes reports a live object in ``status.atProvider.manifest``), and
-renders again. The stand-in is the only model here: what vcluster v0.36.1 writes for
-``exportKubeConfig`` (pkg/setup/controllers.go:285-358, pkg/util/kubeconfig/kubeconfig.go:67-91).
+stand-in write the kubeconfig Secrets the rendered Helm values ask for (into the Secret Crossplane composed
+under that name, as vCluster patches an existing one), and renders again with the composed resources as the
+API server would return them. The stand-in is the only model here: what vcluster v0.36.1 writes for
+``exportKubeConfig`` (pkg/setup/controllers.go:285-358, pkg/util/kubeconfig/kubeconfig.go:67-98).
 """
 
 from __future__ import annotations
@@ -93,8 +93,16 @@ def vcluster_secrets(release: Mapping[str, Any], ca_pem: str) -> dict[tuple[str,
 
 
 def observe(composed: Mapping[str, Any], live: Mapping[tuple[str, str], dict[str, Any]]) -> dict[str, Any]:
-    """A composed resource as its provider reports it: an Object carries the live manifest it points at."""
+    """A composed resource as the API server returns it. A composed Secret that vCluster also writes carries
+    vCluster's data: its CreateOrPatch patches the keys it owns into the existing Secret (kubeconfig.go:82-98).
+    A provider-kubernetes Object carries the live manifest it points at in ``status.atProvider.manifest``,
+    as provider-kubernetes v1.2.1 reports it without ``--sanitize-secrets`` (cluster/object/object.go:509-525)."""
     observed = copy.deepcopy(dict(composed))
+    meta = composed.get("metadata", {})
+    if (composed.get("apiVersion"), composed.get("kind")) == ("v1", "Secret"):
+        found = live.get((meta.get("namespace", ""), meta.get("name", "")))
+        if found is not None:
+            observed["data"] = {**observed.get("data", {}), **copy.deepcopy(found["data"])}
     manifest = composed.get("spec", {}).get("forProvider", {}).get("manifest")
     if manifest is not None:
         found = live.get((manifest["metadata"].get("namespace", ""), manifest["metadata"]["name"]))
@@ -106,8 +114,9 @@ def observe(composed: Mapping[str, Any], live: Mapping[tuple[str, str], dict[str
 @dataclass(frozen=True)
 class Reconciled:
     first: Rendered  # the vCluster is not up yet: nothing observed
-    second: Rendered  # after the vCluster wrote its Secrets and the Objects observed them
+    second: Rendered  # after the vCluster wrote its Secrets
     ca: CertPair  # the vCluster's CA, as its Secrets carry it
+    observed: tuple[dict[str, Any], ...] = ()  # what the second reconcile read back from the API server
 
 
 def reconcile(
@@ -129,10 +138,17 @@ def reconcile(
 
     first = run([])
     live = vcluster_secrets(first.composed[RELEASE], ca.cert_pem.decode()) if RELEASE in first.composed else {}
-    return Reconciled(first, run([observe(obj, live) for obj in first.composed.values()]), ca)
+    observed = [observe(obj, live) for obj in first.composed.values()]
+    return Reconciled(first, run(observed), ca, tuple(observed))
+
+
+def secret_of(composed: Mapping[str, Any]) -> dict[str, Any]:
+    """The Secret a composed resource makes: itself, or the manifest of a provider-kubernetes Object."""
+    manifest: dict[str, Any] = composed.get("spec", {}).get("forProvider", {}).get("manifest") or dict(composed)
+    return manifest
 
 
 def config_of(rendered: Rendered) -> dict[str, Any]:
-    data = rendered.composed[CLUSTER_SECRET]["spec"]["forProvider"]["manifest"]["data"]
+    data = secret_of(rendered.composed[CLUSTER_SECRET])["data"]
     config: dict[str, Any] = json.loads(unb64(data["config"]))
     return config

@@ -64,6 +64,60 @@ def test_the_vcluster_config_exports_argo_cd_s_kubeconfig(vcluster_objects: list
     assert (extra["name"], extra["serviceAccount"]["name"]) == ("vc-vc1-argocd", "argocd-manager")
 
 
+# What Argo CD must be able to do inside the vCluster: read every kind (its cluster cache lists and watches all
+# of them) and apply the kinds of the Applications it deploys (podinfo: a Deployment and a Service in a namespace
+# it creates, CreateNamespace=true). Writes that would let the token outgrow its role are left out: RBAC
+# (bind/escalate), CRDs, admission webhooks, nodes, impersonation.
+_NOT_WRITABLE = {
+    ("rbac.authorization.k8s.io", "*"),
+    ("apiextensions.k8s.io", "*"),
+    ("admissionregistration.k8s.io", "*"),
+    ("", "nodes"),
+    ("*", "*"),
+}
+_WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection", "bind", "escalate", "impersonate", "*"}
+
+
+def _argo_cd_role(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    """The ClusterRole the vCluster binds Argo CD's ServiceAccount to, among the manifests the config tells the
+    vCluster to apply inside itself at start (experimental.deploy.vcluster.manifests, applied by the OSS build:
+    vcluster v0.36.1 pkg/setup/controllers.go:54-58, pkg/controllers/deploy/deploy.go:180-230)."""
+    config = _config(objects)
+    (extra,) = config["exportKubeConfig"]["additionalSecrets"]
+    wanted = extra["serviceAccount"]["clusterRole"]
+    manifests = list(
+        yaml.safe_load_all(config.get("experimental", {}).get("deploy", {}).get("vcluster", {}).get("manifests", ""))
+    )
+    roles = [m for m in manifests if m and m.get("kind") == "ClusterRole" and m["metadata"]["name"] == wanted]
+    assert roles, f"ClusterRole {wanted} is not among the manifests the vCluster applies: vCluster binds, never creates"
+    role: dict[str, Any] = roles[0]
+    return role
+
+
+def _grants(role: dict[str, Any], verbs: set[str]) -> set[tuple[str, str]]:
+    return {
+        (group, resource)
+        for rule in role.get("rules", [])
+        if verbs & set(rule.get("verbs", []))
+        for group in rule.get("apiGroups", [])
+        for resource in rule.get("resources", [])
+    }
+
+
+def test_argo_cd_s_token_is_bound_to_a_role_that_reads_everything_and_writes_only_workloads(
+    vcluster_objects: list[dict[str, Any]],
+) -> None:
+    role = _argo_cd_role(vcluster_objects)
+    assert ("*", "*") in _grants(role, {"list"})
+    assert ("*", "*") in _grants(role, {"watch"})
+    writes = _grants(role, _WRITE_VERBS)
+    for group, resource in writes:
+        assert (group, resource) not in _NOT_WRITABLE, (group, resource)
+        assert (group, "*") not in _NOT_WRITABLE, (group, resource)
+    assert {("", "namespaces"), ("apps", "deployments"), ("", "services")} <= writes
+    assert not any({"bind", "escalate", "impersonate", "*"} & set(r.get("verbs", [])) for r in role["rules"])
+
+
 def test_the_service_and_statefulset_are_named_after_the_vcluster(vcluster_objects: list[dict[str, Any]]) -> None:
     # The steps and Argo CD's server URL (https://vc1.vc1-ns.svc:443) rely on these names and labels.
     service = helm.find(vcluster_objects, "Service", "vc1")
@@ -78,8 +132,9 @@ def test_the_vcluster_image_is_the_release_s_and_says_which_build_it_is(
 ) -> None:
     statefulset = helm.find(vcluster_objects, "StatefulSet", "vc1")
     images = [c["image"] for c in statefulset["spec"]["template"]["spec"]["containers"]]
-    # The chart's default is the Pro build with Pro modules off (platform-facts §9); the tag is the release.
-    assert any(image.endswith(f"/loft-sh/vcluster-pro:{versions.vcluster.chart_version}") for image in images), images
+    # The chart's default is the Pro build with Pro modules off (platform-facts §9); the platform runs the OSS
+    # build the suite describes (chart values.yaml: "set the repository to 'loft-sh/vcluster-oss'").
+    assert f"ghcr.io/loft-sh/vcluster-oss:{versions.vcluster.chart_version}" in images, images
 
 
 def test_the_crossplane_values_activate_every_managed_resource(

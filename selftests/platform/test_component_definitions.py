@@ -20,6 +20,7 @@ from oamconf.platform.manifests import Document, load_documents
 from oamconf.platform.paths import fixtures_dir
 from oamconf.platform.profile import load_profile
 from oamconf.platform.versions import DatabaseChart, Versions
+from oamconf.testkit.schemas import load_index
 from oamconf.testkit.validate import validate_platform
 from oamconf.testkit.vela import Status, VelaFailed, dry_run, status
 from pinned import require_schemas
@@ -108,7 +109,7 @@ def test_the_helm_release_is_named_application_then_component_and_the_release_ad
     output = rendered[name]
     assert output["metadata"]["name"] == "conformance-test-postgres-only-test-db"
     # provider-helm installs the Helm release under the external name (facts §1.5).
-    assert output["metadata"]["annotations"] == {"crossplane.io/external-name": "test-postgres-only-test-db"}
+    assert output["metadata"]["annotations"]["crossplane.io/external-name"] == "test-postgres-only-test-db"
     assert output["spec"]["forProvider"]["values"]["fullnameOverride"] == "test-postgres-only-test-db"
     assert output["spec"]["forProvider"]["namespace"] == "conformance"
 
@@ -146,6 +147,18 @@ def test_helm_waits_for_the_database_to_run_and_a_failed_install_is_retried(
     # Helm gives up (release failed) before provider-helm kills the command and before the step stops waiting.
     assert 0 < timeout < PROVIDER_HELM_TIMEOUT_SECONDS
     assert timeout < load_profile().timeouts.release_ready
+
+
+@pytest.mark.parametrize("name", ["postgresql", "redis"])
+def test_a_failed_install_is_retried_within_the_step_s_wait_not_ten_minutes_later(
+    rendered: dict[str, Any], name: str
+) -> None:
+    # provider-helm reinstalls one poll interval after the uninstall (platform-facts §9); its 10m default
+    # leaves no retry inside release_ready. crossplane-runtime v2.3.3 reads this annotation per resource
+    # (pkg/reconciler/managed/reconciler.go:867-875, pkg/meta/meta.go:383-396).
+    output = rendered[name]
+    poll = _seconds(output["metadata"]["annotations"]["crossplane.io/poll-interval"])
+    assert _seconds(output["spec"]["forProvider"]["waitTimeout"]) + poll < load_profile().timeouts.release_ready
 
 
 @pytest.mark.parametrize("name", ["postgresql", "redis"])
@@ -197,6 +210,40 @@ def test_the_chart_s_image_check_stays_on_by_default(rendered: dict[str, Any], n
     # bitnami/common 2.31.4 only warns for docker.io/bitnamilegacy images; true would let any image through.
     assert rendered[name]["spec"]["forProvider"]["values"]["global"]["security"]["allowInsecureImages"] is False
     assert rendered[name]["spec"]["forProvider"]["values"]["image"]["registry"] == "docker.io"
+
+
+# The Bitnami images a chart pulls besides the database's own, by values key; each is off at the chart defaults
+# but would pull docker.io/bitnami/* once enabled (platform-facts §9). Redis's are every image its pinned
+# values schema names; PostgreSQL's pinned schema lists only `enabled` under these keys, so its two are the
+# chart's (os-shell for volume permissions, postgres-exporter for metrics).
+SIDECARS = {
+    "postgresql": {"volumePermissions": "os-shell", "metrics": "postgres-exporter"},
+    "redis": {
+        "volumePermissions": "os-shell",
+        "sysctl": "os-shell",
+        "metrics": "redis-exporter",
+        "kubectl": "kubectl",
+        "sentinel": "redis-sentinel",
+    },
+}
+
+
+@pytest.mark.parametrize("name", ["postgresql", "redis"])
+def test_every_sidecar_image_comes_from_bitnamilegacy_too(rendered: dict[str, Any], name: str) -> None:
+    values = rendered[name]["spec"]["forProvider"]["values"]
+    for key, image in SIDECARS[name].items():
+        assert values.get(key, {}).get("image") == {"registry": "docker.io", "repository": f"bitnamilegacy/{image}"}
+
+
+def test_the_redis_sidecars_are_every_image_its_pinned_values_schema_names(versions: Versions) -> None:
+    require_schemas(versions, "redis")
+    schema = load_index(versions).values["redis"].schema
+    named = {
+        key: prop["properties"]["image"]["properties"]["repository"]["default"].rpartition("/")[2]
+        for key, prop in schema["properties"].items()
+        if "image" in prop.get("properties", {})
+    }
+    assert named == SIDECARS["redis"]
 
 
 def test_the_image_check_can_still_be_skipped_by_a_parameter(rendered: dict[str, Any]) -> None:

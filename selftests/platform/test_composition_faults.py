@@ -17,7 +17,17 @@ from typing import Any
 import pytest
 import yaml
 
-from engine_world import CLUSTER_SECRET, READER, RELEASE, SA_TOKEN, Reconciled, composition, reconcile, resources
+from engine_world import (
+    CLUSTER_SECRET,
+    READER,
+    RELEASE,
+    SA_TOKEN,
+    Reconciled,
+    composition,
+    reconcile,
+    resources,
+    secret_of,
+)
 from oamconf.cluster.gobuild import Built, module_dir
 from oamconf.errors import ProbeFailed
 from oamconf.k8s.api import KubeObject
@@ -64,7 +74,7 @@ def _serving_sans(engines: dict[str, Built], chart: Path, reconciled: Reconciled
 
 def _argo_cd_signs_in(reconciled: Reconciled, sans: list[str], tmp_path: Path) -> Any:
     """Argo CD's cluster Secret as the API server returns it, checked as Argo CD would use it."""
-    manifest = reconciled.second.composed[CLUSTER_SECRET]["spec"]["forProvider"]["manifest"]
+    manifest = secret_of(reconciled.second.composed[CLUSTER_SECRET])
     cluster = parse_cluster_secret(KubeObject(manifest), secrets=Redactor())
     with serve_vcluster_api(reconciled.ca, tmp_path, dns_names=sans, tokens=[SA_TOKEN]) as (_, endpoint):
         return verify_cluster_secret(cluster, endpoint)
@@ -141,7 +151,7 @@ def test_without_required_the_cluster_secret_is_created_without_credentials(
         del next(p for p in secret["patches"] if p["type"] == "CombineFromEnvironment")["policy"]
 
     first = _reconcile(engines, patch_and_transform, reconciled, optional_config).first
-    data = first.composed[CLUSTER_SECRET]["spec"]["forProvider"]["manifest"]["data"]
+    data = secret_of(first.composed[CLUSTER_SECRET])["data"]
     assert "config" not in data  # Argo CD would get a cluster Secret with no credentials at all
 
 

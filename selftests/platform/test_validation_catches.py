@@ -135,14 +135,14 @@ def test_a_broken_base_inside_the_composition_is_found_at_its_full_path(tmp_path
     (composition,) = [d.body for d in load_documents(FIXTURES / "platform" / "vcluster" / "composition.yaml")]
     resources = composition["spec"]["pipeline"][0]["input"]["resources"]
     resources[0]["base"]["spec"]["forProvider"]["values"]["controlPlane"]["proxy"]["extraSANs"] = "vc1.vc1-ns.svc"
-    resources[2]["base"]["spec"]["forProvider"]["manifest"]["type"] = 7
+    resources[2]["base"]["type"] = 7
     resources[1]["patches"][0]["type"] = "FromXRFieldPath"
     problems = _problems(tmp_path, versions, composition)
     base = "spec.pipeline[0].input.resources"
     assert [p.partition("Composition virtualcluster-helm-argocd: ")[2].partition(":")[0] for p in problems] == [
         f"{base}[1].patches[0].type",
         f"{base}[0].base.spec.forProvider.values.controlPlane.proxy.extraSANs",
-        f"{base}[2].base.spec.forProvider.manifest.type",
+        f"{base}[2].base.type",
     ]
 
 

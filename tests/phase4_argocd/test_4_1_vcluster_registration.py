@@ -57,7 +57,8 @@ def test_no_vcluster_credential_is_copied_into_custom_resources(
         evidence.cause(
             "custom resources hold a vCluster credential, so RBAC on Secrets no longer decides who can read it",
             "narrow who is bound to the roles named (crossplane-view/edit/admin are meant for operators), or "
-            "keep the credential out of custom resources (platform README: vCluster registration)",
+            "keep the credential out of custom resources: compose the Secrets with Crossplane itself, as the "
+            "reference Composition does (fixtures/README.md: vCluster registration)",
         )
     else:
         evidence.add("no vCluster credential in the spec or status of a custom resource the run can read")
