@@ -22,6 +22,7 @@ from oamconf.k8s.kube import KubeCluster
 from oamconf.k8s.verdicts.crossplane import package_healthy
 from oamconf.platform.paths import fixtures_dir
 from oamconf.platform.versions import load_versions
+from oamconf.steps.hints import diagnose
 from oamconf.yamlio import load_all_kubernetes
 
 PKG = "pkg.crossplane.io/v1"
@@ -145,3 +146,6 @@ def test_a_package_tag_the_registry_does_not_have_fails_at_once_in_crossplanes_w
         "404 Not Found (HEAD responses have no body, use GET for details): "
         f"GET {manifest}: MANIFEST_UNKNOWN: Unknown manifest'"
     ), str(caught.value)
+    hint = diagnose(str(caught.value))
+    assert hint is not None
+    assert hint.cause == f"Crossplane cannot install the package {image}: its registry has no such tag or repository"
