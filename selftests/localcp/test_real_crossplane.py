@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from kubernetes import client as k8s_client
+from kubernetes import config as k8s_config
 
 from oamconf.cluster.localcp.controlplane import CONTEXT, LocalControlPlane
 from oamconf.cluster.localcp.crossplane import IMAGE_CONFIG, LocalCrossplane, crossplane_binaries, crossplane_running
@@ -49,6 +51,24 @@ def crossplane(plane: LocalControlPlane, tmp_path_factory: pytest.TempPathFactor
         finally:
             admin.close()
         yield local
+
+
+@pytest.mark.parametrize(
+    ("process", "account"), [("crossplane", "crossplane"), ("crossplane-rbac-manager", "rbac-manager")]
+)
+def test_crossplane_runs_as_its_charts_service_account(crossplane: LocalCrossplane, process: str, account: str) -> None:
+    """The processes' kubeconfigs hold a TokenRequest token the API server reads as the chart's ServiceAccount."""
+    kubeconfig = str(crossplane.kubeconfigs[process])
+    api = k8s_config.new_client_from_config(config_file=kubeconfig, persist_config=False)  # type: ignore[no-untyped-call] # unannotated upstream
+    try:
+        review = k8s_client.AuthenticationV1Api(api).create_self_subject_review(k8s_client.V1SelfSubjectReview())
+    finally:
+        api.close()
+
+    user = review.status.user_info if review.status else None
+    assert user is not None
+    assert user.username == f"system:serviceaccount:crossplane-system:{account}"
+    assert next(p for p in crossplane.processes if p.name == process).exit_code() is None, "it is running"
 
 
 def platform_manifests(local: LocalCrossplane) -> list[dict[str, Any]]:

@@ -87,6 +87,7 @@ class LocalCrossplane:
     registry: PackageRegistry
     folder: Path
     processes: list[OwnedProcess] = field(default_factory=list)
+    kubeconfigs: dict[str, Path] = field(default_factory=dict)  # by process: the ServiceAccount token it runs with
 
     def package(self, name: str) -> LocalPackage:
         return next(p for p in self.registry.packages if p.repository.endswith(f"/{name}"))
@@ -96,7 +97,8 @@ class LocalCrossplane:
 def crossplane_running(
     plane: LocalControlPlane, binaries: CrossplaneBinaries, packages: Sequence[LocalPackage], folder: Path
 ) -> Iterator[LocalCrossplane]:
-    """Start the registry serving *packages* and Crossplane on *plane*; stop them by pid at the end.
+    """Start the registry serving *packages* and Crossplane on *plane*; stop them by pid at the end. The chart,
+    the core CRDs and what Crossplane installed stay: they go with the control plane.
 
     Raises:
         ProcessDied: a process exited while it was started (its last log lines).
@@ -125,6 +127,7 @@ def _start(local: LocalCrossplane, plane: LocalControlPlane, binaries: Crossplan
     chart.install_chart(binaries.helm, source / "cluster" / "charts" / "crossplane", VERSION, plane, folder / "chart")
     core = chart.service_account_kubeconfig(plane, "crossplane", folder / "kubeconfig" / "crossplane.yaml")
     rbac = chart.service_account_kubeconfig(plane, "rbac-manager", folder / "kubeconfig" / "rbac-manager.yaml")
+    local.kubeconfigs.update({"crossplane": core, "crossplane-rbac-manager": rbac})
     env = {"KUBECONFIG": str(core), "POD_NAMESPACE": NAMESPACE, "POD_SERVICE_ACCOUNT": "crossplane",
            "ENABLE_WEBHOOKS": "false", **TLS_SECRETS}  # fmt: skip
     init_env = {**env, "CRDS_PATH": str(source / "cluster" / "crds")}
