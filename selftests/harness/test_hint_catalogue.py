@@ -38,6 +38,18 @@ CASES = [
         ("function-go-templating INSTALLED",),
     ),
     Case(
+        "package-not-in-registry",  # Crossplane v2.3.4 on the local tier, its registry without the tag
+        "Installed=False reason=UnpackingPackage message='cannot unpack package: cannot resolve "
+        "xpkg.crossplane.io/crossplane-contrib/provider-helm:v9.9.9 to digest: failed to fetch package descriptor "
+        "with a GET request after a previous HEAD request failure: HEAD https://xpkg.crossplane.io/v2/"
+        "crossplane-contrib/provider-helm/manifests/v9.9.9: unexpected status code 404 Not Found (HEAD responses "
+        "have no body, use GET for details): GET https://xpkg.crossplane.io/v2/crossplane-contrib/provider-helm/"
+        "manifests/v9.9.9: MANIFEST_UNKNOWN: Unknown manifest'",
+        "Crossplane cannot install the package xpkg.crossplane.io/crossplane-contrib/provider-helm:v9.9.9: its "
+        "registry has no such tag or repository",
+        ("spec.package",),
+    ),
+    Case(
         "webhook-certificate",
         'Internal error occurred: failed calling webhook "validating.core.oam.dev.v1beta1.applications": failed to '
         'call webhook: Post "https://vela-core-webhook.vela-system.svc:443/validating?timeout=10s": tls: failed to '

@@ -32,7 +32,7 @@ _EVENTS = "the pod's events"
 AREAS: Final[tuple[Area, ...]] = (
     Area(
         "Crossplane and compositions",
-        "Composition functions, and the CRDs and admission webhooks the platform's charts install.",
+        "Packages, composition functions, and the CRDs and admission webhooks the platform's charts install.",
         {
             "function-fatal-result": Entry(
                 "A composition function returned a fatal result",
@@ -44,6 +44,13 @@ AREAS: Final[tuple[Area, ...]] = (
                 _XR,
                 'cannot run Composition pipeline step "<step>": cannot get gRPC client connection for Function '
                 '"<function>": <error>',
+            ),
+            "package-not-in-registry": Entry(
+                "Crossplane cannot find a package in its registry",
+                "a Provider's or Function's Installed and Healthy conditions",
+                "cannot unpack package: cannot resolve <image> to digest: failed to fetch package descriptor with a "
+                "GET request after a previous HEAD request failure: HEAD <url>: unexpected status code 404 Not Found "
+                "(HEAD responses have no body, use GET for details): GET <url>: MANIFEST_UNKNOWN: Unknown manifest",
             ),
             "webhook-certificate": Entry(
                 "An admission webhook's certificate is not trusted",

@@ -32,6 +32,16 @@ PLATFORM: tuple[Known, ...] = (
         "xp:internal/xfn/function_runner.go:47-50",
     ),
     Known(
+        "package-not-in-registry",
+        r"cannot unpack package: cannot resolve (?P<image>[^\s']+) to digest: [^\n]{0,800}?"
+        r"(?:MANIFEST_UNKNOWN|NAME_UNKNOWN|404 Not Found)",
+        "Crossplane cannot install the package {image}: its registry has no such tag or repository",
+        "correct spec.package of the Provider or Function to a tag its registry lists; behind an ImageConfig "
+        "rewriteImage the image named is the rewritten one",
+        source="xp:internal/controller/pkg/manager/reconciler.go:70,320 (Installed=False UnpackingPackage, the same "
+        "message on Healthy); crossplane-runtime pkg/xpkg/client.go:270; seen on the local tier (test_real_crossplane)",
+    ),
+    Known(
         "webhook-certificate",
         r'failed calling webhook \\?"(?P<webhook>[^"\\]+)\\?"[^\n]{0,400}?x509: (?P<error>[^\x27\n]+)',
         "the API server does not trust the serving certificate of webhook {webhook} (x509: {error})",
