@@ -200,9 +200,12 @@ import json
 import pytest
 from oamconf.steps.context import run_of
 from oamconf.cluster.install import ClusterBootstrapError, InstallReport
+from oamconf.cluster.tier import NO_LIMITS
 
 class FailingBootstrap:
     cluster = None
+    local = None
+    limits = NO_LIMITS
     facts = {}
     downs = []
 

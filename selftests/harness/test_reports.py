@@ -11,6 +11,7 @@ import pytest
 from oamconf.redact import Redactor
 from oamconf.report.html import outcome_html
 from oamconf.steps import outcomes
+from offline import step_section
 from synthetic import RunSteps, SyntheticRun
 
 PLATFORM_RUN = """
@@ -203,3 +204,26 @@ def test_each_html_row_shows_its_own_test_s_verdict(run_steps: RunSteps) -> None
     # The step failed (Redis), but the PostgreSQL row must say that its own check worked.
     assert "Step 3.2 Database Connectivity</b>: ✅ Working — postgres" in extras["test_two.py::test_postgres"][0]
     assert "Step 3.2 Database Connectivity</b>: ❌ Failed — redis" in extras["test_two.py::test_redis"][0]
+
+
+UNTESTED_BESIDE_PASSED = """
+import pytest
+
+@pytest.mark.step("3.1", "PostgreSQL via OAM")
+def test_postgres(evidence):
+    evidence.add("Release deployed")
+
+@pytest.mark.step("3.2", "Database Connectivity")
+def test_connect(evidence):
+    evidence.warn("not tested: local tier: no PostgreSQL server")
+    evidence.warn("not tested: local tier: no PostgreSQL server")
+    pytest.skip("local tier: no PostgreSQL server")
+"""
+
+
+def test_a_phase_with_a_step_not_tested_is_partial_and_the_reason_is_said_once(run_steps: RunSteps) -> None:
+    run = run_steps(test_db=UNTESTED_BESIDE_PASSED)
+    assert "## Phase 3: OAM Application with Infrastructure ⚠️ PARTIAL" in run.markdown
+    section = step_section(run.markdown, "3.2")
+    assert section.count("local tier: no PostgreSQL server") == 1, section
+    assert "- **Not tested**: local tier: no PostgreSQL server" in section

@@ -17,6 +17,7 @@ from oamconf.cluster.localcp.process import OwnedProcess
 from oamconf.cluster.tools import default_cache_dir
 from oamconf.errors import ConformanceError
 from oamconf.k8s.wait import Observation, wait_until
+from oamconf.platform.versions import load_versions
 from oamconf.redact import Redactor
 from offline import ROOT, run_phases, step_section, verdicts
 
@@ -69,7 +70,7 @@ def test_a_local_run_says_it_was_the_local_tier_and_what_it_did_not_run(pytester
 
 
 def test_a_component_that_dies_makes_every_check_not_tested_with_its_last_log_lines(tmp_path: Path) -> None:
-    tier = LocalTier(CACHE, tmp_path / "data", keep=True, redactor=Redactor())
+    tier = LocalTier(CACHE, tmp_path / "data", keep=True, redactor=Redactor(), versions=load_versions())
     tier.prepare()
     tier.start()
     try:

@@ -20,11 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from oamconf.cluster import gobuild
 from oamconf.cluster.components import Component, reference_platform
 from oamconf.cluster.helm import Helm
 from oamconf.cluster.install import InstallReport, install_platform
 from oamconf.cluster.kind import KindCluster
 from oamconf.cluster.lifecycle import ClusterOptions, ClusterPlan, Mode, Teardown, bring_up, plan, tear_down
+from oamconf.cluster.local import CONTEXT as LOCAL_CONTEXT
 from oamconf.cluster.local import LocalTier
 from oamconf.cluster.ownership import new_run_id, run_labels
 from oamconf.cluster.tier import NO_LIMITS, Limits
@@ -136,6 +138,7 @@ class Bootstrap:
             data_dir=settings.work_dir.parent / f"local-{self.run_id}",
             keep=settings.options.keep,
             redactor=self.redactor,
+            versions=settings.versions,
         )
         self.facts["Local tier binaries"] = self.local.prepare()
         # Said up front: each check that needs one of these is Not tested with the same reason.
@@ -176,6 +179,7 @@ class Bootstrap:
             raise ConformanceError("the bootstrap preflight did not run")
         plane = self.local.start()
         self.facts.update(self.local.facts())
+        self.facts["Local tier: not run"] = "; ".join(self.local.limits.lines())  # now that its stages started
         return dataclasses.replace(self.plan, kubeconfig=plane.kubeconfig)
 
     def up(self) -> Cluster:
@@ -185,8 +189,9 @@ class Bootstrap:
             ConformanceError: as ``connect``, or a component did not become ready (``ClusterBootstrapError``).
         """
         cluster = self.connect()
-        # The local tier installs nothing of the platform yet: what it lacks is in ``limits``, and the checks
-        # that need it are Not tested (a kind cluster's install needs its resolved helm, hence ``tools``).
+        if self.local is not None:
+            self._install_local(cluster)
+            return cluster
         if self.plan is not None and self.plan.should_install and self.tools is not None and self.install is None:
             self.install = install_platform(
                 self.components,
@@ -205,6 +210,27 @@ class Bootstrap:
             for name, timing in self.install.rows():
                 self.facts[f"Install {name}"] = timing
         return cluster
+
+    def _install_local(self, cluster: Cluster) -> None:
+        """What the local tier's started stages can serve, installed as a kind run installs it; the rest of the
+        platform is in ``limits``, and the checks that need it are Not tested."""
+        if self.local is None or self.install is not None:
+            return
+        components = self.local.components(self.components)
+        if not components:
+            return
+        (helm,) = gobuild.ensure_all(["helm"], cache_dir=self.settings.cache_dir)
+        self.install = install_platform(
+            components,
+            cluster=cluster,
+            helm=Helm(helm.path, kubeconfig=self.local.kubeconfig, context=LOCAL_CONTEXT, redactor=self.redactor),
+            profile=self.settings.profile,
+            policy=self.policy,
+            clock=self.clock,
+            apply_labels=run_labels(self.run_id),
+        )
+        for name, timing in self.install.rows():
+            self.facts[f"Install {name}"] = timing
 
     def _bring_up(self) -> ClusterPlan:
         if self.plan is None:

@@ -8,7 +8,7 @@ failure can name the object and what it last looked like.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -65,6 +65,8 @@ class Manifests:
     files: tuple[Path, ...]
     only_kinds: frozenset[str] | None = None
     skip_kinds: frozenset[str] = frozenset()
+    # What the local tier changes in a manifest before it is applied (a package tag it serves instead).
+    rewrite: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
     def documents(self) -> list[dict[str, Any]]:
         """The manifests to apply, file by file and in each file's order.
@@ -79,7 +81,7 @@ class Manifests:
             for doc in load_documents(path):
                 if doc.kind in self.skip_kinds or (self.only_kinds is not None and doc.kind not in self.only_kinds):
                     continue
-                wanted.append(doc.body)
+                wanted.append(self.rewrite(doc.body) if self.rewrite is not None else doc.body)
         return wanted
 
 

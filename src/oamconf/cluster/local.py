@@ -19,13 +19,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from oamconf.cluster.components import Component
+from oamconf.cluster.local_platform import installable, lost, served_packages, start_crossplane
 from oamconf.cluster.localcp.build import prepared
 from oamconf.cluster.localcp.components import Binaries, Layout
 from oamconf.cluster.localcp.controlplane import CONTEXT, LocalControlPlane, running
+from oamconf.cluster.localcp.crossplane import LocalCrossplane
+from oamconf.cluster.localcp.process import memory_kib
+from oamconf.cluster.localcp.registry import local_packages
 
 __all__ = ["CONTEXT", "LocalTier"]
 from oamconf.cluster.tier import CAPABILITIES, Limits
-from oamconf.errors import ConformanceError
+from oamconf.errors import ConformanceError, one_line
+from oamconf.platform.versions import Versions
 from oamconf.redact import Redactor
 
 TIER: Final = "local tier"
@@ -35,7 +41,7 @@ LOGS_DIR: Final = "local-logs"  # under the report directory, as kind's logs go 
 NOT_RUN: Final = {
     "crossplane": "Crossplane core is not started as a process in this tier yet",
     "crossplane-packages": "the Crossplane packages' runtimes are not started as processes in this tier yet",
-    "provider-configs": "the ProviderConfigs need the Crossplane packages, not run in this tier yet",
+    "provider-configs": "the ProviderConfigs need Crossplane, not run in this tier yet",
     "kubevela": "KubeVela's controller (vela-core) is not started as a process in this tier yet",
     "argocd": "Argo CD's components are not started as processes in this tier yet",
     "platform": "the platform's definitions need Crossplane and KubeVela, not run in this tier yet",
@@ -54,13 +60,17 @@ class LocalTier:
         data_dir: created private (0700); certificates, kubeconfigs, etcd's data and every log go here.
         keep: keep *data_dir* after the run (``--keep-cluster``); the processes are stopped either way.
         redactor: masks secrets in the logs copied into the report directory.
+        versions: the pinned versions (the Crossplane packages the registry serves).
     """
 
     cache_dir: Path
     data_dir: Path
     keep: bool
     redactor: Redactor
+    versions: Versions
     binaries: Binaries | None = None
+    crossplane: LocalCrossplane | None = None
+    stage_facts: dict[str, str] = field(default_factory=dict)  # header lines of the started stages
     materials: dict[str, str] = field(default_factory=dict)  # bill of materials rows, from the built modules
     plane: LocalControlPlane | None = None
     last_facts: dict[str, str] = field(default_factory=dict)  # ``facts()`` as read just before the stop
@@ -101,7 +111,26 @@ class LocalTier:
         self.data_dir.chmod(0o700)  # the admin kubeconfig and the CA's key are written here
         # Kept by ``running`` itself: the logs are copied after the processes stop, then the folder goes.
         self.plane = self._stack.enter_context(running(self.binaries, self.data_dir, keep=True))
+        self._start_crossplane(self.plane)
         return self.plane
+
+    def _start_crossplane(self, plane: LocalControlPlane) -> None:
+        """Crossplane as processes; when it cannot start, its checks are Not tested with the one-line cause."""
+        try:
+            self.crossplane, facts = start_crossplane(
+                self._stack, plane, self.cache_dir, self.versions, self.data_dir / "crossplane"
+            )
+        except ConformanceError as err:
+            self.limits.missing["crossplane"] = f"Crossplane did not start: {one_line(str(err))}"
+            return
+        self.stage_facts.update(facts)
+        for capability in ("crossplane", "provider-configs"):
+            self.limits.missing.pop(capability, None)
+
+    def components(self, platform: tuple[Component, ...]) -> tuple[Component, ...]:
+        """The platform's components the started stages let this tier install, as it serves them."""
+        running = {"crossplane"} if self.crossplane is not None else set()
+        return installable(platform, running, served_packages(local_packages(self.versions)))
 
     @property
     def kubeconfig(self) -> Path | None:
@@ -112,10 +141,12 @@ class LocalTier:
         plane = self.plane
         if plane is None or self.last_facts:
             return self.last_facts  # stopped: what was read last, not the memory of processes that are gone
-        now, peak = plane.memory_kib()
+        everything = [*plane.processes, *(self.crossplane.processes if self.crossplane else ())]
+        now, peak = memory_kib(everything)
         took = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in plane.took.items())
         return {
             "Local control plane": f"{plane.server}: ready in {plane.started_in:.1f}s ({took})",
+            **self.stage_facts,
             "Local tier memory": f"{now / 1024:.0f} MiB resident, peak {peak / 1024:.0f} MiB (all processes)",
         }
 
@@ -163,6 +194,9 @@ class LocalTier:
         if self.plane is None:
             return {}
         died = self.plane.died()
-        if died is None:
-            return {}
-        return dict.fromkeys(CAPABILITIES, str(died))
+        if died is not None:
+            return dict.fromkeys(CAPABILITIES, str(died))
+        stages = {}
+        if self.crossplane is not None:
+            stages["crossplane"] = next((str(e) for p in self.crossplane.processes if (e := p.died())), None)
+        return lost(stages)

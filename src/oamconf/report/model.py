@@ -14,7 +14,15 @@ from datetime import datetime
 from typing import Final
 
 from oamconf.steps.ledger import StepLedger
-from oamconf.steps.outcomes import Hint, Outcome, StepVerdict, TestOutcome, first_line, step_verdict
+from oamconf.steps.outcomes import (
+    NOT_TESTED_WARNING,
+    Hint,
+    Outcome,
+    StepVerdict,
+    TestOutcome,
+    first_line,
+    step_verdict,
+)
 
 
 class PhaseVerdict(enum.Enum):
@@ -90,7 +98,12 @@ class StepResult:
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        return tuple(line for t in self.tests for line in t.warnings)
+        """Each warning once. A step none of whose checks ran says why in its Not tested line: its checks'
+        "not tested: ..." warnings would only repeat it."""
+        lines = dict.fromkeys(line for t in self.tests for line in t.warnings)
+        if self.verdict is StepVerdict.NOT_TESTED:
+            return tuple(line for line in lines if not line.startswith(NOT_TESTED_WARNING))
+        return tuple(lines)
 
     @property
     def hints(self) -> tuple[Hint, ...]:
@@ -111,7 +124,9 @@ class PhaseResult:
         failed = sum(v is StepVerdict.FAILED for v in verdicts)
         # A phase whose steps were cut short by Ctrl-C or -x did not pass, whatever ran before.
         cut_short = any(t.outcome is Outcome.INTERRUPTED for s in self.steps for t in s.tests)
-        if (failed or cut_short) and passed:
+        # Nor did a phase pass whose other steps were not tested (a local tier's limit, a server not given).
+        untested = any(v is StepVerdict.NOT_TESTED for v in verdicts)
+        if (failed or cut_short or untested) and passed:
             return PhaseVerdict.PARTIAL
         if failed:
             return PhaseVerdict.FAILED

@@ -32,6 +32,9 @@ class Outcome(enum.Enum):
 
 
 UNMATCHED = "no known cause matched"
+# Starts the warning of a check that was not tested while its step's other checks ran (a tier's limit, an
+# unbound server): the step is then Needs Verification, not Working.
+NOT_TESTED_WARNING = "not tested: "
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from oamconf.errors import ServerNotGiven, UsageError
 from oamconf.steps import brief, gating, interrupt
 from oamconf.steps.context import record_of, run_of
 from oamconf.steps.evidence import Evidence, RunInfo
+from oamconf.steps.outcomes import NOT_TESTED_WARNING
 from oamconf.steps.recording import record_part
 from oamconf.steps.redacting import redact_report
 from oamconf.steps.settings import wait_policy_from
@@ -93,7 +94,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, object, o
     except ServerNotGiven as err:
         if record_of(pyfuncitem).spec is None:
             raise
-        record_of(pyfuncitem).evidence.warn(f"not tested: {err}")
+        record_of(pyfuncitem).evidence.warn(f"{NOT_TESTED_WARNING}{err}")
         pytest.skip(str(err))
 
 

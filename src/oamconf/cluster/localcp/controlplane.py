@@ -25,7 +25,7 @@ from typing import Final
 from oamconf.cluster.localcp import components as parts
 from oamconf.cluster.localcp.certs import ADMIN, CONTROLLER_MANAGER, KWOK, LOOPBACK, SCHEDULER, Pair, Pki, make_pki
 from oamconf.cluster.localcp.ports import address_in_use, choose
-from oamconf.cluster.localcp.process import OwnedProcess, ProcessDied, await_ready, start, stop_all
+from oamconf.cluster.localcp.process import OwnedProcess, ProcessDied, await_ready, memory_kib, start, stop_all
 from oamconf.errors import ConformanceError, one_line
 from oamconf.k8s.api import Ref
 from oamconf.k8s.kube import KubeCluster
@@ -68,11 +68,7 @@ class LocalControlPlane:
 
     def memory_kib(self) -> tuple[int, int]:
         """(now, peak) resident memory of all its processes in KiB: the sums of VmRSS and VmHWM."""
-        now = peak = 0
-        for process in self.processes:
-            status = _proc_status(process.pid)
-            now, peak = now + status.get("VmRSS", 0), peak + status.get("VmHWM", 0)
-        return now, peak
+        return memory_kib(self.processes)
 
 
 @contextmanager
@@ -244,17 +240,3 @@ def _write_kwok_config(binaries: parts.Binaries, layout: parts.Layout) -> None:
         raise LocalControlPlaneError(f"kwokstages ({binaries.kwokstages}) failed: {one_line(str(err))}") from err
     layout.root.mkdir(parents=True, exist_ok=True)
     layout.kwok_config.write_text(proc.stdout, encoding="utf-8")
-
-
-def _proc_status(pid: int) -> dict[str, int]:
-    """The kB fields of ``/proc/<pid>/status`` (empty once the process is gone)."""
-    try:
-        text = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
-    except OSError:
-        return {}
-    fields: dict[str, int] = {}
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        if value.strip().endswith("kB"):
-            fields[key] = int(value.split()[0])
-    return fields

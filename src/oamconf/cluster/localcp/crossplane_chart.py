@@ -1,9 +1,10 @@
 """Crossplane's own chart on the local control plane, for the identity its processes run with.
 
 The chart at the pinned tag (``cluster/charts/crossplane`` in the Go module) is packaged at its release
-version with the tool cache's helm and installed with both Deployments at zero replicas: its ServiceAccounts,
-ClusterRoles (aggregated by kube-controller-manager) and bindings are the real ones, while Crossplane
-itself runs as processes (``crossplane.py``); kwok would otherwise run fake pods named like them. Each
+version with the tool cache's helm and installed as a user installs it: its ServiceAccounts, ClusterRoles
+(aggregated by kube-controller-manager), bindings and Deployments are the real ones; kwok simulates the
+Deployments' pods (no container runs) while Crossplane itself runs as processes beside them (``crossplane.py``),
+and the report header says so. Each
 process gets a kubeconfig holding a TokenRequest token of the chart's ServiceAccount (``crossplane``,
 ``rbac-manager``), so the API server authorises it exactly as it would the pod.
 """
@@ -25,8 +26,6 @@ NAMESPACE: Final = "crossplane-system"
 HELM_TIMEOUT: Final = 180.0
 # As long as one run can take; the token dies with the ServiceAccount when the chart is uninstalled.
 TOKEN_SECONDS: Final = 24 * 3600
-# The values that keep the chart's two Deployments from scheduling pods: the processes stand in for them.
-NO_PODS: Final = ("--set", "replicas=0", "--set", "rbacManager.replicas=0")
 
 
 def install_chart(helm: Path, chart_folder: Path, version: str, plane: LocalControlPlane, work: Path) -> Path:
@@ -41,8 +40,8 @@ def install_chart(helm: Path, chart_folder: Path, version: str, plane: LocalCont
         timeout=HELM_TIMEOUT)  # fmt: skip
     chart = work / f"crossplane-{version}.tgz"
     target = ["--kubeconfig", str(plane.kubeconfig), "--kube-context", CONTEXT]
-    run([helm, "upgrade", "--install", RELEASE, chart, "--namespace", NAMESPACE, "--create-namespace", *NO_PODS,
-         *target], timeout=HELM_TIMEOUT)  # fmt: skip
+    install: list[str | Path] = [helm, "upgrade", "--install", RELEASE, chart, "--namespace", NAMESPACE]
+    run([*install, "--create-namespace", *target], timeout=HELM_TIMEOUT)
     return chart
 
 

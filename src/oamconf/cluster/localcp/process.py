@@ -16,7 +16,7 @@ import re
 import signal
 import subprocess
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -189,3 +189,26 @@ def _interrupts_held() -> Iterator[list[int]]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def memory_kib(processes: Iterable[OwnedProcess]) -> tuple[int, int]:
+    """(now, peak) resident memory of *processes* in KiB: the sums of their VmRSS and VmHWM."""
+    now = peak = 0
+    for process in processes:
+        status = _proc_status(process.pid)
+        now, peak = now + status.get("VmRSS", 0), peak + status.get("VmHWM", 0)
+    return now, peak
+
+
+def _proc_status(pid: int) -> dict[str, int]:
+    """The kB fields of ``/proc/<pid>/status`` (empty once the process is gone)."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    fields: dict[str, int] = {}
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if value.strip().endswith("kB"):
+            fields[key] = int(value.split()[0])
+    return fields

@@ -1,0 +1,103 @@
+"""The platform's real controllers on the local tier's control plane, one stage at a time.
+
+A stage starts real upstream programs as processes (``localcp.crossplane``: Crossplane core, its RBAC
+manager and a loopback package registry); what it provides stops being a limit of the tier. A stage that
+cannot start does not end the run: its capabilities stay limits whose reason is its one-line failure, so
+the checks that need it are Not tested with that cause, and everything else still runs.
+
+The platform's own manifests are then installed the way a kind run installs them (``install_platform``),
+restricted to the components the started stages can serve, with one rewrite the tier needs: a package
+version the Go module proxy does not serve is replaced by the one the registry serves (said in the header).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any, Final
+
+from oamconf.cluster.components import Component
+from oamconf.cluster.localcp.controlplane import LocalControlPlane
+from oamconf.cluster.localcp.crossplane import LocalCrossplane, crossplane_binaries, crossplane_running
+from oamconf.cluster.localcp.registry import UPSTREAM_REGISTRY, LocalPackage, local_packages
+from oamconf.platform.versions import Versions
+
+PACKAGE_KINDS: Final = frozenset({"Provider", "Function"})
+# The capabilities a stage's processes carry: when one of them dies, each of these is lost with it.
+CARRIES: Final = {
+    "crossplane": ("crossplane", "crossplane-packages", "provider-configs", "platform", "vcluster-api"),
+}
+# The bootstrap's components each capability lets the tier install (``components.reference_platform``).
+INSTALLS: Final = {"crossplane": ("crossplane-packages", "provider-configs")}
+
+
+def start_crossplane(
+    stack: ExitStack, plane: LocalControlPlane, cache_dir: Path, versions: Versions, folder: Path
+) -> tuple[LocalCrossplane, dict[str, str]]:
+    """Crossplane and its package registry on *plane*, stopped when *stack* closes; and the header lines.
+
+    Raises:
+        ConformanceError: a build, helm, ``core init`` or a process failed (one line naming it).
+    """
+    packages = local_packages(versions)
+    started = stack.enter_context(crossplane_running(plane, crossplane_binaries(cache_dir), packages, folder))
+    pids = ", ".join(f"{p.name} pid {p.pid}" for p in started.processes)
+    substituted = [
+        f"{p.repository.rsplit('/', 1)[-1]} {p.tag} instead of {p.instead_of} (the Go module proxy does not serve "
+        f"{p.instead_of})"
+        for p in packages
+        if p.instead_of
+    ]
+    facts = {
+        "Local tier: Crossplane": (
+            f"core v2.3.4 and its RBAC manager as processes ({pids}) with the chart's ServiceAccount tokens; "
+            "packages installed by its package manager from a loopback registry of images built from the "
+            "modules' package/ folders; their pods are simulated by kwok"
+        ),
+    }
+    if substituted:
+        facts["Local tier: package substituted"] = "; ".join(substituted)
+    return started, facts
+
+
+def served_packages(packages: tuple[LocalPackage, ...]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A manifest rewrite: a Provider's or Function's ``spec.package`` at the tag the registry serves."""
+    served = {f"{UPSTREAM_REGISTRY}/{p.repository}:{p.instead_of}": p.upstream for p in packages if p.instead_of}
+
+    def rewrite(manifest: dict[str, Any]) -> dict[str, Any]:
+        package = (manifest.get("spec") or {}).get("package")
+        if manifest.get("kind") not in PACKAGE_KINDS or package not in served:
+            return manifest
+        return {**manifest, "spec": {**manifest["spec"], "package": served[package]}}
+
+    return rewrite
+
+
+def installable(
+    components: tuple[Component, ...], running: set[str], rewrite: Callable[[dict[str, Any]], dict[str, Any]]
+) -> tuple[Component, ...]:
+    """The components the started stages (*running*, by capability) let the tier install, their needs narrowed
+    to each other and their manifests rewritten."""
+    names = {name for capability in running for name in INSTALLS.get(capability, ())}
+    chosen = []
+    for component in components:
+        if component.name not in names:
+            continue
+        manifests = component.install.manifests
+        install = component.install
+        if manifests is not None:
+            install = dataclasses.replace(install, manifests=dataclasses.replace(manifests, rewrite=rewrite))
+        needs = tuple(n for n in component.needs if n in names)
+        chosen.append(dataclasses.replace(component, install=install, needs=needs))
+    return tuple(chosen)
+
+
+def lost(running: Mapping[str, str | None]) -> dict[str, str]:
+    """Capability -> cause, for each stage whose process died (*running*: stage -> its death, or ``None``)."""
+    found: dict[str, str] = {}
+    for stage, death in running.items():
+        if death is not None:
+            found.update(dict.fromkeys(CARRIES.get(stage, (stage,)), death))
+    return found
