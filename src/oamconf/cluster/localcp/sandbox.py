@@ -11,8 +11,10 @@ environment is a pod's: only what the spec sets (no ``KUBECONFIG``, so controlle
 falls through to the in-cluster config as in a pod), with ``HOME`` and ``TMPDIR`` in the tmpfs, which goes
 with the namespace when the process ends: nothing is left on the host's file system.
 
-What it does not isolate: the network. The process shares the host's, so its listening ports are the
-host's (a pod has its own; two controller-runtime managers both want ``:8080`` for metrics).
+The network is the host's unless the pod asks for its own (``own_network``): then its fixed ports (two
+controller-runtime managers both want ``:8080`` for metrics) are its own, as in a pod, and the API server's
+loopback port, with any other named in ``forward``, is forwarded in (``sandbox_net``); a port it listens on is
+then out of the host's reach.
 """
 
 from __future__ import annotations
@@ -79,6 +81,9 @@ class Pod:
         env: more environment variables (a container's ``env``).
         files: more files by path, under ``/run`` (a serving certificate, mode 0600).
         hosts: names the process resolves to an address (``/etc/hosts``), e.g. a Service's DNS names.
+        own_network: a network namespace of its own (``sandbox_net``), so its fixed ports are its own; the API
+            server's port and *forward* reach the host's loopback from there, nothing else does.
+        forward: more host loopback ports it dials (a chart repository), with *own_network*.
     """
 
     name: str
@@ -88,6 +93,8 @@ class Pod:
     env: Mapping[str, str] = field(default_factory=dict)
     files: Mapping[Path, str] = field(default_factory=dict)
     hosts: Mapping[str, str] = field(default_factory=dict)
+    own_network: bool = False
+    forward: Sequence[int] = ()
 
     def spec(self) -> dict[str, object]:
         """What ``sandbox_exec`` reads: the files, folders, hosts, argv and the whole environment."""
@@ -114,6 +121,7 @@ class Pod:
             "folders": [str(HOME), str(TMPDIR)],
             "hosts": dict(self.hosts),
             "workdir": str(HOME),
+            "forward": [self.api_port, *self.forward] if self.own_network else None,
             "env": env,
         }
 
@@ -131,10 +139,18 @@ def start_pod(pod: Pod, *, log: Path, ready: Callable[[], Observation]) -> Owned
     return start(pod.name, argv, log=log, ready=ready, env={SPEC_VARIABLE: json.dumps(pod.spec())})
 
 
+# A private mount namespace with a tmpfs over /run: what every sandbox needs first.
+PROBE: Final = (*UNSHARE, "mount", "-t", "tmpfs", "oamconf-probe", str(RUN))
+
+
 @functools.cache
 def unshare_refusal() -> str | None:
     """``None`` when a private mount namespace with a tmpfs can be made here, else the one line saying why not."""
-    probe = [*UNSHARE, "mount", "-t", "tmpfs", "oamconf-probe", str(RUN)]
+    return refusal(PROBE)
+
+
+def refusal(probe: Sequence[str]) -> str | None:
+    """Run *probe* (``PROBE``, perhaps as another user); ``None`` when it works, else the one line saying why not."""
     try:
         proc = subprocess.run(probe, capture_output=True, text=True, timeout=30, check=False)  # noqa: S603 - argv
     except (OSError, subprocess.SubprocessError) as err:

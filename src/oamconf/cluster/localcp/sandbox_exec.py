@@ -3,8 +3,9 @@
 ``unshare --mount --propagation private`` runs this module; it mounts a tmpfs over ``/run``, writes the
 files a pod would see there (the service-account token, CA and namespace, a serving certificate), binds a
 hosts file over ``/etc/hosts`` when Service names must resolve, and ``execve``\\s the binary with exactly the
-environment of the spec, so the binary keeps this pid. Every file lives in the tmpfs, which goes with the
-namespace when the process ends: nothing is left on the host's file system.
+environment of the spec, so the binary keeps this pid. With ``forward`` in the spec it first forks the
+forwarder and re-runs itself under ``unshare --net`` (``sandbox_net``), still the same pid. Every file lives
+in the tmpfs, which goes with the namespace when the process ends: nothing is left on the host's file system.
 
 The spec comes in the environment variable ``SPEC_VARIABLE`` (JSON), never on the command line, where any
 user could read the token; the binary's environment does not have it. Standard library only: this runs
@@ -15,12 +16,16 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Final
 
+from oamconf.cluster.localcp import sandbox_net
+
 SPEC_VARIABLE: Final = "OAMCONF_SANDBOX_SPEC"
+INSIDE_NETWORK: Final = "--inside-network"
 RUN: Final = Path("/run")
 HOSTS: Final = Path("/etc/hosts")
 _FAILED: Final = 126  # as a shell says "found but could not be run"
@@ -72,20 +77,51 @@ def prepare(spec: dict[str, Any]) -> None:
         os.chdir(spec["workdir"])
 
 
-def main() -> int:
+def main(args: list[str]) -> int:
     raw = os.environ.get(SPEC_VARIABLE)
     if raw is None:
         sys.stderr.write(f"sandbox: no {SPEC_VARIABLE} in the environment (run through oamconf's sandbox)\n")
         return _FAILED
     spec = json.loads(raw)
-    argv = [str(word) for word in spec["argv"]]
     try:
-        prepare(spec)
-        os.execve(argv[0], argv, {str(k): str(v) for k, v in spec["env"].items()})  # noqa: S606 - our argv
+        if args[:1] == [INSIDE_NETWORK]:  # the second step, in the new network namespace
+            _inside_network(spec, int(args[1]))
+        else:
+            prepare(spec)
+            if spec.get("forward") is not None:
+                _own_network(spec)
+        _become(spec)
     except (SandboxSetupError, OSError) as err:
         sys.stderr.write(f"sandbox: {err}\n")
     return _FAILED
 
 
+def _own_network(spec: dict[str, Any]) -> None:
+    """Fork the forwarder (it stays in the host's network), then run the next step in a new network namespace.
+    ``exec`` keeps the pid: the binary's pid is still the one the suite holds, and the forwarder watches it."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    me = os.getpid()
+    if os.fork() == 0:  # the forwarder
+        theirs.close()
+        try:
+            sandbox_net.forward(ours, spec["forward"], me)
+        finally:
+            os._exit(0)
+    ours.close()
+    theirs.set_inheritable(True)
+    step = [sys.executable, "-m", __spec__.name if __spec__ else "oamconf.cluster.localcp.sandbox_exec"]
+    os.execvp("unshare", ["unshare", "--net", "--", *step, INSIDE_NETWORK, str(theirs.fileno())])  # noqa: S606, S607
+
+
+def _inside_network(spec: dict[str, Any], channel: int) -> None:
+    sandbox_net.loopback_up()
+    sandbox_net.listen_and_hand_over(socket.socket(fileno=channel), spec["forward"])
+
+
+def _become(spec: dict[str, Any]) -> None:
+    argv = [str(word) for word in spec["argv"]]
+    os.execve(argv[0], argv, {str(k): str(v) for k, v in spec["env"].items()})  # noqa: S606 - our argv
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
