@@ -226,6 +226,20 @@ class KubeCluster:
             return True
         return False
 
+    def request_token(self, namespace: str, service_account: str, *, seconds: int) -> str:
+        """A token for the ServiceAccount from the API server's TokenRequest, as the kubelet mounts into a pod
+        (``serviceaccounts/token``); the secrets sink learns it before anyone can print it."""
+        subresource = self._resource("v1", "ServiceAccount").subresources["token"]
+        body = {"spec": {"expirationSeconds": seconds}}
+        with self._errors():  # the subresource's own create puts the name in the path; the client's would not
+            response = subresource.create(
+                body=body, name=service_account, namespace=namespace, serialize=False, _request_timeout=self._timeout
+            )
+        token = str(json.loads(response.data)["status"]["token"])
+        if self._secrets is not None:
+            self._secrets.add_secret(token)
+        return token
+
     def events(self, ref: Ref) -> builtins.list[Event]:
         """core/v1 Events whose involvedObject is *ref*, oldest first."""
         selector = [f"involvedObject.name={ref.name}", f"involvedObject.kind={ref.kind}"]

@@ -104,6 +104,17 @@ def client_certificate(ca: Pair, who: Identity, folder: Path) -> Pair:
     return _leaf(folder, _stem(who), (ca_cert, ca_key), who)
 
 
+def serving_certificate(ca: Pair, who: Identity, folder: Path, *, dns: Sequence[str], ips: Sequence[str] = ()) -> Pair:
+    """A serving certificate for *dns* and *ips* signed by the CA in *ca*, written into *folder*: what Crossplane's
+    TLS initializer makes for a provider's or function's Service (``DNSNamesForService``)."""
+    ca_cert = x509.load_pem_x509_certificate(ca.cert.read_bytes())
+    ca_key = serialization.load_pem_private_key(ca.key.read_bytes(), password=None)
+    if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
+        raise TypeError(f"{ca.key}: not the ECDSA key make_pki writes")
+    folder.mkdir(parents=True, exist_ok=True)
+    return _leaf(folder, _stem(who), (ca_cert, ca_key), who, dns=dns, ips=ips)
+
+
 def _leaf(
     folder: Path,
     stem: str,
