@@ -43,7 +43,12 @@ NOT_RUN: Final = {
     "crossplane-packages": "the Crossplane packages' runtimes are not started as processes in this tier yet",
     "provider-configs": "the ProviderConfigs need Crossplane, not run in this tier yet",
     "kubevela": "KubeVela's controller (vela-core) is not started as a process in this tier yet",
-    "argocd": "Argo CD's components are not started as processes in this tier yet",
+    # argo-cd v3.4.4's go.mod requires its gitops-engine at a pseudo-version the proxy answers 403 for, and
+    # replaces it with a folder that is not in the module's zip: it cannot be built from the proxy here.
+    "argocd": (
+        "Argo CD v3.4.4 cannot be built from the Go module proxy: it needs github.com/argoproj/argo-cd/"
+        "gitops-engine v0.7.1-0.20250908182407-97ad5b59a627, which the proxy does not serve"
+    ),
     "platform": "the platform's definitions need Crossplane and KubeVela, not run in this tier yet",
     "vcluster-api": "a vCluster's API server is not started as a process in this tier yet",
     "containers": "kwok simulates pods: no container's command runs",
@@ -91,8 +96,12 @@ class LocalTier:
         for item in items:
             if not item.tool.name.endswith("stages"):  # kwok's stage documents: part of kwok, not a component
                 self.materials[f"{item.tool.name} (local tier)"] = f"{item.tool.upstream} {item.tool.version}"
-        how = ", ".join(f"{i.tool.name} {i.source}" + (f" in {i.seconds:.0f}s" if i.seconds else "") for i in items)
-        return f"{how} (tool cache {self.cache_dir})"
+        sources = {"cache": "from the tool cache", "built": "built now", "prebuilt": "prebuilt (no Go here)"}
+        how = ", ".join(
+            f"{i.tool.name} {sources.get(i.source, i.source)}" + (f" in {i.seconds:.0f}s" if i.seconds else "")
+            for i in items
+        )
+        return f"{how} ({self.cache_dir})"
 
     def start(self) -> LocalControlPlane:
         """Start the control plane once; the started one after that.
