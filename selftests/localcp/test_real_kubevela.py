@@ -4,69 +4,44 @@ faults. What the suite's scenarios and verdicts assumed is asserted against what
 
 from __future__ import annotations
 
-import copy
 import secrets
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any, Final
 
 import pytest
+from kubernetes import client as k8s_client
+from kubernetes import config as k8s_config
 
-from oamconf.cluster import gobuild
+from localcp.vela_support import (
+    SYNTAX_ERROR,
+    application,
+    component_definition,
+    fixture,
+    phase_is,
+    release_crd,
+    step_is,
+    vela_cli,
+    warned,
+    with_defaults,
+)
 from oamconf.cluster.localcp import kubevela
 from oamconf.cluster.localcp.controlplane import CONTEXT, LocalControlPlane
 from oamconf.cluster.tools import default_cache_dir
 from oamconf.k8s import kinds
-from oamconf.k8s.api import KubeObject, Ref
+from oamconf.k8s.api import Ref
 from oamconf.k8s.expect import Expect
 from oamconf.k8s.kube import KubeCluster
 from oamconf.k8s.verdicts.kubevela import application_applied, application_running, definition_registered
 from oamconf.k8s.verdicts.workloads import established
 from oamconf.k8s.wait import Observation, State
-from oamconf.platform.paths import project_root
-from oamconf.testkit.schema_sources import shared_folder
 from oamconf.testkit.vela import VelaFailed, dry_run
 from oamconf.yamlio import load_all_kubernetes, load_kubernetes
 
-OAM: Final = "core.oam.dev/v1beta1"
 RELEASE: Final = "helm.crossplane.io/v1beta1"
 WAIT: Final = 90.0  # vela-core reconciles at once; its workflow backs off a few seconds between step runs
 PLATFORM: Final = ("postgresql", "redis")
 # (fixture, component) of the Applications phase 3 applies.
 APPS: Final = {"postgresql": ("test-postgres-only.yaml", "test-db"), "redis": ("test-redis-only.yaml", "cache")}
-# What the API server's defaulting from the Release CRD's schema adds to the spec vela-core applied.
-RELEASE_DEFAULTS: Final = {"deletionPolicy": "Delete", "managementPolicies": ["*"], "forProvider": {"maxHistory": 20}}
-SYNTAX_ERROR: Final = (
-    'output: {\n\tapiVersion: "v1"\n\tkind: "ConfigMap"\n\tdata: x: parameter.value +\n}\nparameter: {value: string}\n'
-)
-
-
-def release_crd() -> Path:
-    """provider-helm's Release CRD: ../shared/crds (v1.4.0) when present, else v1.3.0's module (the proxy
-    does not serve v1.4.0's; the Release API, helm.crossplane.io/v1beta1, is the same)."""
-    shared = shared_folder() / "provider-helm-v1.4.0" / "helm.crossplane.io_releases.yaml"
-    if shared.is_file():
-        return shared
-    module = gobuild.module_dir("github.com/crossplane-contrib/provider-helm", "v1.3.0")
-    return module / "package" / "crds" / "helm.crossplane.io_releases.yaml"
-
-
-def fixture(path: str) -> dict[str, Any]:
-    body = load_kubernetes((project_root() / "fixtures" / "platform" / path).read_text(encoding="utf-8"))
-    assert isinstance(body, dict)
-    return body
-
-
-def component_definition(name: str, template: str) -> dict[str, Any]:
-    spec = {"workload": {"type": "autodetects.core.oam.dev"}, "schematic": {"cue": {"template": template}}}
-    return {"apiVersion": OAM, "kind": "ComponentDefinition", "metadata": {"name": name, "namespace": "vela-system"},
-            "spec": spec}  # fmt: skip
-
-
-def application(name: str, namespace: str, component_type: str, properties: dict[str, Any]) -> dict[str, Any]:
-    components = [{"name": "c", "type": component_type, "properties": properties}]
-    return {"apiVersion": OAM, "kind": "Application", "metadata": {"name": name, "namespace": namespace},
-            "spec": {"components": components}}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -95,28 +70,16 @@ def expect(cluster: KubeCluster) -> Expect:
     return Expect(cluster)
 
 
-def step_is(phase: str) -> Callable[[KubeObject], Observation]:
-    """The Application's first workflow step has reached *phase* (``running``, ``failed``)."""
-
-    def verdict(obj: KubeObject) -> Observation:
-        steps = obj.field("status.workflow.steps") or []
-        seen = steps[0].get("phase") if steps else "no step yet"
-        return Observation.simple(seen == phase, f"want step {phase}, is {seen}")
-
-    return verdict
-
-
-def phase_is(want: str) -> Callable[[KubeObject], Observation]:
-    def verdict(obj: KubeObject) -> Observation:
-        seen = obj.field("status.status") or "no status yet"
-        return Observation.simple(seen == want, f"want {want}, is {seen}")
-
-    return verdict
-
-
 def test_vela_core_runs_with_the_chart_s_arguments_as_its_service_account(vela: kubevela.VelaCore) -> None:
+    api = k8s_config.new_client_from_config(config_file=str(vela.kubeconfig), persist_config=False)  # type: ignore[no-untyped-call]
+    with api:
+        review = k8s_client.AuthenticationV1Api(api).create_self_subject_review(
+            k8s_client.V1SelfSubjectReview(api_version="authentication.k8s.io/v1", kind="SelfSubjectReview")
+        )
+    assert review.status is not None
+    assert review.status.user_info is not None
+    assert review.status.user_info.username == vela.identity == "system:serviceaccount:vela-system:kubevela-vela-core"
     assert vela.version == "v1.10.9"
-    assert vela.identity == "system:serviceaccount:vela-system:kubevela-vela-core"
     assert "--system-definition-namespace=vela-system" in vela.process.argv
     assert not [arg for arg in vela.process.argv if "leader-election" in arg or "webhook" in arg or "gateway" in arg]
     assert vela.process.exit_code() is None
@@ -171,13 +134,6 @@ def test_vela_core_applies_the_release_the_offline_dry_run_renders(
     )
     assert live.raw["spec"] == with_defaults(rendered["spec"])
     assert live.metadata["labels"]["app.oam.dev/component"] == component
-
-
-def with_defaults(spec: dict[str, Any]) -> dict[str, Any]:
-    merged = copy.deepcopy(spec)
-    for key, value in RELEASE_DEFAULTS.items():
-        merged[key] = {**merged.get(key, {}), **value} if isinstance(value, dict) else value
-    return merged
 
 
 @pytest.mark.usefixtures("definitions")
@@ -255,6 +211,27 @@ def test_a_cue_syntax_error_fails_the_step_and_is_on_the_definition_yet_it_gets_
     )
 
 
+RETRIES: Final = 180.0  # ten step runs with vela-core's backoff took 51 s here
+
+
+@pytest.mark.usefixtures("vela")
+def test_after_the_step_s_retries_the_application_is_workflow_failed_and_the_verdict_fails_at_once(
+    broken_definition: str, expect: Expect, namespace: str
+) -> None:
+    app = application("retried", namespace, broken_definition, {"value": "v"})
+
+    expect.applied(app)
+
+    live = expect(Ref.of(app), phase_is("workflowFailed"), timeout=RETRIES)
+    workflow = live.field("status.workflow")
+    assert (workflow["status"], workflow["terminated"], workflow["finished"]) == ("failed", True, True)
+    (step,) = workflow["steps"]
+    assert (step["phase"], step["reason"]) == ("failed", "FailedAfterRetries")
+    verdict = application_running(live)
+    assert verdict.state is State.FAILED
+    assert verdict.message.startswith("want running, is workflowFailed (step c failed FailedAfterRetries: ")
+
+
 @pytest.mark.usefixtures("vela")
 def test_an_application_naming_a_missing_component_type_stays_rendering_with_parsed_false(
     expect: Expect, cluster: KubeCluster, namespace: str
@@ -276,12 +253,3 @@ def test_an_application_naming_a_missing_component_type_stays_rendering_with_par
     expect.until(lambda: warned(cluster, live.ref, f"FailedParse: {why}"), subject="FailedParse event", timeout=WAIT)
     # The verdict waits on: nothing in its message says why.
     assert application_running(live) == Observation.pending("want running, is rendering")
-
-
-def warned(cluster: KubeCluster, ref: Ref, text: str) -> Observation:
-    warnings = [str(e) for e in cluster.events(ref) if e.type == "Warning"]
-    return Observation.simple(any(text in line for line in warnings), f"want a Warning {text}, is {warnings}")
-
-
-def vela_cli() -> gobuild.Built:
-    return gobuild.ensure(gobuild.load_tools()["vela"], cache_dir=default_cache_dir())

@@ -112,18 +112,7 @@ def vela_core(plane: LocalControlPlane, tools: VelaBinaries, *, definitions: Seq
     """
     version = tools.vela_core.tool.version
     chart = gobuild.module_dir(MODULE, version) / "charts" / "vela-core"
-    cluster = KubeCluster.from_kubeconfig(plane.kubeconfig, CONTEXT)
-    try:
-        crds = _apply_crds(cluster, chart)
-        rendered = _render(tools.helm.path, chart, (CONTROLLER_TEMPLATE, *_definition_templates(definitions)))
-        deployment = next(doc for doc in rendered if doc["kind"] == "Deployment")
-        expect = Expect(cluster)
-        expect.applied({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}})
-        for doc in rendered:
-            if doc is not deployment:
-                expect.applied(_namespaced(doc), timeout=APPLY_TIMEOUT)
-    finally:
-        cluster.close()
+    crds, deployment = _install(plane, tools.helm.path, chart, definitions)
     account = deployment["spec"]["template"]["spec"]["serviceAccountName"]
     kubeconfig = _token_kubeconfig(plane, account)
     metrics = free(None)
@@ -147,6 +136,25 @@ def vela_core(plane: LocalControlPlane, tools: VelaBinaries, *, definitions: Seq
         plane.processes.remove(process)
         if left:
             raise VelaCoreError(f"teardown: {'; '.join(left)}")
+
+
+def _install(
+    plane: LocalControlPlane, helm: Path, chart: Path, definitions: Sequence[str]
+) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """Apply what the chart installs before its controller runs; the CRD names and the chart's Deployment."""
+    cluster = KubeCluster.from_kubeconfig(plane.kubeconfig, CONTEXT)
+    try:
+        crds = _apply_crds(cluster, chart)
+        rendered = _render(helm, chart, (CONTROLLER_TEMPLATE, *_definition_templates(definitions)))
+        deployment = next(doc for doc in rendered if doc["kind"] == "Deployment")
+        expect = Expect(cluster)
+        expect.applied({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}})
+        for doc in rendered:
+            if doc is not deployment:
+                expect.applied(_namespaced(doc), timeout=APPLY_TIMEOUT)
+    finally:
+        cluster.close()
+    return crds, deployment
 
 
 def _apply_crds(cluster: KubeCluster, chart: Path) -> tuple[str, ...]:
