@@ -21,10 +21,10 @@ the chart's Deployment, changed only where a process on loopback needs it:
   Applications deploy to the local cluster only.
 - **No leader election** (there is one of it), metrics and health on loopback ports of their own.
 
-Only the chart's objects the platform's Applications need are applied: no built-in component, trait or
-workflow-step definitions (``webservice``, ``deploy``...), since the platform brings its own
-ComponentDefinitions and the default workflow's ``apply-component`` step is embedded in vela-core
-(``pkg/workflow/template/static``). ``definitions`` adds some of the chart's by name when a test needs them.
+None of the chart's built-in definitions is applied (``templates/defwithtemplate``: ``webservice``, the
+``deploy`` step...): the platform brings its own ComponentDefinitions, and the default workflow's
+``apply-component`` step is embedded in vela-core (``pkg/workflow/template/static``), so vela-core starts
+and runs the platform's Applications without them.
 At the end vela-core is stopped by its pid; what it applied stays in the control plane, which goes with it.
 """
 
@@ -42,6 +42,7 @@ from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
 
 from oamconf.cluster import gobuild
+from oamconf.cluster.components import KUBEVELA_RELEASE
 from oamconf.cluster.localcp.certs import LOOPBACK
 from oamconf.cluster.localcp.controlplane import CONTEXT, LocalControlPlane
 from oamconf.cluster.localcp.health import endpoint_ok
@@ -55,7 +56,7 @@ from oamconf.k8s.verdicts.workloads import established
 from oamconf.yamlio import load_all_kubernetes
 
 MODULE: Final = "github.com/oam-dev/kubevela"
-RELEASE: Final = "kubevela"  # the release name the kind tier installs the chart under (cluster/components.py)
+RELEASE: Final = KUBEVELA_RELEASE  # as the kind tier installs the chart: objects named kubevela-vela-core...
 NAMESPACE: Final = "vela-system"
 CONTROLLER_TEMPLATE: Final = "templates/kubevela-controller.yaml"
 # The chart's values that keep the webhooks and the cluster-gateway out of what it renders.
@@ -97,13 +98,12 @@ def binaries(cache_dir: Path) -> VelaBinaries:
 
 
 @contextmanager
-def vela_core(plane: LocalControlPlane, tools: VelaBinaries, *, definitions: Sequence[str] = ()) -> Iterator[VelaCore]:
+def vela_core(plane: LocalControlPlane, tools: VelaBinaries) -> Iterator[VelaCore]:
     """Apply vela-core's CRDs and start-up objects to *plane*, run vela-core until the block ends.
 
     Parameters:
         plane: a running control plane (``controlplane.running``).
         tools: ``binaries(cache_dir)``.
-        definitions: chart templates of ``templates/defwithtemplate`` to apply too, by name (``webservice``).
 
     Raises:
         ModuleUnavailable: the module proxy does not serve KubeVela's module at that version.
@@ -112,7 +112,7 @@ def vela_core(plane: LocalControlPlane, tools: VelaBinaries, *, definitions: Seq
     """
     version = tools.vela_core.tool.version
     chart = gobuild.module_dir(MODULE, version) / "charts" / "vela-core"
-    crds, deployment = _install(plane, tools.helm.path, chart, definitions)
+    crds, deployment = _install(plane, tools.helm.path, chart)
     account = deployment["spec"]["template"]["spec"]["serviceAccountName"]
     kubeconfig = _token_kubeconfig(plane, account)
     metrics = free(None)
@@ -138,14 +138,12 @@ def vela_core(plane: LocalControlPlane, tools: VelaBinaries, *, definitions: Seq
             raise VelaCoreError(f"teardown: {'; '.join(left)}")
 
 
-def _install(
-    plane: LocalControlPlane, helm: Path, chart: Path, definitions: Sequence[str]
-) -> tuple[tuple[str, ...], dict[str, Any]]:
+def _install(plane: LocalControlPlane, helm: Path, chart: Path) -> tuple[tuple[str, ...], dict[str, Any]]:
     """Apply what the chart installs before its controller runs; the CRD names and the chart's Deployment."""
     cluster = KubeCluster.from_kubeconfig(plane.kubeconfig, CONTEXT)
     try:
         crds = _apply_crds(cluster, chart)
-        rendered = _render(helm, chart, (CONTROLLER_TEMPLATE, *_definition_templates(definitions)))
+        rendered = _render(helm, chart, (CONTROLLER_TEMPLATE,))
         deployment = next(doc for doc in rendered if doc["kind"] == "Deployment")
         expect = Expect(cluster)
         expect.applied({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}})
@@ -169,10 +167,6 @@ def _apply_crds(cluster: KubeCluster, chart: Path) -> tuple[str, ...]:
     for name in names:
         expect(Ref("apiextensions.k8s.io/v1", "CustomResourceDefinition", name), established, timeout=APPLY_TIMEOUT)
     return tuple(names)
-
-
-def _definition_templates(names: Sequence[str]) -> list[str]:
-    return [f"templates/defwithtemplate/{name}.yaml" for name in names]
 
 
 def _render(helm: Path, chart: Path, templates: Sequence[str]) -> list[dict[str, Any]]:
