@@ -13,6 +13,7 @@ from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
 
 from localcp.vela_support import (
+    OAM,
     SYNTAX_ERROR,
     application,
     component_definition,
@@ -48,6 +49,16 @@ APPS: Final = {"postgresql": ("test-postgres-only.yaml", "test-db"), "redis": ("
 def vela(plane: LocalControlPlane) -> Iterator[kubevela.VelaCore]:
     with kubevela.vela_core(plane, kubevela.binaries(default_cache_dir())) as running:
         yield running
+        # Applications carry vela-core's finalizer: delete them while it runs, or their namespaces (the
+        # `namespace` fixture's) stay Terminating and the namespace controller keeps writing to the session's
+        # control plane (test_real_watch counts on quiet revisions).
+        cluster = KubeCluster.from_kubeconfig(plane.kubeconfig, CONTEXT)
+        apps = [app.ref for app in cluster.list(OAM, "Application")]
+        for ref in apps:
+            cluster.delete(ref)
+        for ref in apps:
+            Expect(cluster).gone(ref, timeout=WAIT)
+        cluster.close()
 
 
 @pytest.fixture(scope="module")
