@@ -58,7 +58,13 @@ def vela(plane: LocalControlPlane) -> Iterator[kubevela.VelaCore]:
             cluster.delete(ref)
         for ref in apps:
             Expect(cluster).gone(ref, timeout=WAIT)
+        Expect(cluster).until(lambda: no_namespace_terminating(cluster), subject="namespaces deleted", timeout=WAIT)
         cluster.close()
+
+
+def no_namespace_terminating(cluster: KubeCluster) -> Observation:
+    terminating = [ns.ref.name for ns in cluster.list("v1", "Namespace") if ns.field("status.phase") == "Terminating"]
+    return Observation.simple(not terminating, f"want none Terminating, is {terminating}")
 
 
 @pytest.fixture(scope="module")
