@@ -101,6 +101,7 @@ def test_the_engines_are_pinned_at_the_versions_the_versions_file_names() -> Non
         "crossplane": "v2.3.4",
         "function-patch-and-transform": "v0.10.9",
         "vela": "v1.10.9",
+        "vela-core": "v1.10.9",
         "helm": "v4.2.3",
         "kube-apiserver": "v1.36.1",
         "kube-controller-manager": "v1.36.1",

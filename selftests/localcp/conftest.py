@@ -15,7 +15,9 @@ from oamconf.cluster.localcp.controlplane import CONTEXT, LocalControlPlane, run
 from oamconf.cluster.tools import default_cache_dir
 from oamconf.errors import ConformanceError
 from oamconf.k8s.api import Ref
+from oamconf.k8s.expect import Expect
 from oamconf.k8s.kube import KubeCluster
+from oamconf.k8s.wait import Observation
 from oamconf.redact import Redactor
 
 UNCACHED = "podtemplates"
@@ -55,5 +57,10 @@ def namespace(cluster: KubeCluster) -> Iterator[str]:
     """A namespace of this test's own, deleted after it (its objects go with it)."""
     name = f"lcp-{secrets.token_hex(3)}"
     cluster.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+    # kube-controller-manager writes these two into every new namespace; once they exist, nothing else writes
+    # there on its own (test_real_watch's compaction case needs no write between two of its own).
+    expect = Expect(cluster)
+    for ref in (Ref("v1", "ServiceAccount", "default", name), Ref("v1", "ConfigMap", "kube-root-ca.crt", name)):
+        expect(ref, lambda _obj: Observation.succeeded("exists"), timeout=30)
     yield name
     cluster.delete(Ref("v1", "Namespace", name))
