@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
+from localcp.rendered import rendered_release
 from oamconf.cluster import gobuild
 from oamconf.cluster.localcp.controlplane import LocalControlPlane
 from oamconf.cluster.localcp.databases import bind_claims, serving, stand_in_chart
@@ -29,21 +30,17 @@ from oamconf.errors import ConformanceError, ProbeFailed
 from oamconf.k8s.api import Ref
 from oamconf.k8s.kube import KubeCluster
 from oamconf.k8s.wait import Observation, WaitPolicy, wait_until
-from oamconf.platform.manifests import load_documents
-from oamconf.platform.paths import fixtures_dir
 from oamconf.probes.postgres import probe_postgres
 from oamconf.probes.redis import probe_redis
 from oamconf.steps.hints import matching_rule
-from oamconf.testkit.vela import dry_run
 
-DEFINITIONS = fixtures_dir() / "platform" / "kubevela"
 POD_TIMEOUT = 60.0
 
 
 @pytest.fixture(scope="module")
 def tools() -> dict[str, Path]:
     try:
-        built = gobuild.ensure_all(("helm", "kubectl", "vela"), cache_dir=default_cache_dir())
+        built = gobuild.ensure_all(("helm", "kubectl"), cache_dir=default_cache_dir())
     except ConformanceError as err:
         pytest.fail(str(err), pytrace=False)
     return {item.tool.name: item.path for item in built}
@@ -53,20 +50,6 @@ def tools() -> dict[str, Path]:
 def pinned_kubectl(tools: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     """``KubeCluster.port_forward`` runs the ``kubectl`` on PATH: the one built at the plane's Kubernetes."""
     monkeypatch.setenv("PATH", f"{tools['kubectl'].parent}:{Path('/usr/bin')}:{Path('/bin')}")
-
-
-def _rendered_values(definition: str, app: str, component: str, namespace: str, props: dict[str, Any]) -> Any:
-    """The Release KubeVela renders from the fixtures' ComponentDefinition for this Application."""
-    (doc,) = load_documents(DEFINITIONS / f"componentdefinition-{definition}.yaml")
-    application = {
-        "apiVersion": "core.oam.dev/v1beta1",
-        "kind": "Application",
-        "metadata": {"name": app, "namespace": namespace},
-        "spec": {"components": [{"name": component, "type": definition, "properties": props}]},
-    }
-    vela = next(b for b in gobuild.ensure_all(("vela",), cache_dir=default_cache_dir()))
-    (release,) = dry_run(application, [doc.body], vela=vela)
-    return release
 
 
 def _helm_install(helm: Path, plane: LocalControlPlane, release: dict[str, Any], chart: Path, folder: Path) -> str:
@@ -117,7 +100,9 @@ def test_postgresql_behind_the_stand_in_chart_takes_the_secret_s_password_throug
     passwords = {"postgres-password": secrets.token_urlsafe(18), "password": secrets.token_urlsafe(18)}
     _secret(cluster, namespace, "creds", passwords)
     props = {"username": "testuser", "database": "testdb", "existingSecret": "creds"}
-    release = _rendered_values("postgresql", "test-postgres-only", "test-db", namespace, props)
+    release = rendered_release(
+        "postgresql", app="test-postgres-only", component="test-db", namespace=namespace, props=props
+    )
     fullname = _helm_install(tools["helm"], plane, release, stand_in_chart("postgresql"), tmp_path)
 
     pod = Ref("v1", "Pod", f"{fullname}-0", namespace)
@@ -146,7 +131,8 @@ def test_redis_behind_the_stand_in_chart_takes_auth_ping_and_an_expiring_set_thr
     """AUTH with the Secret's password, PING, SET with expiry; a wrong password gets Redis's WRONGPASS."""
     password = secrets.token_urlsafe(18)
     _secret(cluster, namespace, "creds", {"redis-password": password})
-    release = _rendered_values("redis", "test-redis-only", "cache", namespace, {"existingSecret": "creds"})
+    props = {"existingSecret": "creds"}
+    release = rendered_release("redis", app="test-redis-only", component="cache", namespace=namespace, props=props)
     fullname = _helm_install(tools["helm"], plane, release, stand_in_chart("redis"), tmp_path)
 
     pod = Ref("v1", "Pod", f"{fullname}-master-0", namespace)
