@@ -25,6 +25,7 @@ from localcp.rendered import rendered_release
 from oamconf.cluster import gobuild
 from oamconf.cluster.localcp.controlplane import LocalControlPlane
 from oamconf.cluster.localcp.databases import bind_claims, serving, stand_in_chart
+from oamconf.cluster.localcp.standins import Supervisor, supervising
 from oamconf.cluster.tools import default_cache_dir
 from oamconf.errors import ConformanceError, ProbeFailed
 from oamconf.k8s.api import Ref
@@ -92,6 +93,13 @@ def _running_pod(cluster: KubeCluster, pod: Ref) -> Iterator[Ref]:
             cluster.delete(volume)
 
 
+def _served(supervisor: Supervisor, pod: Ref) -> Observation:
+    if any(served.pod == pod for served in supervisor.served.values()):
+        return Observation.succeeded(f"{pod} served")
+    failed = [why for key, why in supervisor.failures.items() if key.startswith(f"{pod.namespace}/{pod.name} ")]
+    return Observation.failed(failed[0]) if failed else Observation.pending(f"{pod} not served yet")
+
+
 @pytest.mark.usefixtures("pinned_kubectl")
 def test_postgresql_behind_the_stand_in_chart_takes_the_secret_s_password_through_the_port_forward(
     plane: LocalControlPlane, cluster: KubeCluster, namespace: str, tools: dict[str, Path], tmp_path: Path
@@ -106,14 +114,17 @@ def test_postgresql_behind_the_stand_in_chart_takes_the_secret_s_password_throug
     fullname = _helm_install(tools["helm"], plane, release, stand_in_chart("postgresql"), tmp_path)
 
     pod = Ref("v1", "Pod", f"{fullname}-0", namespace)
-    with (
-        _running_pod(cluster, pod),
-        serving(cluster, pod, tmp_path / "servers"),
-        cluster.port_forward(namespace, fullname, 5432) as endpoint,
-    ):
-        probe = probe_postgres(endpoint, user="testuser", password=passwords["password"], database="testdb")
-        with pytest.raises(ProbeFailed) as refused:
-            probe_postgres(endpoint, user="testuser", password="not-the-secret", database="testdb")
+    with _running_pod(cluster, pod):
+        # The route is kwok's: until the pod has its server (and PortForward), kwok hangs up on the forward (and
+        # kubectl then exits: "error: lost connection to pod").
+        with cluster.port_forward(namespace, fullname, 5432) as endpoint, pytest.raises(ProbeFailed) as unserved:
+            probe_postgres(endpoint, user="testuser", password=passwords["password"], database="testdb")
+        with serving(cluster, pod, tmp_path / "servers"), cluster.port_forward(namespace, fullname, 5432) as endpoint:
+            probe = probe_postgres(endpoint, user="testuser", password=passwords["password"], database="testdb")
+            with pytest.raises(ProbeFailed) as refused:
+                probe_postgres(endpoint, user="testuser", password="not-the-secret", database="testdb")
+
+    assert "server closed the connection unexpectedly" in str(unserved.value.__cause__), unserved.value
 
     assert probe.server_version.startswith("PostgreSQL 15"), probe
     assert probe.wrote_and_read
@@ -135,15 +146,15 @@ def test_redis_behind_the_stand_in_chart_takes_auth_ping_and_an_expiring_set_thr
     release = rendered_release("redis", app="test-redis-only", component="cache", namespace=namespace, props=props)
     fullname = _helm_install(tools["helm"], plane, release, stand_in_chart("redis"), tmp_path)
 
+    # As the local tier runs phase 3: the supervisor serves each stand-in pod as it appears (and binds its claim).
+    # Its thread has the backend to itself meanwhile: this one only runs kubectl and reads the supervisor.
     pod = Ref("v1", "Pod", f"{fullname}-master-0", namespace)
-    with (
-        _running_pod(cluster, pod),
-        serving(cluster, pod, tmp_path / "servers"),
-        cluster.port_forward(namespace, f"{fullname}-master", 6379) as endpoint,
-    ):
-        probe = probe_redis(endpoint, password=password)
-        with pytest.raises(ProbeFailed) as refused:
-            probe_redis(endpoint, password="not-the-secret")
+    with supervising(cluster, tmp_path / "servers") as supervisor:
+        wait_until(lambda: _served(supervisor, pod), subject=f"{pod} served", timeout=POD_TIMEOUT)
+        with cluster.port_forward(namespace, f"{fullname}-master", 6379) as endpoint:
+            probe = probe_redis(endpoint, password=password)
+            with pytest.raises(ProbeFailed) as refused:
+                probe_redis(endpoint, password="not-the-secret")
 
     assert probe.server_version.startswith("Redis "), probe
     assert probe.round_trip

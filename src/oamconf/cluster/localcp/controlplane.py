@@ -250,7 +250,7 @@ def _install_kwok_crds(plane: LocalControlPlane, binaries: parts.Binaries) -> No
     installs them, from kwok's own package (``kwokcrds KIND...`` prints them)."""
     cluster = KubeCluster.from_kubeconfig(plane.kubeconfig, CONTEXT)
     try:
-        for definition in yaml.safe_load_all(_printed(binaries.kwokcrds, *parts.KWOK_CRDS)):
+        for definition in filter(None, yaml.safe_load_all(_printed(binaries.kwokcrds, *parts.KWOK_CRDS))):
             cluster.apply(definition)
             ref = Ref("apiextensions.k8s.io/v1", "CustomResourceDefinition", definition["metadata"]["name"])
             wait_until(

@@ -189,14 +189,17 @@ def _as_postgres() -> Sequence[str]:
 
 @contextlib.contextmanager
 def _scratch(workdir: Path, name: str) -> Iterator[Path]:
-    """A fresh folder under *workdir*, owned by postgres when that user runs the server; removed afterwards."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=workdir))
+    """A fresh folder for one server, removed afterwards. PostgreSQL's, under root, is the postgres user's and in
+    the system's temporary folder: that user must reach it, and a run's own folders may be root's alone (pytest
+    makes them 0700)."""
+    as_postgres = name == "postgresql" and os.geteuid() == 0
+    if not as_postgres:
+        workdir.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"oamconf-{name}-", dir=None if as_postgres else workdir))
     try:
-        if name == "postgresql" and os.geteuid() == 0:
+        if as_postgres:
             entry = pwd.getpwnam(POSTGRES_USER)
             os.chown(folder, entry.pw_uid, entry.pw_gid)
-            folder.chmod(0o700)
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
