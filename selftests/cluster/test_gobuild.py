@@ -105,6 +105,7 @@ def test_the_engines_are_pinned_at_the_versions_the_versions_file_names() -> Non
         "kube-apiserver": "v1.36.1",
         "kube-controller-manager": "v1.36.1",
         "kube-scheduler": "v1.36.1",
+        "kubectl": "v1.36.1",
     }
 
 
