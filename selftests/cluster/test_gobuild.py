@@ -107,6 +107,7 @@ def test_the_engines_are_pinned_at_the_versions_the_versions_file_names() -> Non
         "kube-controller-manager": "v1.36.1",
         "kube-scheduler": "v1.36.1",
         "provider-kubernetes": "v1.2.1",  # provider-helm has no pin: the proxy does not serve v1.4.0 (tools.toml)
+        "kubectl": "v1.36.1",
     }
 
 

@@ -8,7 +8,7 @@ from typing import Final
 from oamconf.cluster import gobuild
 from oamconf.cluster.localcp.components import Binaries
 
-NAMES: Final = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kwokstages")
+NAMES: Final = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kwokstages", "kwokcrds")
 
 
 def binaries(cache_dir: Path) -> Binaries:
@@ -37,5 +37,6 @@ def prepared(cache_dir: Path) -> tuple[Binaries, tuple[gobuild.Built, ...]]:
         kube_scheduler=built["kube-scheduler"],
         kwok=built["kwok"],
         kwokstages=built["kwokstages"],
+        kwokcrds=built["kwokcrds"],
     )
     return found, items

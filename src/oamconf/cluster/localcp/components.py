@@ -20,6 +20,9 @@ SERVICE_ACCOUNT_ISSUER: Final = "https://kubernetes.default.svc.cluster.local"
 # The annotation kwok selects its nodes by; nodes without it would be left to a kubelet that never comes.
 KWOK_NODE_ANNOTATION: Final = "kwok.x-k8s.io/node"
 NODE_LEASE_SECONDS: Final = 40  # kwokctl's default: the node's lease, renewed by kwok, is its heartbeat
+# The kwok kinds read from the API server rather than from kwok.yaml: a pod's port-forward target (a server the
+# suite starts for it) is known only once the pod exists, so it is a PortForward object, not start-up config.
+KWOK_CRDS: Final = ("PortForward",)
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class Binaries:
     kube_scheduler: Path
     kwok: Path
     kwokstages: Path
+    kwokcrds: Path
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,8 @@ def kube_apiserver(binaries: Binaries, pki: Pki, etcd_client: int, port: int) ->
         f"--service-cluster-ip-range={SERVICE_CIDR}",
         "--authorization-mode=Node,RBAC",
         "--allow-privileged=true",
+        # kwok serves the kubelet API (port-forward, logs) with the loopback certificate: verify it as a kubelet's.
+        f"--kubelet-certificate-authority={pki.ca.cert}",
     ]
 
 
@@ -160,6 +166,7 @@ def kwok(binaries: Binaries, pki: Pki, layout: Layout, port: int) -> list[str]:
         f"--tls-cert-file={pki.loopback_server.cert}",
         f"--tls-private-key-file={pki.loopback_server.key}",
         f"--node-lease-duration-seconds={NODE_LEASE_SECONDS}",
+        f"--enable-crds={','.join(KWOK_CRDS)}",
     ]
 
 

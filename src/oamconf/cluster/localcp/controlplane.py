@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+import yaml
+
 from oamconf.cluster.localcp import components as parts
 from oamconf.cluster.localcp.certs import ADMIN, CONTROLLER_MANAGER, KWOK, LOOPBACK, SCHEDULER, Pair, Pki, make_pki
 from oamconf.cluster.localcp.ports import address_in_use, choose
@@ -141,8 +143,10 @@ def _start_all(plane: LocalControlPlane, binaries: parts.Binaries, usual: dict[s
                      lambda p: parts.secure_healthz(pki, p[0]))  # fmt: skip
     kwok = Spec("kwok", ("kwok",), lambda p: parts.kwok(binaries, pki, layout, p[0]),
                 lambda p: parts.kwok_ready(pki, p[0]))  # fmt: skip
-    for spec in (controllers, scheduler, kwok):
-        _launch(plane, spec, usual)
+    _launch(plane, controllers, usual)
+    _launch(plane, scheduler, usual)
+    _install_kwok_crds(plane, binaries)  # kwok lists them as it starts
+    _launch(plane, kwok, usual)
     cluster_began = time.monotonic()
     _await_cluster(plane)
     plane.took["cluster"] = time.monotonic() - cluster_began
@@ -232,11 +236,46 @@ def write_kubeconfig(path: Path, server: str, ca: Path, client: Pair, user: str,
 
 def _write_kwok_config(binaries: parts.Binaries, layout: parts.Layout) -> None:
     """kwok's stages, as its own packages hold them (``kwokstages`` prints them)."""
+    stages = _printed(binaries.kwokstages)
+    layout.root.mkdir(parents=True, exist_ok=True)
+    layout.kwok_config.write_text(stages, encoding="utf-8")
+
+
+def _install_kwok_crds(plane: LocalControlPlane, binaries: parts.Binaries) -> None:
+    """The CRDs of the kinds kwok is told to watch (``--enable-crds``), Established before kwok starts, as kwokctl
+    installs them, from kwok's own package (``kwokcrds KIND...`` prints them)."""
+    cluster = KubeCluster.from_kubeconfig(plane.kubeconfig, CONTEXT)
+    try:
+        for definition in filter(None, yaml.safe_load_all(_printed(binaries.kwokcrds, *parts.KWOK_CRDS))):
+            cluster.apply(definition)
+            ref = Ref("apiextensions.k8s.io/v1", "CustomResourceDefinition", definition["metadata"]["name"])
+            wait_until(
+                _unless_died(plane, functools.partial(_established, cluster, ref)),
+                subject=f"{ref} Established",
+                timeout=READY_TIMEOUT,
+                policy=WaitPolicy(first_interval=0.1, max_interval=0.5),
+            )
+    finally:
+        cluster.close()
+
+
+def _established(cluster: KubeCluster, ref: Ref) -> Observation:
+    crd = cluster.get(ref)
+    established = crd.condition("Established") if crd else None
+    return Observation.simple(
+        established is not None and established.status == "True", f"want Established=True, is {established or 'none'}"
+    )
+
+
+def _printed(binary: Path, *args: str) -> str:
+    """What one of our adapters prints (``kwokstages``, ``kwokcrds``)."""
     try:
         proc = subprocess.run(  # noqa: S603 - our own binary, no shell
-            [str(binaries.kwokstages)], capture_output=True, text=True, timeout=30, check=True
+            [str(binary), *args], capture_output=True, text=True, timeout=30, check=True
         )
+    except subprocess.CalledProcessError as err:
+        said = one_line(err.stderr or "") or f"exit status {err.returncode}"
+        raise LocalControlPlaneError(f"{binary.name} {' '.join(args)} ({binary}) failed: {said}") from err
     except (OSError, subprocess.SubprocessError) as err:
-        raise LocalControlPlaneError(f"kwokstages ({binaries.kwokstages}) failed: {one_line(str(err))}") from err
-    layout.root.mkdir(parents=True, exist_ok=True)
-    layout.kwok_config.write_text(proc.stdout, encoding="utf-8")
+        raise LocalControlPlaneError(f"{binary.name} ({binary}) failed: {one_line(str(err))}") from err
+    return proc.stdout

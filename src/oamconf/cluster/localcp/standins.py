@@ -1,0 +1,125 @@
+"""The local tier's database supervisor: every stand-in chart pod gets its real server while it exists.
+
+Phase 3 installs the stand-in charts through provider-helm and then reaches the databases through a
+port-forward, as on kind; nothing in the steps knows the tier. So for the whole run a thread of the suite
+watches (by polling: a few pods, a second apart) for pods of the stand-in charts (label ``oamconf.dev/stand-in``
+and a container named ``postgresql`` or ``redis``): a new one is served (``databases.serving``: the real server
+with the credentials its environment names, and kwok's PortForward to it), one that is gone has its server
+stopped, and pending claims in its namespace get a PersistentVolume (``databases.bind_claims``). A pod that
+cannot be served (its Secret is missing, initdb failed) is recorded with the reason, and tried again only when
+it is replaced by a new pod (a new uid), as a kubelet reports CreateContainerConfigError and retries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from oamconf.cluster.localcp.databases import ENGINES, ServedPod, bind_claims, serving
+from oamconf.errors import ConformanceError, one_line
+from oamconf.k8s.api import Cluster, KubeObject, Ref
+
+STAND_IN_LABEL: Final = "oamconf.dev/stand-in"
+POLL_SECONDS: Final = 1.0
+
+
+@dataclass
+class Supervisor:
+    """What the supervisor did: the pods served now, the volumes it made, and why a pod could not be served."""
+
+    served: dict[str, ServedPod] = field(default_factory=dict)  # by pod uid
+    failures: dict[str, str] = field(default_factory=dict)  # by "namespace/name (uid)"
+    volumes: list[Ref] = field(default_factory=list)
+    _stacks: dict[str, contextlib.ExitStack] = field(default_factory=dict, repr=False)
+
+    def sync(self, cluster: Cluster, workdir: Path) -> None:
+        """One round: serve new stand-in pods, stop the servers of pods that are gone, bind pending claims."""
+        pods = {_uid(pod): pod for pod in cluster.list("v1", "Pod", labels={STAND_IN_LABEL: "true"})}
+        for uid in [uid for uid in self._stacks if uid not in pods]:
+            self._stop(uid)
+        for uid, pod in pods.items():
+            if uid in self._stacks or _failure_key(pod) in self.failures or not _has_engine(pod):
+                continue
+            self.volumes += bind_claims(cluster, pod.ref.namespace or "default")
+            if not pod.field("spec.nodeName"):
+                continue  # not scheduled yet (its claim unbound): kwok has not taken it
+            self._serve(cluster, pod, workdir)
+
+    def close(self) -> list[str]:
+        """Stop every server; the lines of those that did not stop cleanly."""
+        left = []
+        for uid in list(self._stacks):
+            try:
+                self._stop(uid)
+            except ConformanceError as err:
+                left.append(one_line(str(err)))
+        return left
+
+    def _serve(self, cluster: Cluster, pod: KubeObject, workdir: Path) -> None:
+        stack = contextlib.ExitStack()
+        try:
+            self.served[_uid(pod)] = stack.enter_context(serving(cluster, pod.ref, workdir))
+        except ConformanceError as err:
+            stack.close()
+            self.failures[_failure_key(pod)] = one_line(str(err))
+            return
+        self._stacks[_uid(pod)] = stack
+
+    def _stop(self, uid: str) -> None:
+        self.served.pop(uid, None)
+        self._stacks.pop(uid).close()
+
+
+@contextlib.contextmanager
+def supervising(cluster: Cluster, workdir: Path, *, interval: float = POLL_SECONDS) -> Iterator[Supervisor]:
+    """Run the supervisor in a thread until the context ends; then stop every server it started.
+
+    Parameters:
+        cluster: a backend of its own (the thread uses it alone).
+        workdir: the servers' data folders go under it.
+
+    Raises:
+        ConformanceError: at the end, a server that did not stop (by pid).
+    """
+    supervisor = Supervisor()
+    stop = threading.Event()
+    lock = threading.Lock()
+
+    def run() -> None:
+        while not stop.is_set():
+            with lock:
+                try:
+                    supervisor.sync(cluster, workdir)
+                except ConformanceError as err:  # the API server hiccuped: the next round tries again
+                    supervisor.failures["sync"] = one_line(str(err))
+            stop.wait(interval)
+
+    thread = threading.Thread(target=run, name="oamconf-standin-databases", daemon=True)
+    thread.start()
+    try:
+        yield supervisor
+    finally:
+        stop.set()
+        thread.join()
+        with lock:
+            left = supervisor.close()
+            for volume in supervisor.volumes:
+                cluster.delete(volume)
+        if left:
+            raise ConformanceError(f"stand-in database servers: {'; '.join(left)}")
+
+
+def _uid(pod: KubeObject) -> str:
+    return str(pod.metadata.get("uid", ""))
+
+
+def _failure_key(pod: KubeObject) -> str:
+    return f"{pod.ref.namespace}/{pod.ref.name} ({_uid(pod)})"
+
+
+def _has_engine(pod: KubeObject) -> bool:
+    return any(c.get("name") in ENGINES for c in pod.field("spec.containers") or [])
