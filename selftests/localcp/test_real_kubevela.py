@@ -113,12 +113,8 @@ def test_phase_1_2_s_check_holds_the_platform_definition_gets_a_revision(
     assert live.field("status.latestRevision.name") == f"{name}-v1"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="real finding: vela-core cannot make the parameter schema of `rollbackLimit: *3 | int & >=0` and "
-    'sets Synced=False "cannot store capability <name> in ConfigMap: failed to generate OpenAPI v3 JSON schema '
-    'for capability <name>: unsupported op for number &"; phase 1.2 passes it (latestRevision is set)',
-)
+# Was a real finding: `rollbackLimit: *3 | int & >=0` in the parameter made vela-core set Synced=False
+# ("unsupported op for number &") while phase 1.2 passed it; the bound now sits in the output.
 @pytest.mark.parametrize("name", PLATFORM)
 @pytest.mark.usefixtures("definitions")
 def test_the_platform_definition_is_synced(name: str, expect: Expect) -> None:

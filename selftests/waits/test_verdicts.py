@@ -16,7 +16,7 @@ from oamconf.k8s.memory import MemoryCluster
 from oamconf.k8s.verdicts.argocd import application_synced_healthy
 from oamconf.k8s.verdicts.crossplane import composite_ready, package_healthy
 from oamconf.k8s.verdicts.helm import release_ready
-from oamconf.k8s.verdicts.kubevela import application_running
+from oamconf.k8s.verdicts.kubevela import application_running, definition_registered
 from oamconf.k8s.verdicts.workloads import deployment_available
 from oamconf.k8s.wait import FakeClock, State
 
@@ -78,6 +78,14 @@ CASES = [
     ("argo-sync-failed", application_synced_healthy, obj(kinds.ARGO_APPLICATION, {"sync": {"status": "OutOfSync"},
         "operationState": {"phase": "Failed", "message": "one or more objects failed to apply (retried 5 times)."}}),
         State.FAILED),
+    # vela-core v1.10.9 records the revision even when it cannot store the parameter schema (seen on the local tier).
+    ("definition-schema-not-stored", definition_registered, obj(kinds.COMPONENT_DEFINITION, {"latestRevision": {
+        "name": "postgresql-v1"}, "conditions": [cond("Synced", "False", "ReconcileError", "cannot store capability "
+        "postgresql in ConfigMap: failed to generate OpenAPI v3 JSON schema for capability postgresql: unsupported op "
+        "for number &")]}), State.FAILED),
+    ("definition-registered", definition_registered, obj(kinds.COMPONENT_DEFINITION, {"latestRevision": {
+        "name": "postgresql-v1"}, "conditions": [cond("Synced", "True", "ReconcileSuccess")]}), State.SUCCEEDED),
+    ("definition-not-yet", definition_registered, obj(kinds.COMPONENT_DEFINITION, {}), State.PENDING),
     ("deployment-progressing", deployment_available, obj(kinds.DEPLOYMENT, {"conditions": [cond(
         "Available", "False", "MinimumReplicasUnavailable"), cond("Progressing", "True", "ReplicaSetUpdated")]}),
         State.PENDING),

@@ -15,7 +15,7 @@ from oamconf.steps.evidence import Evidence
 STEP = pytest.mark.step("1.2", "OAM ComponentDefinitions")
 
 
-@pytest.mark.needs("kubevela")
+@pytest.mark.needs("kubevela", "cluster-gateway")
 @STEP
 def test_kubevela_is_running(expect: Expect, profile: Profile, evidence: Evidence) -> None:
     """KubeVela's controller and cluster gateway are Available."""

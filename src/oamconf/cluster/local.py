@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Final
 
 from oamconf.cluster.components import Component
-from oamconf.cluster.local_platform import installable, lost, served_packages, start_crossplane
+from oamconf.cluster.local_platform import installable, lost, served_packages, start_crossplane, start_kubevela
 from oamconf.cluster.localcp.build import prepared
 from oamconf.cluster.localcp.components import Binaries, Layout
 from oamconf.cluster.localcp.controlplane import CONTEXT, LocalControlPlane, running
 from oamconf.cluster.localcp.crossplane import LocalCrossplane
+from oamconf.cluster.localcp.kubevela import VelaCore
 from oamconf.cluster.localcp.process import memory_kib
 from oamconf.cluster.localcp.registry import local_packages
 
@@ -43,6 +44,7 @@ NOT_RUN: Final = {
     "crossplane-packages": "the Crossplane packages' runtimes are not started as processes in this tier yet",
     "provider-configs": "the ProviderConfigs need Crossplane, not run in this tier yet",
     "kubevela": "KubeVela's controller (vela-core) is not started as a process in this tier yet",
+    "cluster-gateway": "KubeVela's cluster-gateway is not run in this tier (vela-core serves the local cluster only)",
     # argo-cd v3.4.4's go.mod requires its gitops-engine at a pseudo-version the proxy answers 403 for, and
     # replaces it with a folder that is not in the module's zip: it cannot be built from the proxy here.
     "argocd": (
@@ -75,6 +77,7 @@ class LocalTier:
     versions: Versions
     binaries: Binaries | None = None
     crossplane: LocalCrossplane | None = None
+    kubevela: VelaCore | None = None
     stage_facts: dict[str, str] = field(default_factory=dict)  # header lines of the started stages
     materials: dict[str, str] = field(default_factory=dict)  # bill of materials rows, from the built modules
     plane: LocalControlPlane | None = None
@@ -121,7 +124,20 @@ class LocalTier:
         # Kept by ``running`` itself: the logs are copied after the processes stop, then the folder goes.
         self.plane = self._stack.enter_context(running(self.binaries, self.data_dir, keep=True))
         self._start_crossplane(self.plane)
+        self._start_kubevela(self.plane)
         return self.plane
+
+    def _start_kubevela(self, plane: LocalControlPlane) -> None:
+        """vela-core as a process; when it cannot start, its checks are Not tested with the one-line cause."""
+        try:
+            self.kubevela, facts = start_kubevela(self._stack, plane, self.cache_dir)
+        except ConformanceError as err:
+            self.limits.missing["kubevela"] = f"vela-core did not start: {one_line(str(err))}"
+            return
+        self.stage_facts.update(facts)
+        self.limits.missing.pop("kubevela", None)
+        if self.crossplane is not None:
+            self.limits.missing.pop("platform", None)
 
     def _start_crossplane(self, plane: LocalControlPlane) -> None:
         """Crossplane as processes; when it cannot start, its checks are Not tested with the one-line cause."""
@@ -138,7 +154,7 @@ class LocalTier:
 
     def components(self, platform: tuple[Component, ...]) -> tuple[Component, ...]:
         """The platform's components the started stages let this tier install, as it serves them."""
-        running = {"crossplane"} if self.crossplane is not None else set()
+        running = {name for name, up in (("crossplane", self.crossplane), ("kubevela", self.kubevela)) if up}
         return installable(platform, running, served_packages(local_packages(self.versions)))
 
     @property
@@ -203,9 +219,11 @@ class LocalTier:
         if self.plane is None:
             return {}
         died = self.plane.died()
-        if died is not None:
+        stages: dict[str, str | None] = {}
+        if died is not None and died.name == "vela-core":  # the plane holds it, but nothing else needs it
+            stages["kubevela"] = str(died)
+        elif died is not None:
             return dict.fromkeys(CAPABILITIES, str(died))
-        stages = {}
         if self.crossplane is not None:
             stages["crossplane"] = next((str(e) for p in self.crossplane.processes if (e := p.died())), None)
         return lost(stages)

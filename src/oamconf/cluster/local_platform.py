@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Any, Final
 
 from oamconf.cluster.components import Component
+from oamconf.cluster.localcp import kubevela
 from oamconf.cluster.localcp.controlplane import LocalControlPlane
 from oamconf.cluster.localcp.crossplane import LocalCrossplane, crossplane_binaries, crossplane_running
+from oamconf.cluster.localcp.kubevela import VelaCore, vela_core
 from oamconf.cluster.localcp.registry import UPSTREAM_REGISTRY, LocalPackage, local_packages
 from oamconf.platform.versions import Versions
 
@@ -28,9 +30,11 @@ PACKAGE_KINDS: Final = frozenset({"Provider", "Function"})
 # The capabilities a stage's processes carry: when one of them dies, each of these is lost with it.
 CARRIES: Final = {
     "crossplane": ("crossplane", "crossplane-packages", "provider-configs", "platform", "vcluster-api"),
+    "kubevela": ("kubevela", "platform"),
 }
-# The bootstrap's components each capability lets the tier install (``components.reference_platform``).
-INSTALLS: Final = {"crossplane": ("crossplane-packages", "provider-configs")}
+# The bootstrap's components each capability lets the tier install (``components.reference_platform``); the
+# platform's definitions (XRD, Composition, ComponentDefinitions) need both controllers.
+INSTALLS: Final = {"crossplane": ("crossplane-packages", "provider-configs"), "crossplane+kubevela": ("platform",)}
 
 
 def start_crossplane(
@@ -80,7 +84,8 @@ def installable(
 ) -> tuple[Component, ...]:
     """The components the started stages (*running*, by capability) let the tier install, their needs narrowed
     to each other and their manifests rewritten."""
-    names = {name for capability in running for name in INSTALLS.get(capability, ())}
+    keys = {*running, "+".join(sorted(running))}
+    names = {name for key in keys for name in INSTALLS.get(key, ())}
     chosen = []
     for component in components:
         if component.name not in names:
@@ -101,3 +106,18 @@ def lost(running: Mapping[str, str | None]) -> dict[str, str]:
         if death is not None:
             found.update(dict.fromkeys(CARRIES.get(stage, (stage,)), death))
     return found
+
+
+def start_kubevela(stack: ExitStack, plane: LocalControlPlane, cache_dir: Path) -> tuple[VelaCore, dict[str, str]]:
+    """vela-core on *plane*, stopped when *stack* closes; and the header line.
+
+    Raises:
+        ConformanceError: a build, the chart's rendering, the TokenRequest or the process failed (one line).
+    """
+    started = stack.enter_context(vela_core(plane, kubevela.binaries(cache_dir)))
+    return started, {
+        "Local tier: KubeVela": (
+            f"vela-core {started.version} as a process (pid {started.process.pid}) as {started.identity}, with the "
+            "chart's CRDs and RBAC; no admission webhooks, no cluster-gateway (the local cluster only)"
+        )
+    }

@@ -21,6 +21,7 @@ CAPABILITIES: Final = {
     "crossplane-packages": "provider-helm, provider-kubernetes and function-patch-and-transform installed and running",
     "provider-configs": "the platform's ProviderConfigs applied",
     "kubevela": "KubeVela's controller running",
+    "cluster-gateway": "KubeVela's cluster-gateway running (its multicluster features)",
     "argocd": "Argo CD's controller, repo-server and API server running",
     "platform": "the platform's XRD, Composition and ComponentDefinitions applied",
     "vcluster-api": "a vCluster's own API server answering",

@@ -47,7 +47,16 @@ def _failed_step(obj: KubeObject) -> str:
 
 
 def definition_registered(obj: KubeObject) -> Observation:
-    """KubeVela records a DefinitionRevision once it has parsed the CUE template (platform-facts §7.6)."""
+    """KubeVela recorded a DefinitionRevision and stored the parameter schema: Synced is not False.
+
+    vela-core v1.10.9 records the revision even when the template does not compile, or when it cannot
+    make the parameter schema: Synced=False ``ReconcileError`` then says why ("cannot store capability
+    postgresql in ConfigMap: failed to generate OpenAPI v3 JSON schema ...", seen on the local tier), and
+    Applications fail at render time. That never clears by itself, so it fails at once.
+    """
+    synced = obj.condition("Synced")
+    if synced is not None and synced.status == "False":
+        return Observation.failed(f"want Synced=True, is {synced}")
     revision = obj.field("status.latestRevision.name")
     return Observation.simple(
         bool(revision), f"revision {revision}" if revision else "want a latestRevision, is none yet"
