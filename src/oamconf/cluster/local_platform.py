@@ -8,6 +8,8 @@ the checks that need it are Not tested with that cause, and everything else stil
 The platform's own manifests are then installed the way a kind run installs them (``install_platform``),
 restricted to the components the started stages can serve, with one rewrite the tier needs: a package
 version the Go module proxy does not serve is replaced by the one the registry serves (said in the header).
+Once Crossplane has made the packages' Deployments, ``start_runtimes`` runs each pod's container as a process
+(``localcp.runtimes``); a runtime that dies takes the capabilities in ``CARRIES`` with it.
 """
 
 from __future__ import annotations
@@ -63,9 +65,11 @@ def start_crossplane(
     ]
     facts = {
         "Local tier: Crossplane": (
-            f"core v2.3.4 and its RBAC manager as processes ({pids}) with the chart's ServiceAccount tokens; "
-            "packages installed by its package manager from a loopback registry of images built from the "
-            "modules' package/ folders; their pods are simulated by kwok"
+            f"core v2.3.4 and its RBAC manager as pod-like processes ({pids}) with the chart's ServiceAccount "
+            "tokens (core resolving the Functions' Service names to loopback, the RBAC manager in a network of its "
+            "own); packages installed by its package manager from a loopback registry of images built from the "
+            "modules' package/ folders; their pods are scheduled on kwok's node and their containers run as "
+            "processes (package runtimes)"
         ),
     }
     if substituted:
