@@ -37,7 +37,7 @@ def load_platform(paths: Sequence[Path] | None = None, *, fixtures: Path | None 
     if paths is None:
         if fixtures is None:
             raise ValueError("load_platform needs the files or the fixtures folder")
-        paths = yaml_files(fixtures)
+        paths = [path for path in yaml_files(fixtures) if not _in_chart(path, fixtures)]
     platform = Platform()
     for path in paths:
         try:
@@ -48,3 +48,9 @@ def load_platform(paths: Sequence[Path] | None = None, *, fixtures: Path | None 
         target = platform.values_files if path.parent.name == VALUES_FOLDER else platform.documents
         target.extend(documents)
     return platform
+
+
+def _in_chart(path: Path, root: Path) -> bool:
+    """A file of a Helm chart's source under *root* (a ``Chart.yaml`` beside it or above): the local tier's stand-in
+    charts (``fixtures/local/charts``) hold templates and chart metadata, not manifests; helm reads them."""
+    return any((folder / "Chart.yaml").is_file() for folder in path.parents if folder.is_relative_to(root))
