@@ -155,6 +155,11 @@ class LocalTier:
             f"registry is reachable here), served at {self.charts.url}; a Release naming {podinfo.repository} "
             "is applied naming it instead (the run's apply, LocalTier.rewrite)"
         )
+        facts["Local tier: storage"] = (
+            "no PersistentVolume is made (no stand-in for kind's local-path provisioner): no check this tier runs "
+            "installs a chart with a claim yet, the vcluster chart's needs the platform; kwok's node advertises "
+            "ephemeral-storage, so such a chart's pods schedule"
+        )
         self.stage_facts.update(facts)
         self.limits.missing.pop("crossplane-packages", None)
 
