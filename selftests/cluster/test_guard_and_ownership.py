@@ -126,6 +126,20 @@ def test_owned_apply_adds_the_run_labels_keeps_the_manifests_own_and_leaves_the_
     assert manifest["metadata"]["labels"] == {"app": "db"}
 
 
+def test_owned_apply_applies_what_the_cluster_modes_rewrite_makes_of_the_manifest() -> None:
+    cluster = MemoryCluster()
+    manifest = config_map("settings", app="db")
+
+    def rewrite(doc: dict[str, Any]) -> dict[str, Any]:
+        doc["data"] = {"moved": "yes"}
+        return doc
+
+    live = Owned(cluster, RUN, rewrite=rewrite).apply(manifest)
+
+    assert live.raw["data"] == {"moved": "yes"}
+    assert "data" not in manifest  # the caller's manifest is left alone
+
+
 def test_owned_namespace_creates_a_labelled_namespace() -> None:
     cluster = MemoryCluster()
 

@@ -30,7 +30,8 @@ def test_a_healthy_foundation_passes_phase_one_with_evidence(pytester: pytest.Py
     assert "## Phase 1: Foundation Components ✅ PASSED" in md
     assert "Provider provider-helm (xpkg.crossplane.io/crossplane-contrib/provider-helm:v1.4.0) Installed=True" in md
     assert "ComponentDefinition vela-system/postgresql registered (revision postgresql-v1)" in md
-    assert re.search(r"Helm Release conformance-smoke-[0-9a-f]{8} deployed \(revision 1, chart podinfo 6\.10\.2\)", md)
+    assert re.search(r"Helm Release conformance-smoke-[0-9a-f]{8} deployed \(revision 1, chart podinfo 6\.10\.2 from "
+                     r"https://stefanprodan\.github\.io/podinfo\)", md)  # fmt: skip
     # Whatever the steps created is deleted at the end, the smoke Release among it.
     assert re.search(r"\| Cleanup \| deleted [1-9]\d* object\(s\) this run created \|", md)
 

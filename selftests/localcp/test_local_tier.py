@@ -19,9 +19,11 @@ from oamconf.errors import ConformanceError
 from oamconf.k8s.wait import Observation, wait_until
 from oamconf.platform.versions import load_versions
 from oamconf.redact import Redactor
+from oamconf.steps.context import run_of
 from offline import ROOT, run_phases, step_section, verdicts
 
 NOT_TESTED = "🔄 Not tested"
+WORKING = "✅ Working"
 # Read at import: the pytester fixture gives each test a HOME of its own, and the tool cache is under HOME.
 CACHE = default_cache_dir()
 
@@ -58,19 +60,66 @@ def test_a_local_run_says_it_was_the_local_tier_and_what_it_did_not_run(pytester
     assert "simulated" not in _header(md, "Duration")
     # What the tier runs is checked for real; what it does not run is Not tested with its reason, never failed.
     steps = verdicts(md)
-    assert set(steps.values()) <= {"✅ Working", "⚠️ Needs Verification", NOT_TESTED}, steps
+    assert set(steps.values()) <= {WORKING, "⚠️ Needs Verification", NOT_TESTED}, steps
     for step, verdict in steps.items():
-        if verdict != "✅ Working":
+        if verdict != WORKING:
             assert "local tier: " in step_section(md, step), step
-    assert "Deployment crossplane-system/crossplane: Available" in step_section(md, "1.1")  # Crossplane's chart
-    assert "pid" in _header(md, "Local tier: Crossplane")
+    # 1.1 runs for real: Crossplane, the packages' runtimes as processes, the smoke Release installed by the real
+    # provider-helm from the stand-in chart.
+    assert steps["1.1"] == WORKING, step_section(md, "1.1")
+    smoke = step_section(md, "1.1")
+    assert re.search(r"Helm Release conformance-smoke-\w+ deployed \(revision 1, chart podinfo 6\.10\.2 from "
+                     r"http://127\.0\.0\.1:\d+\)", smoke), smoke  # fmt: skip
+    runtimes = _header(md, "Local tier: package runtimes")
+    assert re.match(r"provider-helm v1\.3\.0 pid \d+ as system:serviceaccount:crossplane-system:provider-helm "
+                    r"\(its own network\); provider-kubernetes v1\.2\.1 pid \d+ as ", runtimes), runtimes  # fmt: skip
+    assert "function-patch-and-transform v0.10.9 pid" in runtimes
+    assert "(127.0.0.1:9443)" in runtimes
+    assert _header(md, "Local tier: stand-in charts").startswith("podinfo 6.10.2 is a stand-in")
     assert "provider-helm v1.3.0 instead of v1.4.0" in _header(md, "Local tier: package substituted")
+    # KubeVela's controller runs: the platform's definitions are registered (and Synced) by the real vela-core.
+    assert "pid" in _header(md, "Local tier: KubeVela")
+    assert "ComponentDefinition vela-system/postgresql registered" in step_section(md, "1.2")
     logs = pytester.path / "reports" / "local-logs"
     assert "Serving securely" in (logs / "kube-apiserver.log").read_text(encoding="utf-8")
+    assert '"logger":"provider-helm"' in (logs / "provider-helm.log").read_text(encoding="utf-8")
     run_id = _header(md, "Run id")
     data = CACHE.parent / "clusters" / f"local-{run_id}"
     assert not data.exists()
     assert _running_with(f"local-{run_id}") == []
+
+
+class KillProviderHelm:
+    """A plugin for the inner run: SIGKILLs provider-helm's runtime right after the check that it is healthy."""
+
+    def __init__(self) -> None:
+        self.pid: int | None = None
+
+    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
+        if item.name != "test_provider_helm_is_installed_and_healthy":
+            return
+        bootstrap = run_of(item.config).bootstrap
+        local = bootstrap.local if bootstrap is not None else None
+        assert local is not None
+        helm = next(p for p in local.runtimes if p.name == "provider-helm")
+        self.pid = helm.pid
+        os.kill(helm.pid, signal.SIGKILL)
+        wait_until(lambda: Observation.simple(helm.died() is not None, "want it exited"), subject="kill", timeout=10)
+
+
+def test_a_package_runtime_that_dies_makes_the_checks_after_it_not_tested_with_its_last_log_lines(
+    pytester: pytest.Pytester,
+) -> None:
+    killer = KillProviderHelm()
+
+    result, md = run_phases(pytester, args=("--local", "--cache-dir", str(CACHE)), plugins=(killer,))
+
+    assert result.ret == 0, result.stdout.str()[-2000:]
+    smoke = step_section(md, "1.1")
+    assert "Provider provider-helm (xpkg.crossplane.io/crossplane-contrib/provider-helm:v1.3.0) Installed=True" in smoke
+    assert "ProviderConfig helm-provider exists" in smoke  # needs the ProviderConfigs only: still checked
+    assert f"local tier: provider-helm (pid {killer.pid}) exited with code -9; last log lines: " in smoke, smoke
+    assert "Helm Release conformance-smoke" not in smoke
 
 
 def test_a_component_that_dies_makes_every_check_not_tested_with_its_last_log_lines(tmp_path: Path) -> None:

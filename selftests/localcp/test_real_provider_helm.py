@@ -118,11 +118,6 @@ def test_a_release_of_the_vcluster_chart_is_deployed(
     assert claim.field("status.phase") == "Bound"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="local tier: kwok's fake node advertises no ephemeral-storage and the vcluster pod requests some "
-    "(kube-scheduler: '0/1 nodes are available: 1 Insufficient ephemeral-storage.')",
-)
 def test_the_vcluster_pod_runs_on_the_fake_node(admin: KubeCluster, vcluster_release: tuple[KubeObject, str]) -> None:
     live, namespace = vcluster_release
 

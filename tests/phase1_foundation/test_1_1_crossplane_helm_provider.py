@@ -66,5 +66,6 @@ def test_a_helm_release_through_the_provider_is_deployed(
     chart = versions.podinfo
     evidence.add(
         f"Helm Release {live.ref.name} deployed (revision {live.field('status.atProvider.revision', '?')}, "
-        f"chart {chart.chart} {chart.chart_version}); removed at the end of the run"
+        f"chart {chart.chart} {chart.chart_version} from {live.field('spec.forProvider.chart.repository', '?')}); "
+        "removed at the end of the run"
     )

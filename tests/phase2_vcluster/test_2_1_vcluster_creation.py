@@ -31,7 +31,7 @@ def test_existing_vclusters_are_listed_with_their_state(cluster: Cluster, eviden
         evidence.add(f"`{vcluster.name}` in {vcluster.namespace} ({vcluster.state})")
 
 
-@pytest.mark.needs("platform", "crossplane-packages", "provider-configs")
+@pytest.mark.needs("platform", "crossplane-packages", "provider-configs", "vcluster-api")
 @STEP
 def test_the_composite_provisions_a_vcluster(
     owned: Owned, expect: Expect, profile: Profile, own_vcluster: Target, evidence: Evidence

@@ -14,7 +14,7 @@ from oamconf.steps.evidence import Evidence
 STEP = pytest.mark.step("3.1", "PostgreSQL via OAM")
 
 
-@pytest.mark.needs("kubevela", "platform", "provider-configs")
+@pytest.mark.needs("kubevela", "platform", "provider-configs", "database-charts")
 @STEP
 def test_the_application_runs_with_its_release_deployed_and_its_database_ready(
     cluster: Cluster, owned: Owned, expect: Expect, profile: Profile, evidence: Evidence

@@ -16,7 +16,7 @@ STEP = pytest.mark.step("3.3", "Redis via OAM")
 PORT = 6379
 
 
-@pytest.mark.needs("kubevela", "platform", "provider-configs", "database-servers")
+@pytest.mark.needs("kubevela", "platform", "provider-configs", "database-servers", "database-charts")
 @STEP
 def test_the_redis_application_runs_and_redis_takes_auth_ping_and_writes(
     cluster: Cluster, owned: Owned, expect: Expect, profile: Profile, evidence: Evidence

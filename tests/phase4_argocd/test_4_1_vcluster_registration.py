@@ -17,7 +17,7 @@ from oamconf.steps.evidence import Evidence
 STEP = pytest.mark.step("4.1", "vCluster Registration with ArgoCD")
 
 
-@pytest.mark.needs("platform", "crossplane-packages")
+@pytest.mark.needs("platform", "crossplane-packages", "vcluster-api")
 @STEP
 def test_the_cluster_secret_registers_the_vcluster(
     cluster: Cluster, expect: Expect, profile: Profile, own_vcluster: Target, evidence: Evidence

@@ -25,7 +25,9 @@ STEP = pytest.mark.step("5", "End-to-End Integration")
 PORT = 5432
 
 
-@pytest.mark.needs("platform", "kubevela", "argocd", "vcluster-api", "containers", "database-servers")
+@pytest.mark.needs(
+    "platform", "kubevela", "argocd", "vcluster-api", "containers", "database-servers", "database-charts"
+)
 @STEP
 def test_an_argo_cd_app_in_a_fresh_vcluster_writes_to_its_oam_database_and_nothing_is_left(
     cluster: Cluster,

@@ -229,6 +229,7 @@ class Bootstrap:
             clock=self.clock,
             apply_labels=run_labels(self.run_id),
         )
+        self.local.start_package_runtimes()  # the packages' pods as processes, once Crossplane made them
         for name, timing in self.install.rows():
             self.facts[f"Install {name}"] = timing
 

@@ -14,34 +14,48 @@ a limit whose reason is its last log lines.
 from __future__ import annotations
 
 import contextlib
+import copy
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
+from oamconf.cluster import gobuild
 from oamconf.cluster.components import Component
-from oamconf.cluster.local_platform import installable, lost, served_packages, start_crossplane, start_kubevela
+from oamconf.cluster.local_platform import (
+    installable,
+    lost,
+    served_packages,
+    start_crossplane,
+    start_kubevela,
+    start_runtimes,
+)
 from oamconf.cluster.localcp.build import prepared
+from oamconf.cluster.localcp.charts import ChartRepository, package, serving
 from oamconf.cluster.localcp.components import Binaries, Layout
 from oamconf.cluster.localcp.controlplane import CONTEXT, LocalControlPlane, running
 from oamconf.cluster.localcp.crossplane import LocalCrossplane
 from oamconf.cluster.localcp.kubevela import VelaCore
-from oamconf.cluster.localcp.process import memory_kib
+from oamconf.cluster.localcp.process import OwnedProcess, memory_kib
 from oamconf.cluster.localcp.registry import local_packages
 
 __all__ = ["CONTEXT", "LocalTier"]
 from oamconf.cluster.tier import CAPABILITIES, Limits
 from oamconf.errors import ConformanceError, one_line
+from oamconf.platform.paths import fixtures_dir
 from oamconf.platform.versions import Versions
 from oamconf.redact import Redactor
 
 TIER: Final = "local tier"
 STARTED: Final = f"{TIER}: a Kubernetes control plane started by this run as processes on loopback (no kind, no Docker)"
+# Charts no registry here serves, as tiny stand-ins of the same name and version (each says so in its Chart.yaml).
+STAND_IN_CHARTS: Final = fixtures_dir() / "local" / "charts"
 LOGS_DIR: Final = "local-logs"  # under the report directory, as kind's logs go to kind-logs
 # What the tier does not run yet, and why, in the words a reviewer reads beside each Not tested check.
 NOT_RUN: Final = {
     "crossplane": "Crossplane core is not started as a process in this tier yet",
-    "crossplane-packages": "the Crossplane packages' runtimes are not started as processes in this tier yet",
+    "crossplane-packages": "the Crossplane packages' runtimes were not started (the packages were not installed)",
     "provider-configs": "the ProviderConfigs need Crossplane, not run in this tier yet",
     "kubevela": "KubeVela's controller (vela-core) is not started as a process in this tier yet",
     "cluster-gateway": "KubeVela's cluster-gateway is not run in this tier (vela-core serves the local cluster only)",
@@ -54,6 +68,11 @@ NOT_RUN: Final = {
     "platform": "the platform's definitions need Crossplane and KubeVela, not run in this tier yet",
     "vcluster-api": "a vCluster's API server is not started as a process in this tier yet",
     "containers": "kwok simulates pods: no container's command runs",
+    # Stand-ins exist (fixtures/local/charts, selftests/localcp/test_real_databases.py), not yet served in a run.
+    "database-charts": (
+        "the Bitnami PostgreSQL and Redis charts are in no registry reachable here, and the tier's stand-ins are "
+        "not served to the ComponentDefinitions yet"
+    ),
     "database-servers": "no PostgreSQL or Redis server is started behind the charts' Services in this tier yet",
 }
 
@@ -81,6 +100,8 @@ class LocalTier:
     stage_facts: dict[str, str] = field(default_factory=dict)  # header lines of the started stages
     materials: dict[str, str] = field(default_factory=dict)  # bill of materials rows, from the built modules
     plane: LocalControlPlane | None = None
+    runtimes: list[OwnedProcess] = field(default_factory=list)  # the packages' runtimes, once started
+    charts: ChartRepository | None = None  # the loopback chart repository of the stand-in charts
     last_facts: dict[str, str] = field(default_factory=dict)  # ``facts()`` as read just before the stop
     limits: Limits = field(default_factory=lambda: Limits(TIER, dict(NOT_RUN)))
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
@@ -152,6 +173,52 @@ class LocalTier:
         for capability in ("crossplane", "provider-configs"):
             self.limits.missing.pop(capability, None)
 
+    def start_package_runtimes(self) -> None:
+        """After the install: each package's pod run as a process, with the stand-in chart repository they may
+        dial; when they cannot start, the checks needing them are Not tested with the one-line cause."""
+        if self.plane is None or self.crossplane is None or self.runtimes:
+            return
+        try:
+            self.charts = self._stack.enter_context(self._stand_in_charts())
+            self.runtimes, facts = start_runtimes(
+                self._stack, self.plane, self.crossplane, self.cache_dir, [self.charts.port]
+            )
+        except ConformanceError as err:
+            self.limits.missing["crossplane-packages"] = f"the packages' runtimes did not start: {one_line(str(err))}"
+            return
+        podinfo = self.versions.podinfo
+        facts["Local tier: stand-in charts"] = (
+            f"{podinfo.chart} {podinfo.chart_version} is a stand-in (fixtures/local/charts/{podinfo.chart}: no chart "
+            f"registry is reachable here), served at {self.charts.url}; a Release naming {podinfo.repository} "
+            "is applied naming it instead (the run's apply, LocalTier.rewrite)"
+        )
+        facts["Local tier: storage"] = (
+            "no PersistentVolume is made (no stand-in for kind's local-path provisioner): no check this tier runs "
+            "installs a chart with a claim yet, the vcluster chart's needs the platform; kwok's node advertises "
+            "ephemeral-storage, so such a chart's pods schedule"
+        )
+        self.stage_facts.update(facts)
+        self.limits.missing.pop("crossplane-packages", None)
+
+    @contextlib.contextmanager
+    def _stand_in_charts(self) -> Iterator[ChartRepository]:
+        podinfo = self.versions.podinfo
+        (helm,) = gobuild.ensure_all(["helm"], cache_dir=self.cache_dir)
+        folder = self.data_dir / "charts"
+        package(helm.path, STAND_IN_CHARTS / podinfo.chart, podinfo.chart_version, folder)
+        with serving(helm.path, folder) as repository:
+            yield repository
+
+    def rewrite(self, manifest: dict[str, Any]) -> dict[str, Any]:
+        """A Release of a chart this tier serves a stand-in of, naming the loopback repository instead."""
+        chart = ((manifest.get("spec") or {}).get("forProvider") or {}).get("chart") or {}
+        podinfo = self.versions.podinfo
+        if self.charts is None or manifest.get("kind") != "Release" or chart.get("repository") != podinfo.repository:
+            return manifest
+        moved = copy.deepcopy(manifest)
+        moved["spec"]["forProvider"]["chart"]["repository"] = self.charts.url
+        return moved
+
     def components(self, platform: tuple[Component, ...]) -> tuple[Component, ...]:
         """The platform's components the started stages let this tier install, as it serves them."""
         running = {name for name, up in (("crossplane", self.crossplane), ("kubevela", self.kubevela)) if up}
@@ -166,12 +233,13 @@ class LocalTier:
         plane = self.plane
         if plane is None or self.last_facts:
             return self.last_facts  # stopped: what was read last, not the memory of processes that are gone
-        everything = [*plane.processes, *(self.crossplane.processes if self.crossplane else ())]
+        everything = [*plane.processes, *(self.crossplane.processes if self.crossplane else ()), *self.runtimes]
         now, peak = memory_kib(everything)
         took = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in plane.took.items())
         return {
             "Local control plane": f"{plane.server}: ready in {plane.started_in:.1f}s ({took})",
             **self.stage_facts,
+            "Local tier: not run": "; ".join(self.limits.lines()),
             "Local tier memory": f"{now / 1024:.0f} MiB resident, peak {peak / 1024:.0f} MiB (all processes)",
         }
 
@@ -201,7 +269,9 @@ class LocalTier:
         return f"{began}; at the end every process stopped by pid, {fate}{where}", problems
 
     def _copy_logs(self, into: Path, problems: list[str]) -> Path | None:
-        found = sorted(Layout(self.data_dir).logs.glob("*.log"))
+        found = sorted(
+            [*Layout(self.data_dir).logs.glob("*.log"), *(self.data_dir / "crossplane" / "logs").glob("*.log")]
+        )
         if not found:
             return None
         try:
@@ -226,4 +296,5 @@ class LocalTier:
             return dict.fromkeys(CAPABILITIES, str(died))
         if self.crossplane is not None:
             stages["crossplane"] = next((str(e) for p in self.crossplane.processes if (e := p.died())), None)
+        stages["crossplane-packages"] = next((str(e) for p in self.runtimes if (e := p.died())), None)
         return lost(stages)

@@ -8,30 +8,42 @@ the checks that need it are Not tested with that cause, and everything else stil
 The platform's own manifests are then installed the way a kind run installs them (``install_platform``),
 restricted to the components the started stages can serve, with one rewrite the tier needs: a package
 version the Go module proxy does not serve is replaced by the one the registry serves (said in the header).
+Once Crossplane has made the packages' Deployments, ``start_runtimes`` runs each pod's container as a process
+(``localcp.runtimes``); a runtime that dies takes the capabilities in ``CARRIES`` with it.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Final
 
 from oamconf.cluster.components import Component
-from oamconf.cluster.localcp import kubevela
-from oamconf.cluster.localcp.controlplane import LocalControlPlane
+from oamconf.cluster.localcp import functions, kubevela
+from oamconf.cluster.localcp.controlplane import CONTEXT, LocalControlPlane
 from oamconf.cluster.localcp.crossplane import LocalCrossplane, crossplane_binaries, crossplane_running
 from oamconf.cluster.localcp.kubevela import VelaCore, vela_core
+from oamconf.cluster.localcp.netprobe import probe
+from oamconf.cluster.localcp.ports import free
+from oamconf.cluster.localcp.process import OwnedProcess, await_ready, stop_all
 from oamconf.cluster.localcp.registry import UPSTREAM_REGISTRY, LocalPackage, local_packages
+from oamconf.cluster.localcp.runtimes import PackageRuntime, active_revisions, facts_line, runtime_of
+from oamconf.cluster.localcp.sandbox import start_pod
+from oamconf.errors import ConformanceError
+from oamconf.k8s.kube import KubeCluster
 from oamconf.platform.versions import Versions
 
 PACKAGE_KINDS: Final = frozenset({"Provider", "Function"})
 # The capabilities a stage's processes carry: when one of them dies, each of these is lost with it.
 CARRIES: Final = {
     "crossplane": ("crossplane", "crossplane-packages", "provider-configs", "platform", "vcluster-api"),
+    "crossplane-packages": ("crossplane-packages", "platform", "vcluster-api"),
     "kubevela": ("kubevela", "platform"),
 }
+RUNTIME_READY_TIMEOUT: Final = 60.0
+METRICS: Final = "http://127.0.0.1:8080/metrics"  # a provider's controller-runtime metrics, in its own network
 # The bootstrap's components each capability lets the tier install (``components.reference_platform``); the
 # platform's definitions (XRD, Composition, ComponentDefinitions) need both controllers.
 INSTALLS: Final = {"crossplane": ("crossplane-packages", "provider-configs"), "crossplane+kubevela": ("platform",)}
@@ -56,9 +68,11 @@ def start_crossplane(
     ]
     facts = {
         "Local tier: Crossplane": (
-            f"core v2.3.4 and its RBAC manager as processes ({pids}) with the chart's ServiceAccount tokens; "
-            "packages installed by its package manager from a loopback registry of images built from the "
-            "modules' package/ folders; their pods are simulated by kwok"
+            f"core v2.3.4 and its RBAC manager as pod-like processes ({pids}) with the chart's ServiceAccount "
+            "tokens (core resolving the Functions' Service names to loopback, the RBAC manager in a network of its "
+            "own); packages installed by its package manager from a loopback registry of images built from the "
+            "modules' package/ folders; their pods are scheduled on kwok's node and their containers run as "
+            "processes (package runtimes)"
         ),
     }
     if substituted:
@@ -121,3 +135,63 @@ def start_kubevela(stack: ExitStack, plane: LocalControlPlane, cache_dir: Path) 
             "chart's CRDs and RBAC; no admission webhooks, no cluster-gateway (the local cluster only)"
         )
     }
+
+
+def start_runtimes(
+    stack: ExitStack,
+    plane: LocalControlPlane,
+    crossplane: LocalCrossplane,
+    cache_dir: Path,
+    forward: Sequence[int],
+) -> tuple[list[OwnedProcess], dict[str, str]]:
+    """Each active package revision's pod run as a process (``runtimes``), stopped by pid when *stack* closes; and
+    the header line. A provider is ready once its metrics server answers in its network, a function once it
+    accepts connections where Crossplane core dials it.
+
+    Raises:
+        ConformanceError: a pod cannot be run here, a port is taken, or a runtime exited or did not get ready.
+    """
+    if plane.pki is None:
+        raise ConformanceError("the control plane has no certificates yet")
+    started: list[OwnedProcess] = []
+    stack.callback(_stop, started)
+    shown: list[tuple[PackageRuntime, int]] = []
+    cluster = KubeCluster.from_kubeconfig(plane.kubeconfig, CONTEXT)
+    try:
+        runtimes = [runtime_of(cluster, r, plane.pki.ca.cert, plane.ports["kube-apiserver"], cache_dir) for r in
+                    active_revisions(cluster)]  # fmt: skip
+    finally:
+        cluster.close()
+    for runtime in runtimes:
+        process = _start_runtime(runtime, crossplane, forward)
+        started.append(process)
+        await_ready(process, timeout=RUNTIME_READY_TIMEOUT)
+        shown.append((runtime, process.pid))
+    return started, {"Local tier: package runtimes": facts_line(shown)}
+
+
+def _start_runtime(runtime: PackageRuntime, crossplane: LocalCrossplane, forward: Sequence[int]) -> OwnedProcess:
+    log = crossplane.folder / "logs" / f"{runtime.tool}.log"
+    port = runtime.grpc_port
+    if port is None:
+        pod = dataclasses.replace(runtime.pod, name=runtime.tool, forward=tuple(forward))
+        holder: list[OwnedProcess] = []
+        process = start_pod(pod, log=log, ready=lambda: probe(holder[0].pid, METRICS, want="controller_runtime"))
+        holder.append(process)
+        return process
+    service = f"{runtime.package}.{functions.NAMESPACE}"
+    if service not in crossplane.function_hosts:
+        raise ConformanceError(
+            f"Function {runtime.package}: Crossplane core resolves only {sorted(crossplane.function_hosts)} to "
+            "loopback (its hosts file is written when it starts), not its Service"
+        )
+    if free(port) != port:
+        raise ConformanceError(f"port {port} is taken: {runtime.tool} listens there, where Crossplane core dials it")
+    pod = dataclasses.replace(runtime.pod, name=runtime.tool)
+    return start_pod(pod, log=log, ready=lambda: functions.listening(port))
+
+
+def _stop(processes: list[OwnedProcess]) -> None:
+    left = stop_all(processes)
+    if left:
+        raise ConformanceError(f"teardown: {'; '.join(left)}")

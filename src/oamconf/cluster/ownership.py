@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
@@ -62,6 +62,7 @@ class Owned:
         expect: Expect | None = None,
         apply_timeout: float | None = None,
         fixtures: Path | None = None,
+        rewrite: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
         self.cluster = cluster
         self.run_id = run_id
@@ -69,6 +70,8 @@ class Owned:
         self._expect = expect
         self._apply_timeout = apply_timeout
         self._fixtures = fixtures
+        # What the cluster mode changes in what the suite applies (the local tier: a stand-in chart's repository).
+        self._rewrite = rewrite
         self._recorded: list[Ref] = []
 
     @property
@@ -88,6 +91,8 @@ class Owned:
                 it over would label it as ours and delete it at the end).
             ApiError: the API server refused the apply (nothing is recorded then).
         """
+        if self._rewrite is not None:
+            manifest = self._rewrite(copy.deepcopy(dict(manifest)))
         ref = Ref.of(manifest)
         existing = self.cluster.get(ref) if ref.name else None
         if existing is not None and not self.is_ours(existing) and existing.ref not in self._recorded:

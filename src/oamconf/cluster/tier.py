@@ -26,6 +26,7 @@ CAPABILITIES: Final = {
     "platform": "the platform's XRD, Composition and ComponentDefinitions applied",
     "vcluster-api": "a vCluster's own API server answering",
     "containers": "workload containers really running (a Job's command, a web server's port)",
+    "database-charts": "the PostgreSQL and Redis charts the ComponentDefinitions name, reachable and installable",
     "database-servers": "PostgreSQL and Redis servers answering behind their Services",
 }
 

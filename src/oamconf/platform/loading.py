@@ -37,8 +37,6 @@ def load_platform(paths: Sequence[Path] | None = None, *, fixtures: Path | None 
     if paths is None:
         if fixtures is None:
             raise ValueError("load_platform needs the files or the fixtures folder")
-        # A Helm chart's files (the local tier's stand-ins, fixtures/local/charts) are templates and chart
-        # metadata, not manifests: helm lints and renders them (selftests/localcp/test_stand_in_charts.py).
         paths = [path for path in yaml_files(fixtures) if not _in_chart(path, fixtures)]
     platform = Platform()
     for path in paths:
@@ -53,5 +51,6 @@ def load_platform(paths: Sequence[Path] | None = None, *, fixtures: Path | None 
 
 
 def _in_chart(path: Path, root: Path) -> bool:
-    """Whether *path* lies in a Helm chart folder (one with a Chart.yaml) below *root*."""
+    """A file of a Helm chart's source under *root* (a ``Chart.yaml`` beside it or above): the local tier's stand-in
+    charts (``fixtures/local/charts``) hold templates and chart metadata, not manifests; helm reads them."""
     return any((folder / "Chart.yaml").is_file() for folder in path.parents if folder.is_relative_to(root))

@@ -174,8 +174,15 @@ def kwok_ready(pki: Pki, port: int) -> Observation:
     return endpoint_ok(f"https://{LOOPBACK}:{port}/healthz", context=tls_context(pki.ca.cert))()
 
 
+# What the fake node advertises. kwok's node stage keeps a capacity the Node already has and otherwise
+# sets cpu, memory and pods only; a pod that requests ephemeral-storage (the vcluster chart's) would then
+# never schedule ("Insufficient ephemeral-storage"). Ample figures: kwok runs no container, nothing is used.
+NODE_CAPACITY: Final = {"cpu": "1k", "memory": "1Ti", "pods": "1M", "ephemeral-storage": "1Ti"}
+
+
 def fake_node(name: str) -> dict[str, object]:
-    """A Node for kwok to run: kwok's stages fill in its status and keep its lease (the labels a kubelet sets)."""
+    """A Node for kwok to run: kwok's stages fill in its status and keep its lease (the labels a kubelet sets),
+    with the capacity a kubelet would report (``NODE_CAPACITY``), as a kubelet registers its Node."""
     return {
         "apiVersion": "v1",
         "kind": "Node",
@@ -189,4 +196,5 @@ def fake_node(name: str) -> dict[str, object]:
                 "type": "kwok",
             },
         },
+        "status": {"capacity": dict(NODE_CAPACITY), "allocatable": dict(NODE_CAPACITY)},
     }

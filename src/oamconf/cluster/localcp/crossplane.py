@@ -20,9 +20,13 @@ With the Deployment runtime, Crossplane's real runtime controller creates each p
 Deployment, Service, ServiceAccount and TLS Secrets; kube-controller-manager makes their pods and kwok
 simulates them (no container runs), so a revision's RuntimeHealthy is earned from the Deployment's
 ``Available`` condition alone: it says Crossplane installed the package, not that the provider's code runs
-(its processes are another module's job). Crossplane's metrics and health ports bind every interface
-(the binary takes a port, not an address); the RBAC manager's metrics server is controller-runtime's
-default ``:8080``, which it has no flag for, so a taken 8080 is said before it starts.
+(its processes are another module's job: ``runtimes``). Both processes run in the pod-like sandbox
+(``sandbox``): core with a hosts file that resolves each Function's Service names to loopback, where the
+function's runtime listens (core dials a function at ``dns:///<service>.<namespace>:9443``); the RBAC
+manager with a network of its own, because its metrics server is controller-runtime's default ``:8080``,
+which it has no flag for and which other programs on a host want too. Its readiness is read there, as a
+kubelet probes a pod's port (``netprobe``). Crossplane's metrics and health ports bind every interface
+(the binary takes a port, not an address).
 """
 
 from __future__ import annotations
@@ -38,10 +42,13 @@ from oamconf.cluster import gobuild
 from oamconf.cluster.commands import CommandFailed, run
 from oamconf.cluster.localcp import crossplane_chart as chart
 from oamconf.cluster.localcp.controlplane import CONTEXT, LocalControlPlane
+from oamconf.cluster.localcp.functions import hosts
 from oamconf.cluster.localcp.health import endpoint_ok
+from oamconf.cluster.localcp.netprobe import probe
 from oamconf.cluster.localcp.ports import free
-from oamconf.cluster.localcp.process import OwnedProcess, await_ready, start, stop_all
+from oamconf.cluster.localcp.process import OwnedProcess, await_ready, stop_all
 from oamconf.cluster.localcp.registry import UPSTREAM_REGISTRY, LocalPackage, PackageRegistry, serving
+from oamconf.cluster.localcp.sandbox import Pod, start_pod
 from oamconf.errors import ConformanceError
 from oamconf.k8s.api import Ref
 from oamconf.k8s.kube import KubeCluster
@@ -88,6 +95,7 @@ class LocalCrossplane:
     folder: Path
     processes: list[OwnedProcess] = field(default_factory=list)
     kubeconfigs: dict[str, Path] = field(default_factory=dict)  # by process: the ServiceAccount token it runs with
+    function_hosts: dict[str, str] = field(default_factory=dict)  # the names core resolves (its hosts file)
 
     def package(self, name: str) -> LocalPackage:
         return next(p for p in self.registry.packages if p.repository.endswith(f"/{name}"))
@@ -103,12 +111,11 @@ def crossplane_running(
     Raises:
         ProcessDied: a process exited while it was started (its last log lines).
         CommandFailed: helm or ``crossplane core init`` failed.
-        CrossplaneError: port 8080 is taken, or a process did not stop.
+        SandboxUnavailable: no mount namespace can be made here.
+        CrossplaneError: a process did not stop.
     """
     if plane.pki is None:
         raise CrossplaneError("the control plane has no certificates yet")
-    if free(RBAC_METRICS_PORT) != RBAC_METRICS_PORT:
-        raise CrossplaneError(f"port {RBAC_METRICS_PORT} is taken: the RBAC manager's metrics server binds it")
     with ExitStack() as stack:
         registry = stack.enter_context(serving(binaries.xpkgregistry, plane.pki, packages, folder / "logs"))
         local = LocalCrossplane(registry, folder)
@@ -139,6 +146,8 @@ def _start(local: LocalCrossplane, plane: LocalControlPlane, binaries: Crossplan
     finally:
         cluster.close()
     health, metrics = free(None), free(None)
+    names = {name: address for p in local.registry.packages if p.kind == "function" for name, address in
+             hosts(function_service(p.repository)).items()}  # fmt: skip
     core_env = {**env, "PACKAGE_RUNTIME": "Deployment", "LEADER_ELECTION": "false",
                 "CA_BUNDLE_PATH": str(plane.pki.ca.cert) if plane.pki else "",
                 "XPKG_CACHE_DIR": str(folder / "cache" / "xpkg"), "XFN_CACHE_DIR": str(folder / "cache" / "xfn"),
@@ -146,13 +155,23 @@ def _start(local: LocalCrossplane, plane: LocalControlPlane, binaries: Crossplan
                 "HEALTH_PROBE_PORT": str(health), "METRICS_PORT": str(metrics)}  # fmt: skip
     for cache in ("xpkg", "xfn"):
         (folder / "cache" / cache).mkdir(parents=True, exist_ok=True)
-    _launch(local, "crossplane", [binaries.crossplane, "core", "start"], core_env,
-            endpoint_ok(f"http://127.0.0.1:{health}/readyz"))  # fmt: skip
+    api = plane.ports["kube-apiserver"]
+    core_pod = Pod("crossplane", [binaries.crossplane, "core", "start"], None, api, env=core_env, hosts=names)
+    _launch(local, core_pod, lambda _: endpoint_ok(f"http://127.0.0.1:{health}/readyz")())
+    local.function_hosts.update(names)
     rbac_env = {"KUBECONFIG": str(rbac), "LEADER_ELECTION": "false"}
     _init(folder, "crossplane-rbac-manager-init", [binaries.crossplane, "rbac", "init"], rbac_env)
     provider_roles = f"--provider-clusterrole={chart.RELEASE}:allowed-provider-permissions"
-    _launch(local, "crossplane-rbac-manager", [binaries.crossplane, "rbac", "start", provider_roles], rbac_env,
-            endpoint_ok(f"http://127.0.0.1:{RBAC_METRICS_PORT}/metrics", want="controller_runtime"))  # fmt: skip
+    argv: list[str | Path] = [binaries.crossplane, "rbac", "start", provider_roles]
+    rbac_pod = Pod("crossplane-rbac-manager", argv, None, api, env=rbac_env, own_network=True)
+    metrics_url = f"http://127.0.0.1:{RBAC_METRICS_PORT}/metrics"
+    _launch(local, rbac_pod, lambda pid: probe(pid, metrics_url, want="controller_runtime"))
+
+
+def function_service(repository: str) -> str:
+    """The Service Crossplane makes for a Function: named after the Function, which the platform names after its
+    package's repository (``function-patch-and-transform``)."""
+    return repository.rsplit("/", 1)[-1]
 
 
 def _init(folder: Path, name: str, argv: list[str | Path], env: Mapping[str, str]) -> None:
@@ -175,10 +194,11 @@ def _init(folder: Path, name: str, argv: list[str | Path], env: Mapping[str, str
     wait_until(attempt, subject=name, timeout=INIT_TIMEOUT, policy=INIT_POLICY)
 
 
-def _launch(
-    local: LocalCrossplane, name: str, argv: list[str | Path], env: Mapping[str, str], ready: Callable[[], Observation]
-) -> None:
-    process = start(name, argv, log=local.folder / "logs" / f"{name}.log", ready=ready, env=env)
+def _launch(local: LocalCrossplane, pod: Pod, ready: Callable[[int], Observation]) -> None:
+    """Start *pod* in the sandbox; *ready* is called with its pid (a probe in its own network needs it)."""
+    holder: list[OwnedProcess] = []
+    process = start_pod(pod, log=local.folder / "logs" / f"{pod.name}.log", ready=lambda: ready(holder[0].pid))
+    holder.append(process)
     local.processes.append(process)
     await_ready(process, timeout=READY_TIMEOUT)
 
