@@ -50,6 +50,13 @@ CASES = [
         ("spec.package",),
     ),
     Case(
+        "chart-version-not-in-repository",  # provider-helm v1.3.0 on the local tier, a version the repository lacks
+        "Synced=False reason=ReconcileError message='create failed: failed to install release: failed to pull chart: "
+        'chart "vcluster" version "0.0.404" not found in http://127.0.0.1:40111 repository\'',
+        "the chart vcluster has no version 0.0.404 in repository http://127.0.0.1:40111",
+        ("helm search repo vcluster --versions",),
+    ),
+    Case(
         "webhook-certificate",
         'Internal error occurred: failed calling webhook "validating.core.oam.dev.v1beta1.applications": failed to '
         'call webhook: Post "https://vela-core-webhook.vela-system.svc:443/validating?timeout=10s": tls: failed to '

@@ -20,13 +20,14 @@ from oamconf.cluster.localcp.controlplane import CONTEXT, LocalControlPlane
 from oamconf.cluster.localcp.process import OwnedProcess
 from oamconf.cluster.localcp.providers import PROVIDER_HELM
 from oamconf.cluster.tools import default_cache_dir
-from oamconf.errors import WaitTimeout
+from oamconf.errors import WaitFailed
 from oamconf.k8s.api import KubeObject, Ref
 from oamconf.k8s.expect import Expect
 from oamconf.k8s.kube import KubeCluster
 from oamconf.k8s.verdicts.helm import release_ready
 from oamconf.k8s.verdicts.workloads import statefulset_ready
 from oamconf.k8s.wait import Observation
+from oamconf.steps.hints import diagnose
 
 RELEASE = "helm.crossplane.io/v1beta1"
 VCLUSTER = ("github.com/loft-sh/vcluster", "v0.36.1")
@@ -143,6 +144,10 @@ def test_a_chart_version_the_repository_does_not_have_is_the_providers_error(
     ), str(synced)
     assert str(live.condition("Ready")) == "Ready=False reason=Creating"
     assert live.field("status.atProvider") == {}
-    with pytest.raises(WaitTimeout) as waited:  # the verdict the phases use keeps waiting on it: no failed state
-        Expect(admin)(ref, release_ready, timeout=5)
-    assert "want deployed, is state none yet, Ready=False reason=Creating" in str(waited.value)
+    # The verdict the phases use fails at once on it (it waited out its timeout before), and the hint names it.
+    with pytest.raises(WaitFailed) as waited:
+        Expect(admin)(ref, release_ready, timeout=60)
+    assert "want deployed, is state none yet, Ready=False reason=Creating, Synced=False" in str(waited.value)
+    hint = diagnose(str(waited.value))
+    assert hint is not None
+    assert hint.cause.startswith("the chart vcluster has no version 0.0.404 in repository http://127.0.0.1:")

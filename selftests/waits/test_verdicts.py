@@ -61,6 +61,13 @@ CASES = [
         State.FAILED),
     ("release-failed-no-limit", release_ready, obj(kinds.RELEASE, {"atProvider": {"state": "failed"},
         "conditions": [cond("Ready", "False", "Unavailable")]}), State.FAILED),
+    ("release-chart-version-missing", release_ready, obj(kinds.RELEASE, {"atProvider": {}, "conditions": [cond(
+        "Ready", "False", "Creating"), cond("Synced", "False", "ReconcileError", 'create failed: failed to install '
+        'release: failed to pull chart: chart "vcluster" version "0.0.404" not found in http://127.0.0.1:1 '
+        'repository')]}), State.FAILED),
+    ("release-repository-unreachable", release_ready, obj(kinds.RELEASE, {"atProvider": {}, "conditions": [cond(
+        "Ready", "False", "Creating"), cond("Synced", "False", "ReconcileError", "create failed: failed to install "
+        "release: failed to pull chart: dial tcp 127.0.0.1:1: connect: connection refused")]}), State.PENDING),
     ("app-running-workflow", application_running, obj(kinds.OAM_APPLICATION, {"status": "runningWorkflow"}),
         State.PENDING),
     ("app-workflow-failed-retrying", application_running, obj(kinds.OAM_APPLICATION, {"status": "workflowFailed",

@@ -165,6 +165,12 @@ AREAS: Final[tuple[Area, ...]] = (
         "The databases phase 3 provisions through OAM (their Helm releases included), and the Services and "
         "port-forwards that reach them.",
         {
+            "chart-version-not-in-repository": Entry(
+                "A chart version is not in its repository",
+                "the Helm Release's Synced condition",
+                'create failed: failed to install release: failed to pull chart: chart "<chart>" version "<version>" '
+                "not found in <repository> repository",
+            ),
             "helm-operation-in-progress": Entry(
                 "A Helm release is locked by an interrupted operation",
                 "the Helm Release's Synced condition",

@@ -173,6 +173,16 @@ PLATFORM: tuple[Known, ...] = (
         source=_PULL_SOURCE,
     ),
     Known(
+        "chart-version-not-in-repository",
+        r'failed to pull chart: chart \\?"(?P<chart>[^"\\]+)\\?" version \\?"(?P<version>[^"\\]+)\\?" not found in '
+        r"(?P<repository>\S+) repository",
+        "the chart {chart} has no version {version} in repository {repository}",
+        "correct the chart version (fixtures/versions.toml, or the Release's spec.forProvider.chart.version) to one "
+        "`helm search repo {chart} --versions` lists there",
+        source="helm pkg/repo/chartrepo.go (chart %q version %q not found in %s repository); provider-helm "
+        "pkg/clients/helm/client.go (failed to pull chart); seen on the local tier (test_real_provider_helm)",
+    ),
+    Known(
         "helm-operation-in-progress",
         r"another operation \(install/upgrade/rollback\) is in progress",
         "the Helm release is locked in a pending state (pending-install, pending-upgrade or pending-rollback): an "

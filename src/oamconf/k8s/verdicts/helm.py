@@ -23,7 +23,21 @@ def release_ready(obj: KubeObject) -> Observation:
         return Observation.succeeded(f"deployed (revision {revision})" if revision else "deployed")
     if state == "failed" and not _will_retry(obj):
         return Observation.failed(f"want deployed, is {seen}{_retries(obj)}")
+    synced = obj.condition("Synced")
+    if synced is not None and synced.status == "False":
+        seen += f", {synced}"  # provider-helm's own words for why nothing was installed
+        if _chart_missing(synced.message or ""):
+            return Observation.failed(f"want deployed, is {seen}")
     return Observation.pending(f"want deployed, is {seen}")
+
+
+def _chart_missing(message: str) -> bool:
+    """The chart version is not in its repository: provider-helm tries again each poll and gets the same answer.
+
+    Seen on the local tier (provider-helm v1.3.0, Helm v3.21): ``create failed: failed to install release: failed
+    to pull chart: chart "vcluster" version "0.0.404" not found in http://127.0.0.1:<port> repository``.
+    """
+    return "failed to pull chart" in message and "not found" in message
 
 
 def _will_retry(obj: KubeObject) -> bool:
