@@ -68,3 +68,16 @@ def test_an_object_holding_the_token_in_its_spec_names_the_roles_the_cluster_gra
 def test_a_resource_without_credentials_is_not_a_finding() -> None:
     xr = {"apiVersion": XR.api_version, "kind": XR.kind, "metadata": {"name": "vc1"}, "spec": {"namespace": "vc1-ns"}}
     assert credentials_in_custom_resources(cluster_with(xr), extra=[XR], known=[TOKEN]) == []
+
+
+def test_a_composition_s_format_string_with_a_placeholder_for_the_token_is_no_finding() -> None:
+    """Seen on the local tier with the real Composition installed: its combine patch's fmt is the Argo CD config
+    with ``%s`` where the token goes. A template is not a credential; the same text with a value is."""
+    xr = {
+        "apiVersion": XR.api_version, "kind": XR.kind, "metadata": {"name": "vc1"},
+        "spec": {"patches": [{"combine": {"string": {"fmt": '{"bearerToken":"%s","tlsClientConfig":{"caData":"%s"}}'}}},
+                             {"template": '{"bearerToken":"{{ .token }}"}'}]},
+    }  # fmt: skip
+    assert credentials_in_custom_resources(cluster_with(xr), extra=[XR]) == []
+    xr["spec"] = {"config": '{"bearerToken":"eyJhbGciOiJSUzI1NiJ9.other-token"}'}
+    assert [e.path for e in credentials_in_custom_resources(cluster_with(xr), extra=[XR])] == ["spec.config"]

@@ -80,6 +80,13 @@ def test_a_local_run_says_it_was_the_local_tier_and_what_it_did_not_run(pytester
     # KubeVela's controller runs: the platform's definitions are registered (and Synced) by the real vela-core.
     assert "pid" in _header(md, "Local tier: KubeVela")
     assert "ComponentDefinition vela-system/postgresql registered" in step_section(md, "1.2")
+    # Phase 3 for real: vela-core renders, provider-helm installs the stand-in charts, and real PostgreSQL and Redis
+    # answer through the API server's port-forward with the passwords of the Secrets the steps created.
+    assert (steps["3.1"], steps["3.2"], steps["3.3"]) == (WORKING, WORKING, WORKING), step_section(md, "3.2")
+    assert "a table row was written and read back" in step_section(md, "3.2")
+    assert "AUTH, PING, SET/GET with expiry" in step_section(md, "3.3")
+    assert "postgresql 17.1.0, redis 23.1.1 are stand-ins" in _header(md, "Local tier: stand-in charts")
+    assert "credential sits in Composition" not in md  # its fmt's %s is a placeholder, not a token
     logs = pytester.path / "reports" / "local-logs"
     assert "Serving securely" in (logs / "kube-apiserver.log").read_text(encoding="utf-8")
     assert '"logger":"provider-helm"' in (logs / "provider-helm.log").read_text(encoding="utf-8")

@@ -14,14 +14,11 @@ a limit whose reason is its last log lines.
 from __future__ import annotations
 
 import contextlib
-import copy
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from oamconf.cluster import gobuild
 from oamconf.cluster.components import Component
 from oamconf.cluster.local_platform import (
     installable,
@@ -31,8 +28,9 @@ from oamconf.cluster.local_platform import (
     start_kubevela,
     start_runtimes,
 )
+from oamconf.cluster.local_standins import databases, describe, rewrite_for, stand_in_repository
 from oamconf.cluster.localcp.build import prepared
-from oamconf.cluster.localcp.charts import ChartRepository, package, serving
+from oamconf.cluster.localcp.charts import ChartRepository
 from oamconf.cluster.localcp.components import Binaries, Layout
 from oamconf.cluster.localcp.controlplane import CONTEXT, LocalControlPlane, running
 from oamconf.cluster.localcp.crossplane import LocalCrossplane
@@ -43,14 +41,12 @@ from oamconf.cluster.localcp.registry import local_packages
 __all__ = ["CONTEXT", "LocalTier"]
 from oamconf.cluster.tier import CAPABILITIES, Limits
 from oamconf.errors import ConformanceError, one_line
-from oamconf.platform.paths import fixtures_dir
 from oamconf.platform.versions import Versions
 from oamconf.redact import Redactor
 
 TIER: Final = "local tier"
 STARTED: Final = f"{TIER}: a Kubernetes control plane started by this run as processes on loopback (no kind, no Docker)"
 # Charts no registry here serves, as tiny stand-ins of the same name and version (each says so in its Chart.yaml).
-STAND_IN_CHARTS: Final = fixtures_dir() / "local" / "charts"
 LOGS_DIR: Final = "local-logs"  # under the report directory, as kind's logs go to kind-logs
 # What the tier does not run yet, and why, in the words a reviewer reads beside each Not tested check.
 NOT_RUN: Final = {
@@ -179,45 +175,42 @@ class LocalTier:
         if self.plane is None or self.crossplane is None or self.runtimes:
             return
         try:
-            self.charts = self._stack.enter_context(self._stand_in_charts())
+            self.charts = self._stack.enter_context(
+                stand_in_repository(self.versions, self.cache_dir, self.data_dir / "charts")
+            )
             self.runtimes, facts = start_runtimes(
                 self._stack, self.plane, self.crossplane, self.cache_dir, [self.charts.port]
             )
         except ConformanceError as err:
             self.limits.missing["crossplane-packages"] = f"the packages' runtimes did not start: {one_line(str(err))}"
             return
-        podinfo = self.versions.podinfo
-        facts["Local tier: stand-in charts"] = (
-            f"{podinfo.chart} {podinfo.chart_version} is a stand-in (fixtures/local/charts/{podinfo.chart}: no chart "
-            f"registry is reachable here), served at {self.charts.url}; a Release naming {podinfo.repository} "
-            "is applied naming it instead (the run's apply, LocalTier.rewrite)"
-        )
+        facts["Local tier: stand-in charts"] = describe(self.versions, self.charts)
         facts["Local tier: storage"] = (
-            "no PersistentVolume is made (no stand-in for kind's local-path provisioner): no check this tier runs "
-            "installs a chart with a claim yet, the vcluster chart's needs the platform; kwok's node advertises "
-            "ephemeral-storage, so such a chart's pods schedule"
+            "no StorageClass: a claim of a stand-in database pod gets a PersistentVolume made for it (a stand-in "
+            "for kind's local-path provisioner; no kubelet mounts it); kwok's node advertises ephemeral-storage"
         )
         self.stage_facts.update(facts)
         self.limits.missing.pop("crossplane-packages", None)
+        self._start_databases(self.plane)
 
-    @contextlib.contextmanager
-    def _stand_in_charts(self) -> Iterator[ChartRepository]:
-        podinfo = self.versions.podinfo
-        (helm,) = gobuild.ensure_all(["helm"], cache_dir=self.cache_dir)
-        folder = self.data_dir / "charts"
-        package(helm.path, STAND_IN_CHARTS / podinfo.chart, podinfo.chart_version, folder)
-        with serving(helm.path, folder) as repository:
-            yield repository
+    def _start_databases(self, plane: LocalControlPlane) -> None:
+        """Real servers behind the stand-in database pods; when they cannot run, phase 3 says why."""
+        try:
+            self._stack.enter_context(databases(plane, self.cache_dir, self.data_dir / "databases"))
+        except ConformanceError as err:
+            self.limits.missing["database-servers"] = f"the database supervisor did not start: {one_line(str(err))}"
+            return
+        self.stage_facts["Local tier: databases"] = (
+            "each stand-in PostgreSQL or Redis pod is served by a real server from Debian's packages (PostgreSQL 15, "
+            "Redis 7: their versions, not the images'), started with the credentials the pod's environment names "
+            "and reached through kwok's port-forward (kubectl v1.36.1 built from the module)"
+        )
+        self.limits.missing.pop("database-charts", None)
+        self.limits.missing.pop("database-servers", None)
 
     def rewrite(self, manifest: dict[str, Any]) -> dict[str, Any]:
-        """A Release of a chart this tier serves a stand-in of, naming the loopback repository instead."""
-        chart = ((manifest.get("spec") or {}).get("forProvider") or {}).get("chart") or {}
-        podinfo = self.versions.podinfo
-        if self.charts is None or manifest.get("kind") != "Release" or chart.get("repository") != podinfo.repository:
-            return manifest
-        moved = copy.deepcopy(manifest)
-        moved["spec"]["forProvider"]["chart"]["repository"] = self.charts.url
-        return moved
+        """What a run applies, pointed at the stand-in charts once they are served (``local_standins``)."""
+        return manifest if self.charts is None else rewrite_for(self.versions, self.charts)(manifest)
 
     def components(self, platform: tuple[Component, ...]) -> tuple[Component, ...]:
         """The platform's components the started stages let this tier install, as it serves them."""

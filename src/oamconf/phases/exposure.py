@@ -27,6 +27,8 @@ SECRET_KEYS: Final = frozenset(
 )
 # Credentials inside a text value: an Argo CD cluster config, a kubeconfig.
 _IN_TEXT: Final = ('"bearerToken":"', "client-key-data: ", "token: ")
+# What may follow a marker without being a value: the end of the string, a printf verb or a template.
+_NO_VALUE: Final = ('"', "\n", "%s", "%v", "%q", "{{", "${")
 CROSSPLANE_READERS: Final = ("crossplane-view", "crossplane-edit", "crossplane-admin")
 # A known value shorter than this would match by chance (a token or a key is far longer).
 _SHORTEST_KNOWN: Final = 16
@@ -136,7 +138,9 @@ def _credential_paths(node: Any, path: str, known: set[str]) -> Iterator[str]:
 
 
 def _in_text(text: str) -> bool:
-    return any(marker in text and not text.split(marker, 1)[1].startswith(('"', "\n")) for marker in _IN_TEXT)
+    """A marker followed by a value: not by nothing, and not by a placeholder (a Composition's combine ``fmt``
+    holds the Argo CD config with ``%s`` where the token goes: a template, not a credential)."""
+    return any(marker in text and not text.split(marker, 1)[1].startswith(_NO_VALUE) for marker in _IN_TEXT)
 
 
 def _holds(text: str, known: set[str]) -> bool:
