@@ -57,6 +57,23 @@ CASES = [
         ("helm search repo vcluster --versions",),
     ),
     Case(
+        "component-type-missing",  # vela-core v1.10.9 on the local tier, an Application naming no definition's type
+        "want running, is rendering, Parsed=False reason=ReconcileError message='failed to parseComponents: fetch "
+        "component/policy type of c: load template from component definition [no-such-type] : "
+        'WorkloadDefinition.core.oam.dev "no-such-type" not found\'',
+        "no ComponentDefinition no-such-type exists where the Application can see it (its namespace or vela-system)",
+        ("componentdefinition-no-such-type.yaml",),
+    ),
+    Case(
+        "component-template-does-not-compile",  # vela-core v1.10.9 on the local tier, a definition with a CUE error
+        "want running, is workflowFailed (step c failed FailedAfterRetries: function call error for : "
+        "GenerateComponentManifest: evaluate base template app=a in namespace=n: failed to compile workload c after "
+        "merge parameter and context: expected operand, found '}' (and 1 more errors) (value: cue/format: unsupported "
+        "node type <nil>))",
+        "the ComponentDefinition's CUE template does not compile for component c: expected operand, found '}'",
+        ("vela def vet",),
+    ),
+    Case(
         "webhook-certificate",
         'Internal error occurred: failed calling webhook "validating.core.oam.dev.v1beta1.applications": failed to '
         'call webhook: Post "https://vela-core-webhook.vela-system.svc:443/validating?timeout=10s": tls: failed to '

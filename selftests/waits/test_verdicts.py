@@ -68,6 +68,9 @@ CASES = [
     ("release-repository-unreachable", release_ready, obj(kinds.RELEASE, {"atProvider": {}, "conditions": [cond(
         "Ready", "False", "Creating"), cond("Synced", "False", "ReconcileError", "create failed: failed to install "
         "release: failed to pull chart: dial tcp 127.0.0.1:1: connect: connection refused")]}), State.PENDING),
+    ("app-type-not-found", application_running, obj(kinds.OAM_APPLICATION, {"status": "rendering", "conditions": [
+        cond("Parsed", "False", "ReconcileError", "failed to parseComponents: fetch component/policy type of c: load "
+        'template from component definition [x] : WorkloadDefinition.core.oam.dev "x" not found')]}), State.FAILED),
     ("app-running-workflow", application_running, obj(kinds.OAM_APPLICATION, {"status": "runningWorkflow"}),
         State.PENDING),
     ("app-workflow-failed-retrying", application_running, obj(kinds.OAM_APPLICATION, {"status": "workflowFailed",

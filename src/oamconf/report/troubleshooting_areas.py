@@ -165,6 +165,18 @@ AREAS: Final[tuple[Area, ...]] = (
         "The databases phase 3 provisions through OAM (their Helm releases included), and the Services and "
         "port-forwards that reach them.",
         {
+            "component-type-missing": Entry(
+                "An Application names a component type no definition provides",
+                "the OAM Application's Parsed condition",
+                "failed to parseComponents: fetch component/policy type of <component>: load template from component "
+                'definition [<type>] : WorkloadDefinition.core.oam.dev "<type>" not found',
+            ),
+            "component-template-does-not-compile": Entry(
+                "A ComponentDefinition's CUE template does not compile",
+                "the OAM Application's workflow step",
+                "GenerateComponentManifest: evaluate base template ...: failed to compile workload <component> after "
+                "merge parameter and context: <CUE error>",
+            ),
             "chart-version-not-in-repository": Entry(
                 "A chart version is not in its repository",
                 "the Helm Release's Synced condition",

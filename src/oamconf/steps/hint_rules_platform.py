@@ -183,6 +183,25 @@ PLATFORM: tuple[Known, ...] = (
         "pkg/clients/helm/client.go (failed to pull chart); seen on the local tier (test_real_provider_helm)",
     ),
     Known(
+        "component-type-missing",
+        r"load template from component definition \[(?P<type>[^\]]+)\] : "
+        r"\w+\.core\.oam\.dev \\?\"[^\"\\]+\\?\" not found",
+        "no ComponentDefinition {type} exists where the Application can see it (its namespace or vela-system)",
+        "apply the platform's definition (fixtures/platform/kubevela/componentdefinition-{type}.yaml), or correct the "
+        "component's type",
+        source="kubevela pkg/appfile/template.go:83,104 (load template from component definition [%s]), the "
+        "Application's Parsed=False condition and FailedParse event; seen on the local tier (test_real_kubevela)",
+    ),
+    Known(
+        "component-template-does-not-compile",
+        r"failed to compile workload (?P<component>\S+) after merge parameter and context: (?P<error>[^(\n]+)",
+        "the ComponentDefinition's CUE template does not compile for component {component}: {error}",
+        "fix the template (`vela def vet` on the definition file); the definition's own Synced condition shows the "
+        "same error",
+        source="kubevela pkg/cue/definition/template.go:113 (failed to compile workload %s after merge parameter and "
+        "context); the workflow step's message; seen on the local tier (test_real_kubevela)",
+    ),
+    Known(
         "helm-operation-in-progress",
         r"another operation \(install/upgrade/rollback\) is in progress",
         "the Helm release is locked in a pending state (pending-install, pending-upgrade or pending-rollback): an "

@@ -21,6 +21,13 @@ def application_running(obj: KubeObject) -> Observation:
     terminated = bool(obj.field("status.workflow.terminated"))
     if phase == "workflowTerminated" or (phase == "workflowFailed" and terminated):
         return Observation.failed(f"want running, is {phase}{_failed_step(obj)}")
+    parsed = obj.condition("Parsed")
+    if parsed is not None and parsed.status == "False":
+        # vela-core v1.10.9 on the local tier: a component type no definition provides stays "rendering" for
+        # ever, its reason only here: "failed to parseComponents: fetch component/policy type of c: load
+        # template from component definition [x] : WorkloadDefinition.core.oam.dev "x" not found".
+        seen = f"want running, is {phase}, {parsed}"
+        return Observation.failed(seen) if "not found" in (parsed.message or "") else Observation.pending(seen)
     return Observation.pending(f"want running, is {phase}{_failed_step(obj)}")
 
 
