@@ -50,6 +50,13 @@ CASES = [
         ("spec.package",),
     ),
     Case(
+        "provider-config-missing",  # provider-helm v1.3.0 on the local tier, a Release naming no ProviderConfig
+        "Synced=False reason=ReconcileError message='connect failed: failed to resolve provider config: cannot get "
+        'provider config: ProviderConfig.helm.crossplane.io "no-such-config" not found\'',
+        "the ProviderConfig no-such-config (helm.crossplane.io) that the resource names does not exist",
+        ("provider-configs.yaml",),
+    ),
+    Case(
         "chart-version-not-in-repository",  # provider-helm v1.3.0 on the local tier, a version the repository lacks
         "Synced=False reason=ReconcileError message='create failed: failed to install release: failed to pull chart: "
         'chart "vcluster" version "0.0.404" not found in http://127.0.0.1:40111 repository\'',

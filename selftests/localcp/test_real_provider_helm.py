@@ -151,3 +151,25 @@ def test_a_chart_version_the_repository_does_not_have_is_the_providers_error(
     hint = diagnose(str(waited.value))
     assert hint is not None
     assert hint.cause.startswith("the chart vcluster has no version 0.0.404 in repository http://127.0.0.1:")
+
+
+def test_a_release_naming_a_provider_config_that_does_not_exist_is_the_providers_error(
+    admin: KubeCluster, charts: ChartRepository, namespace: str, releases: list[Ref]
+) -> None:
+    manifest = release(charts.url, "0.36.1", namespace)
+    manifest["spec"]["providerConfigRef"]["name"] = "no-such-config"
+    ref = admin.apply(manifest).ref
+    releases.append(ref)
+
+    live = Expect(admin)(ref, synced_false, timeout=120)
+
+    assert str(live.condition("Synced")) == (
+        "Synced=False reason=ReconcileError message='connect failed: failed to resolve provider config: cannot get "
+        'provider config: ProviderConfig.helm.crossplane.io "no-such-config" not found\''
+    )
+    assert live.condition("Ready") is None  # provider-helm sets no Ready before it connects
+    with pytest.raises(WaitFailed) as waited:  # the phases' verdict fails at once, and the hint names the config
+        Expect(admin)(ref, release_ready, timeout=60)
+    hint = diagnose(str(waited.value))
+    assert hint is not None
+    assert hint.cause == "the ProviderConfig no-such-config (helm.crossplane.io) that the resource names does not exist"

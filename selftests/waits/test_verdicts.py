@@ -65,6 +65,9 @@ CASES = [
         "Ready", "False", "Creating"), cond("Synced", "False", "ReconcileError", 'create failed: failed to install '
         'release: failed to pull chart: chart "vcluster" version "0.0.404" not found in http://127.0.0.1:1 '
         'repository')]}), State.FAILED),
+    ("release-provider-config-missing", release_ready, obj(kinds.RELEASE, {"conditions": [cond("Synced", "False",
+        "ReconcileError", "connect failed: failed to resolve provider config: cannot get provider config: "
+        'ProviderConfig.helm.crossplane.io "x" not found')]}), State.FAILED),
     ("release-repository-unreachable", release_ready, obj(kinds.RELEASE, {"atProvider": {}, "conditions": [cond(
         "Ready", "False", "Creating"), cond("Synced", "False", "ReconcileError", "create failed: failed to install "
         "release: failed to pull chart: dial tcp 127.0.0.1:1: connect: connection refused")]}), State.PENDING),

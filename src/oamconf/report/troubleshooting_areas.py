@@ -177,6 +177,12 @@ AREAS: Final[tuple[Area, ...]] = (
                 "GenerateComponentManifest: evaluate base template ...: failed to compile workload <component> after "
                 "merge parameter and context: <CUE error>",
             ),
+            "provider-config-missing": Entry(
+                "A managed resource names a ProviderConfig that does not exist",
+                "the Helm Release's Synced condition",
+                "connect failed: failed to resolve provider config: cannot get provider config: "
+                'ProviderConfig.helm.crossplane.io "<name>" not found',
+            ),
             "chart-version-not-in-repository": Entry(
                 "A chart version is not in its repository",
                 "the Helm Release's Synced condition",

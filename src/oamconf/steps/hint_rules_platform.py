@@ -173,6 +173,15 @@ PLATFORM: tuple[Known, ...] = (
         source=_PULL_SOURCE,
     ),
     Known(
+        "provider-config-missing",
+        r'cannot get provider config: ProviderConfig\.(?P<group>[\w.]+) \\?"(?P<name>[^"\\]+)\\?" not found',
+        "the ProviderConfig {name} ({group}) that the resource names does not exist",
+        "apply fixtures/platform/crossplane/provider-configs.yaml, or name an existing ProviderConfig in "
+        "spec.providerConfigRef.name",
+        source="provider-helm pkg/clients/helm/helm.go:36,58 (cannot get provider config); seen on the local tier "
+        "(test_real_provider_helm)",
+    ),
+    Known(
         "chart-version-not-in-repository",
         r'failed to pull chart: chart \\?"(?P<chart>[^"\\]+)\\?" version \\?"(?P<version>[^"\\]+)\\?" not found in '
         r"(?P<repository>\S+) repository",

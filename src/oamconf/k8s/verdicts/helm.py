@@ -26,7 +26,7 @@ def release_ready(obj: KubeObject) -> Observation:
     synced = obj.condition("Synced")
     if synced is not None and synced.status == "False":
         seen += f", {synced}"  # provider-helm's own words for why nothing was installed
-        if _chart_missing(synced.message or ""):
+        if _chart_missing(synced.message or "") or _config_missing(synced.message or ""):
             return Observation.failed(f"want deployed, is {seen}")
     return Observation.pending(f"want deployed, is {seen}")
 
@@ -38,6 +38,12 @@ def _chart_missing(message: str) -> bool:
     to pull chart: chart "vcluster" version "0.0.404" not found in http://127.0.0.1:<port> repository``.
     """
     return "failed to pull chart" in message and "not found" in message
+
+
+def _config_missing(message: str) -> bool:
+    """The ProviderConfig it names does not exist (provider-helm v1.3.0 on the local tier: ``connect failed: failed
+    to resolve provider config: cannot get provider config: ProviderConfig.helm.crossplane.io "x" not found``)."""
+    return "cannot get provider config" in message and "not found" in message
 
 
 def _will_retry(obj: KubeObject) -> bool:
