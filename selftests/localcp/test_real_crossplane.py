@@ -21,7 +21,8 @@ from oamconf.k8s.api import KubeObject, Ref
 from oamconf.k8s.conditions import condition_true
 from oamconf.k8s.expect import Expect
 from oamconf.k8s.kube import KubeCluster
-from oamconf.k8s.verdicts.crossplane import package_healthy
+from oamconf.k8s.verdicts.crossplane import composite_ready, package_healthy
+from oamconf.k8s.wait import Observation, State
 from oamconf.platform.paths import fixtures_dir
 from oamconf.platform.versions import load_versions
 from oamconf.steps.hints import diagnose
@@ -169,3 +170,49 @@ def test_a_package_tag_the_registry_does_not_have_fails_at_once_in_crossplanes_w
     hint = diagnose(str(caught.value))
     assert hint is not None
     assert hint.cause == f"Crossplane cannot install the package {image}: its registry has no such tag or repository"
+
+
+FAULT_XRD = {
+    "apiVersion": "apiextensions.crossplane.io/v2", "kind": "CompositeResourceDefinition",
+    "metadata": {"name": "probes.faults.example.org"},
+    "spec": {"scope": "Cluster", "group": "faults.example.org", "names": {"kind": "Probe", "plural": "probes"},
+             "versions": [{"name": "v1alpha1", "served": True, "referenceable": True,
+                           "schema": {"openAPIV3Schema": {"type": "object"}}}]},
+}  # fmt: skip
+FAULT_COMPOSITION = {
+    "apiVersion": "apiextensions.crossplane.io/v1", "kind": "Composition", "metadata": {"name": "probe-missing-fn"},
+    "spec": {"compositeTypeRef": {"apiVersion": "faults.example.org/v1alpha1", "kind": "Probe"}, "mode": "Pipeline",
+             "pipeline": [{"step": "patch-and-transform", "functionRef": {"name": "function-not-installed"}}]},
+}  # fmt: skip
+
+
+@pytest.mark.usefixtures("crossplane")
+def test_a_composition_naming_a_function_that_is_not_installed_is_crossplanes_error(cluster: KubeCluster) -> None:
+    expect = Expect(cluster)
+    cluster.apply(FAULT_XRD)
+    expect(Ref("apiextensions.crossplane.io/v2", "CompositeResourceDefinition", "probes.faults.example.org"),
+           condition_true("Established"), timeout=120)  # fmt: skip
+    cluster.apply(FAULT_COMPOSITION)
+    xr = {"apiVersion": "faults.example.org/v1alpha1", "kind": "Probe", "metadata": {"name": "p1"},
+          "spec": {"crossplane": {"compositionRef": {"name": "probe-missing-fn"}}}}  # fmt: skip
+    ref = expect.applied(xr, timeout=60).ref
+
+    def synced_false(obj: KubeObject) -> Observation:
+        synced = obj.condition("Synced")
+        return Observation.simple(synced is not None and synced.status == "False", f"is {synced}")
+
+    live = expect(ref, synced_false, timeout=120)
+
+    # Crossplane core's own words (`crossplane internal render`, the offline path, says "unknown function").
+    assert str(live.condition("Synced")) == (
+        "Synced=False reason=ReconcileError message='cannot compose resources: cannot run Composition pipeline step "
+        '"patch-and-transform": cannot get gRPC client connection for Function "function-not-installed": cannot find '
+        "an active FunctionRevision (a FunctionRevision with spec.desiredState: Active)'"
+    )
+    hint = diagnose(str(live.condition("Synced")))
+    assert hint is not None
+    assert hint.cause.startswith("Crossplane cannot call function-not-installed for pipeline step patch-and-transform")
+    # Not a failure at once: installing the function lets it go on (the step's wait says this text when it ends).
+    assert composite_ready(live).state is State.PENDING
+    assert "cannot find an active FunctionRevision" in composite_ready(live).message
+    cluster.delete(ref)
