@@ -31,12 +31,23 @@ def local_binaries() -> Binaries:
         pytest.fail(str(err), pytrace=False)
 
 
+# PodTemplates bypass the watch cache, so a watch of one is served by etcd and meets its compaction (410) at
+# once; every other kind keeps the default cache, which replays history a watch asks for (test_real_watch).
+FLAGS = {"kube-apiserver": [f"--watch-cache-sizes={UNCACHED}#0"]}
+
+
 @pytest.fixture(scope="session")
 def plane(local_binaries: Binaries, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalControlPlane]:
-    # PodTemplates bypass the watch cache, so a watch of one is served by etcd and meets its compaction (410) at
-    # once; every other kind keeps the default cache, which replays history a watch asks for (test_real_watch).
-    flags = {"kube-apiserver": [f"--watch-cache-sizes={UNCACHED}#0"]}
-    with running(local_binaries, tmp_path_factory.mktemp("localcp"), flags=flags) as started:
+    with running(local_binaries, tmp_path_factory.mktemp("localcp"), flags=FLAGS) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def own_plane(local_binaries: Binaries, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalControlPlane]:
+    """A control plane of the module's own (seconds to start), for a module that what other modules install on the
+    session's would disturb: the CRDs Crossplane's package manager owns, a watch cache window others' writes move.
+    A module takes it by overriding ``plane`` with a module-scoped fixture that returns it."""
+    with running(local_binaries, tmp_path_factory.mktemp("own-localcp"), flags=FLAGS) as started:
         yield started
 
 

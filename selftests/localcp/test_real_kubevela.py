@@ -28,6 +28,7 @@ from localcp.vela_support import (
 from oamconf.cluster.localcp import kubevela
 from oamconf.cluster.localcp.controlplane import CONTEXT, LocalControlPlane
 from oamconf.cluster.tools import default_cache_dir
+from oamconf.errors import WaitFailed
 from oamconf.k8s import kinds
 from oamconf.k8s.api import Ref
 from oamconf.k8s.expect import Expect
@@ -35,6 +36,7 @@ from oamconf.k8s.kube import KubeCluster
 from oamconf.k8s.verdicts.kubevela import application_applied, application_running, definition_registered
 from oamconf.k8s.verdicts.workloads import established
 from oamconf.k8s.wait import Observation, State
+from oamconf.steps.hints import diagnose
 from oamconf.testkit.vela import VelaFailed, dry_run
 from oamconf.yamlio import load_all_kubernetes, load_kubernetes
 
@@ -188,7 +190,7 @@ def broken_definition(cluster: KubeCluster) -> Iterator[str]:
 
 @pytest.mark.usefixtures("vela")
 def test_a_cue_syntax_error_fails_the_step_and_is_on_the_definition_yet_it_gets_a_revision(
-    broken_definition: str, expect: Expect, namespace: str
+    broken_definition: str, expect: Expect, namespace: str, cluster: KubeCluster
 ) -> None:
     definition = kinds.COMPONENT_DEFINITION.ref(broken_definition, "vela-system")
     app = application("uses-broken", namespace, broken_definition, {"value": "v"})
@@ -213,15 +215,19 @@ def test_a_cue_syntax_error_fails_the_step_and_is_on_the_definition_yet_it_gets_
         VelaFailed, match="evaluate base template app=uses-broken in namespace=.*" + "failed to compile"
     ):
         dry_run(app, [component_definition(broken_definition, SYNTAX_ERROR)], vela=vela_cli())
-    # The definition: Synced=False with the compile error, and still a revision, so definition_registered passes.
-    broken = expect(definition, definition_registered, timeout=WAIT)
-    synced = broken.condition("Synced")
-    assert synced is not None
-    assert (synced.status, synced.reason) == ("False", "ReconcileError")
-    assert synced.message == (
+    # The definition: Synced=False with the compile error, and still a revision; definition_registered (step 1.2's
+    # verdict) fails it at once with that message (it passed it on the revision alone before).
+    with pytest.raises(WaitFailed) as refused:
+        expect(definition, definition_registered, timeout=WAIT)
+    said = str(refused.value)
+    assert "want Synced=True, is Synced=False reason=ReconcileError message=" in said
+    assert (
         f"cannot store capability {broken_definition} in ConfigMap: failed to generate OpenAPI v3 JSON schema for "
         f"capability {broken_definition}: expected operand, found '}}' (and 1 more errors)"
-    )
+    ) in said
+    broken = cluster.get(definition)
+    assert broken is not None
+    assert broken.field("status.latestRevision.name")
 
 
 RETRIES: Final = 180.0  # ten step runs with vela-core's backoff took 51 s here
@@ -264,5 +270,10 @@ def test_an_application_naming_a_missing_component_type_stays_rendering_with_par
     assert live.field("status.workflow") is None
     # Its event is written after the status: wait for it.
     expect.until(lambda: warned(cluster, live.ref, f"FailedParse: {why}"), subject="FailedParse event", timeout=WAIT)
-    # The verdict waits on: nothing in its message says why.
-    assert application_running(live) == Observation.pending("want running, is rendering")
+    # The phases' verdict fails at once with the reason (it waited out its timeout, saying nothing of why, before),
+    # and the hint names the type.
+    verdict = application_running(live)
+    assert verdict == Observation.failed(f"want running, is rendering, {parsed}")
+    hint = diagnose(verdict.message)
+    assert hint is not None
+    assert hint.cause.startswith("no ComponentDefinition no-such-type exists")

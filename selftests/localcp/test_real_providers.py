@@ -26,6 +26,14 @@ from oamconf.k8s.expect import Expect
 from oamconf.k8s.kube import KubeCluster
 from oamconf.k8s.wait import Observation
 
+
+@pytest.fixture(scope="module")
+def plane(own_plane: LocalControlPlane) -> LocalControlPlane:
+    """A control plane of this module's own: these tests apply the providers' CRDs themselves, which on the
+    session's plane Crossplane's package manager (test_real_crossplane) may own already, conversion webhook and all."""
+    return own_plane
+
+
 OBJECT = "kubernetes.crossplane.io/v1alpha2"
 SYNCED_AND_READY = all_of(condition_is("Synced"), condition_is("Ready"))
 # Who the sandboxed process is, asked the way a pod would (the kubernetes client's in-cluster config), after it

@@ -22,6 +22,13 @@ from oamconf.k8s.kube import KubeCluster
 from oamconf.k8s.wait import Observation
 
 
+@pytest.fixture(scope="module")
+def plane(own_plane: LocalControlPlane) -> LocalControlPlane:
+    """A control plane of this module's own: what the watch cache replays depends on how many writes of a kind
+    came before, and other modules' objects move that window."""
+    return own_plane
+
+
 def config_map(namespace: str, **labels: str) -> dict[str, Any]:
     meta = {"name": "flag", "namespace": namespace, "labels": labels}
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta}
