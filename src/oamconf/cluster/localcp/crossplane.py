@@ -49,6 +49,7 @@ from oamconf.cluster.localcp.ports import free
 from oamconf.cluster.localcp.process import OwnedProcess, await_ready, stop_all
 from oamconf.cluster.localcp.registry import UPSTREAM_REGISTRY, LocalPackage, PackageRegistry, serving
 from oamconf.cluster.localcp.sandbox import Pod, start_pod
+from oamconf.cluster.localcp.tokens import service_account_kubeconfig
 from oamconf.errors import ConformanceError
 from oamconf.k8s.api import Ref
 from oamconf.k8s.kube import KubeCluster
@@ -132,8 +133,8 @@ def _start(local: LocalCrossplane, plane: LocalControlPlane, binaries: Crossplan
     source = gobuild.module_dir(MODULE, f"v{VERSION}")
     folder = local.folder
     chart.install_chart(binaries.helm, source / "cluster" / "charts" / "crossplane", VERSION, plane, folder / "chart")
-    core = chart.service_account_kubeconfig(plane, "crossplane", folder / "kubeconfig" / "crossplane.yaml")
-    rbac = chart.service_account_kubeconfig(plane, "rbac-manager", folder / "kubeconfig" / "rbac-manager.yaml")
+    core = service_account_kubeconfig(plane, NAMESPACE, "crossplane", folder / "kubeconfig" / "crossplane.yaml")
+    rbac = service_account_kubeconfig(plane, NAMESPACE, "rbac-manager", folder / "kubeconfig" / "rbac-manager.yaml")
     local.kubeconfigs.update({"crossplane": core, "crossplane-rbac-manager": rbac})
     env = {"KUBECONFIG": str(core), "POD_NAMESPACE": NAMESPACE, "POD_SERVICE_ACCOUNT": "crossplane",
            "ENABLE_WEBHOOKS": "false", **TLS_SECRETS}  # fmt: skip

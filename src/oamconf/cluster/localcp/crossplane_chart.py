@@ -11,12 +11,8 @@ process gets a kubeconfig holding a TokenRequest token of the chart's ServiceAcc
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Final
-
-from kubernetes import client as k8s_client
-from kubernetes import config as k8s_config
 
 from oamconf.cluster.commands import run
 from oamconf.cluster.localcp.controlplane import CONTEXT, LocalControlPlane
@@ -24,8 +20,6 @@ from oamconf.cluster.localcp.controlplane import CONTEXT, LocalControlPlane
 RELEASE: Final = "crossplane"
 NAMESPACE: Final = "crossplane-system"
 HELM_TIMEOUT: Final = 180.0
-# As long as one run can take; the token dies with the ServiceAccount when the chart is uninstalled.
-TOKEN_SECONDS: Final = 24 * 3600
 
 
 def install_chart(helm: Path, chart_folder: Path, version: str, plane: LocalControlPlane, work: Path) -> Path:
@@ -43,31 +37,3 @@ def install_chart(helm: Path, chart_folder: Path, version: str, plane: LocalCont
     install: list[str | Path] = [helm, "upgrade", "--install", RELEASE, chart, "--namespace", NAMESPACE]
     run([*install, "--create-namespace", *target], timeout=HELM_TIMEOUT)
     return chart
-
-
-def service_account_kubeconfig(plane: LocalControlPlane, account: str, path: Path) -> Path:
-    """A kubeconfig at *path* for ``crossplane-system/<account>``, with a token from the TokenRequest API."""
-    api = k8s_config.new_client_from_config(  # type: ignore[no-untyped-call] # unannotated upstream
-        config_file=str(plane.kubeconfig), context=CONTEXT, persist_config=False
-    )
-    try:
-        # No audiences: the API server's own, which it accepts from a client.
-        spec = k8s_client.V1TokenRequestSpec(audiences=[], expiration_seconds=TOKEN_SECONDS)
-        request = k8s_client.AuthenticationV1TokenRequest(spec=spec)
-        answer = k8s_client.CoreV1Api(api).create_namespaced_service_account_token(account, NAMESPACE, request)
-    finally:
-        api.close()
-    user = f"system:serviceaccount:{NAMESPACE}:{account}"
-    cluster = {"server": plane.server, "certificate-authority": str(plane.pki.ca.cert) if plane.pki else ""}
-    config = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": CONTEXT, "cluster": cluster}],
-        "users": [{"name": user, "user": {"token": answer.status.token if answer.status else ""}}],
-        "contexts": [{"name": CONTEXT, "context": {"cluster": CONTEXT, "user": user}}],
-        "current-context": CONTEXT,
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600)
-    path.write_text(json.dumps(config, indent=2), encoding="utf-8")
-    return path

@@ -30,16 +30,12 @@ At the end vela-core is stopped by its pid; what it applied stays in the control
 
 from __future__ import annotations
 
-import json
 import subprocess
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
-
-from kubernetes import client as k8s_client
-from kubernetes import config as k8s_config
 
 from oamconf.cluster import gobuild
 from oamconf.cluster.components import KUBEVELA_RELEASE
@@ -48,6 +44,7 @@ from oamconf.cluster.localcp.controlplane import CONTEXT, LocalControlPlane
 from oamconf.cluster.localcp.health import endpoint_ok
 from oamconf.cluster.localcp.ports import free
 from oamconf.cluster.localcp.process import OwnedProcess, await_ready, start, stop_all
+from oamconf.cluster.localcp.tokens import service_account_kubeconfig
 from oamconf.errors import ConformanceError, one_line
 from oamconf.k8s.api import Ref
 from oamconf.k8s.expect import Expect
@@ -63,7 +60,6 @@ CONTROLLER_TEMPLATE: Final = "templates/kubevela-controller.yaml"
 CHART_VALUES: Final = ("admissionWebhooks.enabled=false", "multicluster.enabled=false")
 # Arguments of the chart's Deployment a process on loopback replaces (with a value) or drops (None).
 _REPLACED: Final = ("--metrics-addr", "--health-addr", "--enable-leader-election")
-TOKEN_SECONDS: Final = 24 * 3600  # longer than any run; nothing refreshes it
 READY_TIMEOUT: Final = 120.0  # vela-core reads its CRDs and sets up a dozen controllers before serving /readyz
 APPLY_TIMEOUT: Final = 60.0
 
@@ -107,14 +103,15 @@ def vela_core(plane: LocalControlPlane, tools: VelaBinaries) -> Iterator[VelaCor
 
     Raises:
         ModuleUnavailable: the module proxy does not serve KubeVela's module at that version.
-        VelaCoreError: helm could not render the chart, or the TokenRequest failed.
+        VelaCoreError: helm could not render the chart.
+        ConformanceError: the TokenRequest was refused.
         ProcessDied: vela-core exited before it served /readyz (its last log lines in the message).
     """
     version = tools.vela_core.tool.version
     chart = gobuild.module_dir(MODULE, version) / "charts" / "vela-core"
     crds, deployment = _install(plane, tools.helm.path, chart)
     account = deployment["spec"]["template"]["spec"]["serviceAccountName"]
-    kubeconfig = _token_kubeconfig(plane, account)
+    kubeconfig = service_account_kubeconfig(plane, NAMESPACE, account, plane.layout.kubeconfig("vela-core"))
     metrics = free(None)
     ports = {"metrics": metrics, "health": free(None, [metrics])}
     argv = [str(tools.vela_core.path), *_arguments(deployment, ports)]
@@ -197,37 +194,3 @@ def _arguments(deployment: dict[str, Any], ports: dict[str, int]) -> list[str]:
     (container,) = deployment["spec"]["template"]["spec"]["containers"]
     kept = [arg for arg in container["args"] if arg.partition("=")[0] not in _REPLACED]
     return [*kept, f"--metrics-addr={LOOPBACK}:{ports['metrics']}", f"--health-addr={LOOPBACK}:{ports['health']}"]
-
-
-def _token_kubeconfig(plane: LocalControlPlane, account: str) -> Path:
-    """A kubeconfig with a TokenRequest token of *account*, verified against the plane's CA."""
-    if plane.pki is None:
-        raise VelaCoreError("the control plane has no PKI yet: start it first")
-    api = k8s_config.new_client_from_config(  # type: ignore[no-untyped-call] # unannotated upstream
-        config_file=str(plane.kubeconfig), context=CONTEXT, persist_config=False
-    )
-    spec = k8s_client.V1TokenRequestSpec(audiences=[], expiration_seconds=TOKEN_SECONDS)  # the API server's audiences
-    try:
-        with api:
-            answer = k8s_client.CoreV1Api(api).create_namespaced_service_account_token(
-                account, NAMESPACE, k8s_client.AuthenticationV1TokenRequest(spec=spec)
-            )
-    except k8s_client.ApiException as err:
-        raise VelaCoreError(f"TokenRequest for {NAMESPACE}/{account}: {err.status} {one_line(str(err.body))}") from err
-    if answer.status is None or not answer.status.token:
-        raise VelaCoreError(f"TokenRequest for {NAMESPACE}/{account}: the answer holds no token")
-    path = plane.layout.kubeconfig("vela-core")
-    config = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [
-            {"name": CONTEXT, "cluster": {"server": plane.server, "certificate-authority": str(plane.pki.ca.cert)}}
-        ],
-        "users": [{"name": account, "user": {"token": answer.status.token}}],
-        "contexts": [{"name": CONTEXT, "context": {"cluster": CONTEXT, "user": account}}],
-        "current-context": CONTEXT,
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600)
-    path.write_text(json.dumps(config, indent=2), encoding="utf-8")
-    return path
