@@ -99,6 +99,8 @@ CASES = [
     ("definition-registered", definition_registered, obj(kinds.COMPONENT_DEFINITION, {"latestRevision": {
         "name": "postgresql-v1"}, "conditions": [cond("Synced", "True", "ReconcileSuccess")]}), State.SUCCEEDED),
     ("definition-not-yet", definition_registered, obj(kinds.COMPONENT_DEFINITION, {}), State.PENDING),
+    ("definition-revision-before-synced", definition_registered, obj(kinds.COMPONENT_DEFINITION, {"latestRevision": {
+        "name": "postgresql-v1"}}), State.PENDING),
     ("deployment-progressing", deployment_available, obj(kinds.DEPLOYMENT, {"conditions": [cond(
         "Available", "False", "MinimumReplicasUnavailable"), cond("Progressing", "True", "ReplicaSetUpdated")]}),
         State.PENDING),

@@ -65,6 +65,8 @@ def definition_registered(obj: KubeObject) -> Observation:
     if synced is not None and synced.status == "False":
         return Observation.failed(f"want Synced=True, is {synced}")
     revision = obj.field("status.latestRevision.name")
-    return Observation.simple(
-        bool(revision), f"revision {revision}" if revision else "want a latestRevision, is none yet"
-    )
+    if not revision:
+        return Observation.pending("want a latestRevision, is none yet")
+    if synced is None:  # the revision is written first, the schema and Synced after it (seen on the local tier)
+        return Observation.pending(f"want Synced=True, is no Synced condition yet (revision {revision})")
+    return Observation.succeeded(f"revision {revision}")
