@@ -99,7 +99,7 @@ def test_missing_docker_asks_to_install_it_or_use_a_kubeconfig(tmp_path: Path, m
 
     assert str(caught.value) == (
         "docker not found on PATH: install Docker (kind runs its nodes as Docker containers), "
-        "or test an existing cluster with --kubeconfig"
+        "test an existing cluster with --kubeconfig, or run the local tier with --local (no Docker)"
     )
 
 
@@ -115,7 +115,8 @@ def test_a_docker_daemon_that_is_down_is_reported_with_dockers_own_words(
 
     assert not isinstance(caught.value, UsageError)
     assert str(caught.value) == (
-        f"Docker daemon not reachable ({said}): start Docker, or test an existing cluster with --kubeconfig"
+        f"Docker daemon not reachable ({said}): start Docker, test an existing cluster with --kubeconfig, "
+        "or run the local tier with --local (no Docker)"
     )
 
 

@@ -158,7 +158,8 @@ def test_without_docker_the_run_stops_in_one_line_before_any_cluster_work(
     assert error_lines(result) == [
         (
             "ERROR: cannot run the conformance phases: docker not found on PATH: install Docker (kind runs its nodes "
-            "as Docker containers), or test an existing cluster with --kubeconfig"
+            "as Docker containers), test an existing cluster with --kubeconfig, or run the local tier with --local "
+            "(no Docker)"
         )
     ]
     assert kind.calls() == []  # Docker is checked first: kind was not even asked its version
@@ -182,7 +183,9 @@ def test_a_stopped_docker_daemon_is_named_with_docker_s_own_words(
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     (line,) = error_lines(result)
     assert line.startswith("ERROR: cannot run the conformance phases: Docker daemon not reachable (Cannot connect")
-    assert line.endswith("start Docker, or test an existing cluster with --kubeconfig")
+    assert line.endswith(
+        "start Docker, test an existing cluster with --kubeconfig, or run the local tier with --local (no Docker)"
+    )
 
 
 def test_contradictory_cluster_options_are_refused_in_one_line(pytester: pytest.Pytester) -> None:

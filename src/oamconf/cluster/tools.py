@@ -145,7 +145,7 @@ def check_docker(*, timeout: float = 20.0) -> str:
     if shutil.which("docker") is None:
         raise UsageError(
             "docker not found on PATH: install Docker (kind runs its nodes as Docker containers), "
-            "or test an existing cluster with --kubeconfig"
+            "test an existing cluster with --kubeconfig, or run the local tier with --local (no Docker)"
         )
     try:
         done = run(["docker", "info", "--format", "{{.ServerVersion}}"], timeout=timeout)
@@ -159,7 +159,8 @@ def check_docker(*, timeout: float = 20.0) -> str:
 
 def _docker_down(reason: str) -> ConformanceError:
     return ConformanceError(
-        f"Docker daemon not reachable ({reason}): start Docker, or test an existing cluster with --kubeconfig"
+        f"Docker daemon not reachable ({reason}): start Docker, test an existing cluster with --kubeconfig, "
+        "or run the local tier with --local (no Docker)"
     )
 
 
