@@ -63,6 +63,14 @@ def cluster(plane: LocalControlPlane, redactor: Redactor) -> Iterator[KubeCluste
     backend.close()
 
 
+@pytest.fixture(scope="module")
+def admin(plane: LocalControlPlane) -> Iterator[KubeCluster]:
+    """The admin's client for a whole module (its module-scoped fixtures install through it)."""
+    backend = KubeCluster.from_kubeconfig(plane.kubeconfig, CONTEXT)
+    yield backend
+    backend.close()
+
+
 @pytest.fixture
 def namespace(cluster: KubeCluster) -> Iterator[str]:
     """A namespace of this test's own, deleted after it (its objects go with it)."""

@@ -16,7 +16,7 @@ import pytest
 from localcp.providers import delete_all, install, running
 from oamconf.cluster import gobuild
 from oamconf.cluster.localcp.charts import ChartRepository, package, serving
-from oamconf.cluster.localcp.controlplane import CONTEXT, LocalControlPlane
+from oamconf.cluster.localcp.controlplane import LocalControlPlane
 from oamconf.cluster.localcp.process import OwnedProcess
 from oamconf.cluster.localcp.providers import PROVIDER_HELM
 from oamconf.cluster.tools import default_cache_dir
@@ -31,13 +31,6 @@ from oamconf.steps.hints import diagnose
 
 RELEASE = "helm.crossplane.io/v1beta1"
 VCLUSTER = ("github.com/loft-sh/vcluster", "v0.36.1")
-
-
-@pytest.fixture(scope="module")
-def admin(plane: LocalControlPlane) -> Iterator[KubeCluster]:
-    backend = KubeCluster.from_kubeconfig(plane.kubeconfig, CONTEXT)
-    yield backend
-    backend.close()
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from localcp.providers import await_exit, delete_all, install, running
-from oamconf.cluster.localcp.controlplane import CONTEXT, LocalControlPlane
+from oamconf.cluster.localcp.controlplane import LocalControlPlane
 from oamconf.cluster.localcp.process import OwnedProcess, stop_all
 from oamconf.cluster.localcp.providers import CROSSPLANE_NAMESPACE, PROVIDER_KUBERNETES
 from oamconf.cluster.localcp.sandbox import PROBE, Pod, PodIdentity, refusal, start_pod
@@ -44,13 +44,6 @@ WHOAMI = (
     "body = {'apiVersion': 'authentication.k8s.io/v1', 'kind': 'SelfSubjectReview'}; "
     "print(client.AuthenticationV1Api().create_self_subject_review(body).status.user_info.username)"
 )
-
-
-@pytest.fixture(scope="module")
-def admin(plane: LocalControlPlane) -> Iterator[KubeCluster]:
-    backend = KubeCluster.from_kubeconfig(plane.kubeconfig, CONTEXT)
-    yield backend
-    backend.close()
 
 
 @pytest.fixture(scope="module")

@@ -149,7 +149,8 @@ def _served_with(kubeconfig: Path, pki: Pki, port: int) -> list[str]:
 
 
 def secure_healthz(pki: Pki, port: int) -> Observation:
-    """kube-controller-manager's and kube-scheduler's /healthz (allowed without credentials by default)."""
+    """/healthz of kube-controller-manager, kube-scheduler and kwok, served with the loopback certificate
+    (allowed without credentials by default)."""
     return endpoint_ok(f"https://{LOOPBACK}:{port}/healthz", context=tls_context(pki.ca.cert))()
 
 
@@ -168,10 +169,6 @@ def kwok(binaries: Binaries, pki: Pki, layout: Layout, port: int) -> list[str]:
         f"--node-lease-duration-seconds={NODE_LEASE_SECONDS}",
         f"--enable-crds={','.join(KWOK_CRDS)}",
     ]
-
-
-def kwok_ready(pki: Pki, port: int) -> Observation:
-    return endpoint_ok(f"https://{LOOPBACK}:{port}/healthz", context=tls_context(pki.ca.cert))()
 
 
 # What the fake node advertises. kwok's node stage keeps a capacity the Node already has and otherwise

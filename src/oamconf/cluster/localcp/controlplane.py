@@ -142,7 +142,7 @@ def _start_all(plane: LocalControlPlane, binaries: parts.Binaries, usual: dict[s
     scheduler = Spec("kube-scheduler", ("kube-scheduler",), lambda p: parts.kube_scheduler(binaries, pki, layout, p[0]),
                      lambda p: parts.secure_healthz(pki, p[0]))  # fmt: skip
     kwok = Spec("kwok", ("kwok",), lambda p: parts.kwok(binaries, pki, layout, p[0]),
-                lambda p: parts.kwok_ready(pki, p[0]))  # fmt: skip
+                lambda p: parts.secure_healthz(pki, p[0]))  # fmt: skip
     _launch(plane, controllers, usual)
     _launch(plane, scheduler, usual)
     _install_kwok_crds(plane, binaries)  # kwok lists them as it starts
