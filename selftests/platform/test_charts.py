@@ -17,6 +17,7 @@ import yaml
 
 from engine_world import Reconciled
 from oamconf.cluster.gobuild import Built, module_dir
+from oamconf.cluster.vclusters import pro_only_settings
 from oamconf.platform.paths import fixtures_dir
 from oamconf.platform.versions import Versions
 from oamconf.testkit import helm
@@ -155,3 +156,26 @@ def test_the_crossplane_values_activate_every_managed_resource(
     # The init container writes the default ManagedResourceActivationPolicy from these (chart deployment.yaml).
     (init,) = [c for c in pod["initContainers"] if c["name"] == "crossplane-init"]
     assert init["args"] == ["core", "init", "--activation", "*"]
+
+
+def test_the_composed_vcluster_uses_no_pro_only_setting(vcluster_objects: list[dict[str, Any]]) -> None:
+    # The real chart's config carries `resourceClaims: {enabled: false}` and the like: switched off, not used
+    # (the local tier's first real run found 2.2 reading them as Pro-only).
+    assert pro_only_settings(_config(vcluster_objects)) == []
+
+
+@pytest.mark.parametrize(
+    ("values", "used"),
+    [
+        ({"sync": {"toHost": {"resourceClaims": {"enabled": False}}}}, []),
+        ({"sync": {"toHost": {"resourceClaims": {"enabled": True}}}}, ["sync.toHost.resourceClaims.enabled"]),
+        ({"sleep": {}}, ["sleep"]),  # a pointer in vCluster's config: given at all is Pro
+        ({"sleep": None}, []),
+        ({"sync": {"toHost": {"customResources": {}}}}, []),
+        ({"networking": {"resolveDNS": [{"hostname": "a"}]}}, ["networking.resolveDNS"]),
+        ({"privateNodes": {"enabled": True}}, ["privateNodes.enabled"]),
+        ({"privateNodes": {"enabled": True}, "controlPlane": {"standalone": {"enabled": True}}}, []),
+    ],
+)
+def test_pro_only_settings_are_read_as_vcluster_reads_them(values: dict[str, Any], used: list[str]) -> None:
+    assert pro_only_settings(values) == used

@@ -27,23 +27,35 @@ SLEEP_MODE_LABEL: Final = "loft.sh/sleep-mode"
 SYNCER: Final = "syncer"
 OSS_IMAGE: Final = "vcluster-oss"
 
-# Settings only vCluster Pro implements (vc:config/config.go IsProFeatureEnabled, platform-facts §7.3): the
-# OSS image ignores some silently (custom resources) and refuses others at start.
+# Settings only vCluster Pro implements, each tested as vcluster v0.36.1 config/config.go IsProFeatureEnabled
+# (:1052-1129) tests it: a switch is on when true (``enabled: false`` is the chart's own default for several, so
+# it is not a use), a list or map when non-empty, and a pointer section (``sleep``...) as soon as it is given at
+# all (``sleep: {}`` is Pro too). The OSS image ignores some silently (custom resources) and refuses others at
+# start (platform-facts §7.3).
+SWITCH, NON_EMPTY, GIVEN = "switch", "non-empty", "given"
 PRO_ONLY: Final = (
-    ("sync", "toHost", "customResources"),
-    ("sync", "fromHost", "customResources"),
-    ("sync", "toHost", "namespaces", "enabled"),
-    ("sync", "toHost", "pods", "hybridScheduling", "enabled"),
-    ("sync", "toHost", "resourceClaims"),
-    ("sync", "toHost", "resourceClaimTemplates"),
-    ("sync", "fromHost", "deviceClasses"),
-    ("networking", "resolveDNS"),
-    ("controlPlane", "coredns", "embedded"),
-    ("sleep",),
-    ("snapshots",),
-    ("deletion",),
-    ("platform",),
+    (("networking", "resolveDNS"), NON_EMPTY),
+    (("controlPlane", "coredns", "embedded"), SWITCH),
+    (("controlPlane", "backingStore", "database", "external", "enabled"), SWITCH),
+    (("controlPlane", "backingStore", "etcd", "embedded", "enabled"), SWITCH),
+    (("policies", "centralAdmission", "validatingWebhooks"), NON_EMPTY),
+    (("policies", "centralAdmission", "mutatingWebhooks"), NON_EMPTY),
+    (("controlPlane", "hostPathMapper", "central"), SWITCH),
+    (("experimental", "denyProxyRequests"), NON_EMPTY),
+    (("sync", "toHost", "customResources"), NON_EMPTY),
+    (("sync", "fromHost", "customResources"), NON_EMPTY),
+    (("sync", "toHost", "namespaces", "enabled"), SWITCH),
+    (("sync", "toHost", "pods", "hybridScheduling", "enabled"), SWITCH),
+    (("sync", "toHost", "resourceClaimTemplates", "enabled"), SWITCH),
+    (("sync", "toHost", "resourceClaims", "enabled"), SWITCH),
+    (("sync", "fromHost", "deviceClasses", "enabled"), SWITCH),
+    (("sleep",), GIVEN),
+    (("snapshots",), GIVEN),
+    (("deletion",), GIVEN),
+    (("platform",), GIVEN),
 )
+PRIVATE_NODES: Final = ("privateNodes", "enabled")  # Pro unless the control plane is standalone
+STANDALONE: Final = ("controlPlane", "standalone", "enabled")
 
 
 class Target(NamedTuple):
@@ -122,8 +134,19 @@ def setting(values: Mapping[str, Any], path: tuple[str, ...]) -> Any:
 
 
 def pro_only_settings(values: Mapping[str, Any]) -> list[str]:
-    """The Pro-only settings *values* turns on (non-empty), as dotted paths."""
-    return [".".join(path) for path in PRO_ONLY if setting(values, path) not in (None, False, {}, [], "")]
+    """The Pro-only settings *values* uses, as dotted paths, in the order vCluster tests them."""
+    used = [".".join(path) for path, rule in PRO_ONLY if _uses(setting(values, path), rule)]
+    if setting(values, PRIVATE_NODES) is True and setting(values, STANDALONE) is not True:
+        used.append(".".join(PRIVATE_NODES))
+    return used
+
+
+def _uses(value: Any, rule: str) -> bool:
+    if rule == SWITCH:
+        return value is True
+    if rule == NON_EMPTY:
+        return bool(value)
+    return value is not None
 
 
 def latest_revision(cluster: Cluster, composition: str) -> KubeObject | None:
