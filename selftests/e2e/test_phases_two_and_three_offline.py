@@ -46,6 +46,8 @@ def test_a_healthy_platform_passes_phases_one_to_three_against_real_databases(
     creation = step_section(md, "2.1")
     assert "VirtualCluster vc1: Synced, Ready (composition revision virtualcluster-helm-argocd-7c1e5d2)" in creation
     assert "Release vc1: deployed (chart vcluster 0.36.1)" in creation
+    assert "vCluster pod vc1-ns/vc1-0: Running on node " in creation
+    assert "a kwok node" not in creation  # said only where the node is kwok's
     assert "Existing vClusters: none" in creation  # listed before the run creates its own
     assert "vCluster pod: vc1-0 running as StatefulSet replica (1 ready)" in creation
     assert "vCluster API (" in creation

@@ -14,10 +14,10 @@ from oamconf.k8s.conditions import Verdict
 from oamconf.k8s.expect import Expect
 from oamconf.k8s.memory import MemoryCluster
 from oamconf.k8s.verdicts.argocd import application_synced_healthy
-from oamconf.k8s.verdicts.crossplane import composite_ready, package_healthy
+from oamconf.k8s.verdicts.crossplane import composite_composed, composite_ready, package_healthy
 from oamconf.k8s.verdicts.helm import release_ready
 from oamconf.k8s.verdicts.kubevela import application_running, definition_registered
-from oamconf.k8s.verdicts.workloads import deployment_available
+from oamconf.k8s.verdicts.workloads import deployment_available, pod_running
 from oamconf.k8s.wait import FakeClock, State
 
 
@@ -107,6 +107,19 @@ CASES = [
     ("deployment-deadline-exceeded", deployment_available, obj(kinds.DEPLOYMENT, {"conditions": [
         cond("Available", "False", "MinimumReplicasUnavailable"),
         cond("Progressing", "False", "ProgressDeadlineExceeded")]}), State.FAILED),
+    # The scheduler's words while a claim is unbound (k8s v1.36.1 volumebinding/volume_binding.go:378).
+    ("pod-unbound-claim", pod_running, obj(kinds.POD, {"phase": "Pending", "conditions": [cond("PodScheduled", "False",
+        "Unschedulable", "0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims.")]}),
+        State.PENDING),
+    ("pod-running", pod_running, obj(kinds.POD, {"phase": "Running"}, {"nodeName": "n"}), State.SUCCEEDED),
+    ("pod-ended", pod_running, obj(kinds.POD, {"phase": "Failed", "reason": "Evicted"}), State.FAILED),
+    ("xr-nothing-composed-yet", composite_composed(kinds.RELEASE), obj(kinds.RELEASE, {}), State.PENDING),
+    ("xr-composed-release", composite_composed(kinds.RELEASE), obj(kinds.RELEASE, {}, {"crossplane": {
+        "resourceRefs": [{"apiVersion": "helm.crossplane.io/v1beta1", "kind": "Release", "name": "vc1"}]}}),
+        State.SUCCEEDED),
+    ("xr-composed-fatal", composite_composed(kinds.RELEASE), obj(kinds.RELEASE, {"conditions": [cond(
+        "Synced", "False", "ReconcileError",
+        'cannot compose resources: pipeline step "pt" returned a fatal result: cannot apply patch')]}), State.FAILED),
 ]  # fmt: skip
 
 

@@ -7,18 +7,19 @@ import pytest
 from oamconf.cluster.ownership import Owned
 from oamconf.cluster.vclusters import Target, VClusterApis, existing_vclusters, revision_of
 from oamconf.k8s import kinds
-from oamconf.k8s.api import Cluster
+from oamconf.k8s.api import Cluster, KubeObject
 from oamconf.k8s.expect import Expect
 from oamconf.k8s.related import composed
-from oamconf.k8s.verdicts.crossplane import composite_ready
+from oamconf.k8s.verdicts.crossplane import composite_composed, composite_ready
 from oamconf.k8s.verdicts.helm import release_ready
-from oamconf.k8s.verdicts.workloads import statefulset_ready
+from oamconf.k8s.verdicts.workloads import pod_running, statefulset_ready
 from oamconf.k8s.wait import Observation
 from oamconf.phases.workload import composite_fields
 from oamconf.platform.profile import Profile
 from oamconf.steps.evidence import Evidence
 
 STEP = pytest.mark.step("2.1", "vCluster Creation")
+KWOK_NODE_ANNOTATION = "kwok.x-k8s.io/node"  # on every node kwok manages
 
 
 @pytest.mark.needs("platform")
@@ -31,25 +32,35 @@ def test_existing_vclusters_are_listed_with_their_state(cluster: Cluster, eviden
         evidence.add(f"`{vcluster.name}` in {vcluster.namespace} ({vcluster.state})")
 
 
-@pytest.mark.needs("platform", "crossplane-packages", "provider-configs", "vcluster-api")
+@pytest.mark.needs("platform", "crossplane-packages", "provider-configs", "vcluster-chart")
 @STEP
-def test_the_composite_provisions_a_vcluster(
-    owned: Owned, expect: Expect, profile: Profile, own_vcluster: Target, evidence: Evidence
+def test_the_composite_deploys_the_vcluster_chart(
+    cluster: Cluster, owned: Owned, expect: Expect, profile: Profile, own_vcluster: Target, evidence: Evidence
 ) -> None:
-    """A VirtualCluster composite becomes Synced and Ready, and its vcluster chart Release is deployed."""
-    xr = owned.apply_fixture(
-        "platform/vcluster/virtualcluster-vc1.yaml",
-        name=own_vcluster.name,
-        fields=composite_fields(profile, own_vcluster.namespace),
-    )
-    live = expect(xr.ref, composite_ready, timeout=profile.timeouts.vcluster_ready)
-    evidence.add(f"{live.ref}: Synced, Ready (composition revision {revision_of(live) or 'unknown'})")
-    refs = composed(live)
-    release = next((r for r in refs if kinds.RELEASE.is_kind_of(r)), None)
-    assert release is not None, f"{live.ref} composed no Release of the vcluster chart: {[str(r) for r in refs]}"
+    """A VirtualCluster composite composes a Release of the vcluster chart, the Release is deployed, and the
+    vCluster's pod is scheduled and running."""
+    xr = _apply_composite(owned, profile, own_vcluster)
+    live = expect(xr.ref, composite_composed(kinds.RELEASE), timeout=profile.timeouts.vcluster_ready)
+    release = next(r for r in composed(live) if kinds.RELEASE.is_kind_of(r))
     deployed = expect(release, release_ready, timeout=profile.timeouts.release_ready)
     chart = deployed.field("spec.forProvider.chart") or {}
     evidence.add(f"{release}: deployed (chart {chart.get('name')} {chart.get('version')})")
+    name, namespace = own_vcluster
+    pod = expect(kinds.POD.ref(f"{name}-0", namespace), pod_running, timeout=profile.timeouts.vcluster_ready)
+    node = str(pod.field("spec.nodeName"))
+    evidence.add(f"vCluster pod {namespace}/{name}-0: Running on node {node}{_simulated(cluster, node)}")
+
+
+@pytest.mark.needs("platform", "crossplane-packages", "provider-configs", "vcluster-api")
+@STEP
+def test_the_composite_becomes_ready(
+    owned: Owned, expect: Expect, profile: Profile, own_vcluster: Target, evidence: Evidence
+) -> None:
+    """The VirtualCluster composite becomes Synced and Ready: every composed resource is ready, including the
+    kubeconfig Secret the running vCluster fills."""
+    xr = _apply_composite(owned, profile, own_vcluster)
+    live = expect(xr.ref, composite_ready, timeout=profile.timeouts.vcluster_ready)
+    evidence.add(f"{live.ref}: Synced, Ready (composition revision {revision_of(live) or 'unknown'})")
 
 
 @pytest.mark.needs("platform", "vcluster-api")
@@ -66,6 +77,23 @@ def test_the_vcluster_control_plane_answers(
     namespaces = inside.list("v1", "Namespace")
     listed = ", ".join(sorted(n.ref.name for n in namespaces)[:5])
     evidence.add(f"vCluster API ({inside.name}) answers: {len(namespaces)} namespaces ({listed})")
+
+
+def _apply_composite(owned: Owned, profile: Profile, target: Target) -> KubeObject:
+    """The run's VirtualCluster (applied once: a second apply of the same object changes nothing)."""
+    return owned.apply_fixture(
+        "platform/vcluster/virtualcluster-vc1.yaml",
+        name=target.name,
+        fields=composite_fields(profile, target.namespace),
+    )
+
+
+def _simulated(cluster: Cluster, node: str) -> str:
+    """Said when the node is kwok's (the local tier): the pod is scheduled and reported Running, no container runs."""
+    found = cluster.get(kinds.NODE.ref(node))
+    if found is not None and KWOK_NODE_ANNOTATION in (found.metadata.get("annotations") or {}):
+        return " (a kwok node: the pod is simulated, no container runs)"
+    return ""
 
 
 def _exists(_: object) -> Observation:

@@ -30,7 +30,7 @@ SANS = ("controlPlane", "proxy", "extraSANs")
 REPLICATED = ("networking", "replicateServices", "fromHost")
 
 
-@pytest.mark.needs("platform", "crossplane-packages", "vcluster-api")
+@pytest.mark.needs("platform", "crossplane-packages", "vcluster-chart")  # the chart writes vc-config-<name>
 @STEP
 def test_the_configuration_the_platform_relies_on_is_rendered(
     cluster: Cluster, profile: Profile, own_vcluster: Target, evidence: Evidence

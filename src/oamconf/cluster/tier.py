@@ -24,6 +24,7 @@ CAPABILITIES: Final = {
     "cluster-gateway": "KubeVela's cluster-gateway running (its multicluster features)",
     "argocd": "Argo CD's controller, repo-server and API server running",
     "platform": "the platform's XRD, Composition and ComponentDefinitions applied",
+    "vcluster-chart": "the vcluster chart the Composition names, reachable and installable",
     "vcluster-api": "a vCluster's own API server answering",
     "containers": "workload containers really running (a Job's command, a web server's port)",
     "database-charts": "the PostgreSQL and Redis charts the ComponentDefinitions name, reachable and installable",

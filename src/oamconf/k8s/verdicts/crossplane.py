@@ -8,10 +8,13 @@ below, which Crossplane does not retry its way out of, fail at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
 from oamconf.k8s.api import KubeObject
 from oamconf.k8s.conditions import all_of, condition_is, condition_true
+from oamconf.k8s.kinds import Kind
+from oamconf.k8s.related import composed
 from oamconf.k8s.wait import Observation
 
 # Healthy=False reason=UnhealthyPackageRevision with one of these: the package cannot become healthy.
@@ -47,6 +50,22 @@ def composite_ready(obj: KubeObject) -> Observation:
     if synced is not None and synced.status == "False" and "returned a fatal result" in synced.message:
         return Observation.failed(f"want Synced=True, is {synced}")
     return _SYNCED_AND_READY(obj)
+
+
+def composite_composed(kind: Kind) -> Callable[[KubeObject], Observation]:
+    """The composite names a composed resource of *kind* (its functions ran and Crossplane applied their
+    result); a fatal result fails at once, as in ``composite_ready``."""
+
+    def composed_it(obj: KubeObject) -> Observation:
+        synced = obj.condition("Synced")
+        if synced is not None and synced.status == "False" and "returned a fatal result" in synced.message:
+            return Observation.failed(f"want Synced=True, is {synced}")
+        found = [r for r in composed(obj) if kind.is_kind_of(r)]
+        if found:
+            return Observation.succeeded(f"composed {found[0]}")
+        return Observation.pending(f"want a composed {kind.kind}, is {synced or 'no Synced condition yet'}")
+
+    return composed_it
 
 
 def _mentions(message: str, needles: tuple[str, ...]) -> bool:

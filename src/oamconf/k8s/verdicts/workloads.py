@@ -37,6 +37,26 @@ def statefulset_ready(obj: KubeObject) -> Observation:
     return Observation.succeeded(f"readyReplicas={ready} of {wanted}")
 
 
+def pod_running(obj: KubeObject) -> Observation:
+    """phase=Running. A pod that ended (Succeeded, Failed) fails at once: a StatefulSet's pod is not meant to
+    end. Pending says why, in the scheduler's or the kubelet's words (an unbound claim, an image pull)."""
+    phase = obj.field("status.phase") or "Pending"
+    if phase == "Running":
+        return Observation.succeeded(f"Running on {obj.field('spec.nodeName')}")
+    if phase in ("Succeeded", "Failed"):
+        return Observation.failed(f"want phase=Running, is phase={phase} {obj.field('status.reason') or ''}".strip())
+    scheduled = obj.condition("PodScheduled")
+    if scheduled is not None and scheduled.status == "False":
+        return Observation.pending(f"want phase=Running, is {scheduled}")
+    waiting = [
+        f"{c.get('name')}: {c['state']['waiting'].get('reason')}"
+        for c in [*(obj.field("status.initContainerStatuses") or []), *(obj.field("status.containerStatuses") or [])]
+        if isinstance(c, dict) and isinstance((c.get("state") or {}).get("waiting"), dict)
+    ]
+    why = f" ({'; '.join(waiting)})" if waiting else ""
+    return Observation.pending(f"want phase=Running, is phase={phase}{why}")
+
+
 def job_complete(obj: KubeObject) -> Observation:
     """Complete=True; ``Failed=True`` (backoff limit reached, deadline exceeded) fails at once: the Job
     controller stopped retrying."""
