@@ -84,7 +84,21 @@ def test_a_local_run_says_it_was_the_local_tier_and_what_it_did_not_run(pytester
     assert (steps["3.1"], steps["3.2"], steps["3.3"]) == (WORKING, WORKING, WORKING), step_section(md, "3.2")
     assert "a table row was written and read back" in step_section(md, "3.2")
     assert "AUTH, PING, SET/GET with expiry" in step_section(md, "3.3")
-    assert "postgresql 17.1.0, redis 23.1.1 are stand-ins" in _header(md, "Local tier: stand-in charts")
+    assert "postgresql 17.1.0, redis 23.1.1 are stand-ins" in _header(md, "Local tier: charts")
+    # Phase 2 as far as the tier goes: the real Composition runs (core calls the function over mTLS), the real
+    # provider-helm installs the real vcluster chart from its module, and the StatefulSet's pod is scheduled.
+    creation = step_section(md, "2.1")
+    assert "Release vc1: deployed (chart vcluster 0.36.1)" in creation, creation
+    assert "vc1-0: Running on node kwok-node-0 (a kwok node: the pod is simulated, no container runs)" in creation
+    assert "not tested: local tier: a vCluster's API server is not started" in creation
+    assert "vc-config-vc1: extraSANs vc1.vc1-ns.svc, vc1.vc1-ns.svc.cluster.local" in step_section(md, "2.2")
+    assert "the real vcluster chart 0.36.1 (packaged from github.com/loft-sh/vcluster@v0.36.1" in _header(
+        md, "Local tier: charts"
+    )
+    # The bill of materials names what the tier served instead of the pinned charts and images.
+    assert _header(md, "PostgreSQL chart").startswith("postgresql 17.1.0: a stand-in the suite writes")
+    assert _header(md, "Redis image").startswith("not run: Redis 7 from Debian's packages")
+    assert _header(md, "vCluster chart").endswith("chart/ (the real chart, served on loopback)")
     assert "credential sits in Composition" not in md  # its fmt's %s is a placeholder, not a token
     logs = pytester.path / "reports" / "local-logs"
     assert "Serving securely" in (logs / "kube-apiserver.log").read_text(encoding="utf-8")

@@ -28,7 +28,7 @@ from oamconf.cluster.local_platform import (
     start_kubevela,
     start_runtimes,
 )
-from oamconf.cluster.local_standins import databases, describe, rewrite_for, stand_in_repository
+from oamconf.cluster.local_standins import bill_of_materials, chart_repository, databases, describe, rewrite_for
 from oamconf.cluster.localcp.build import prepared
 from oamconf.cluster.localcp.charts import ChartRepository
 from oamconf.cluster.localcp.components import Binaries, Layout
@@ -70,6 +70,7 @@ NOT_RUN: Final = {
         "not served to the ComponentDefinitions yet"
     ),
     "database-servers": "no PostgreSQL or Redis server is started behind the charts' Services in this tier yet",
+    "vcluster-chart": "the vcluster chart is not served in this tier yet",
 }
 
 
@@ -97,7 +98,7 @@ class LocalTier:
     materials: dict[str, str] = field(default_factory=dict)  # bill of materials rows, from the built modules
     plane: LocalControlPlane | None = None
     runtimes: list[OwnedProcess] = field(default_factory=list)  # the packages' runtimes, once started
-    charts: ChartRepository | None = None  # the loopback chart repository of the stand-in charts
+    charts: ChartRepository | None = None  # the loopback chart repository (vcluster and the stand-ins)
     last_facts: dict[str, str] = field(default_factory=dict)  # ``facts()`` as read just before the stop
     limits: Limits = field(default_factory=lambda: Limits(TIER, dict(NOT_RUN)))
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
@@ -140,6 +141,7 @@ class LocalTier:
         self.data_dir.chmod(0o700)  # the admin kubeconfig and the CA's key are written here
         # Kept by ``running`` itself: the logs are copied after the processes stop, then the folder goes.
         self.plane = self._stack.enter_context(running(self.binaries, self.data_dir, keep=True))
+        self._serve_charts()
         self._start_crossplane(self.plane)
         self._start_kubevela(self.plane)
         return self.plane
@@ -169,26 +171,32 @@ class LocalTier:
         for capability in ("crossplane", "provider-configs"):
             self.limits.missing.pop(capability, None)
 
-    def start_package_runtimes(self) -> None:
-        """After the install: each package's pod run as a process, with the stand-in chart repository they may
-        dial; when they cannot start, the checks needing them are Not tested with the one-line cause."""
-        if self.plane is None or self.crossplane is None or self.runtimes:
-            return
+    def _serve_charts(self) -> None:
+        """The loopback chart repository, before anything is installed (the Composition names it); when it
+        cannot serve, the checks installing a chart are Not tested with the one-line cause."""
         try:
             self.charts = self._stack.enter_context(
-                stand_in_repository(self.versions, self.cache_dir, self.data_dir / "charts")
+                chart_repository(self.versions, self.cache_dir, self.data_dir / "charts")
             )
-            self.runtimes, facts = start_runtimes(
-                self._stack, self.plane, self.crossplane, self.cache_dir, [self.charts.port]
-            )
+        except ConformanceError as err:
+            why = f"the loopback chart repository did not start: {one_line(str(err))}"
+            self.limits.missing.update({"vcluster-chart": why, "database-charts": why})
+            return
+        self.stage_facts["Local tier: charts"] = describe(self.versions, self.charts)
+        self.materials.update(bill_of_materials(self.versions))
+        self.limits.missing.pop("vcluster-chart", None)
+
+    def start_package_runtimes(self) -> None:
+        """After the install: each package's pod run as a process, reaching the chart repository from its
+        network; when they cannot start, the checks needing them are Not tested with the one-line cause."""
+        if self.plane is None or self.crossplane is None or self.runtimes:
+            return
+        forward = [self.charts.port] if self.charts is not None else []
+        try:
+            self.runtimes, facts = start_runtimes(self._stack, self.plane, self.crossplane, self.cache_dir, forward)
         except ConformanceError as err:
             self.limits.missing["crossplane-packages"] = f"the packages' runtimes did not start: {one_line(str(err))}"
             return
-        facts["Local tier: stand-in charts"] = describe(self.versions, self.charts)
-        facts["Local tier: storage"] = (
-            "no StorageClass: a claim of a stand-in database pod gets a PersistentVolume made for it (a stand-in "
-            "for kind's local-path provisioner; no kubelet mounts it); kwok's node advertises ephemeral-storage"
-        )
         self.stage_facts.update(facts)
         self.limits.missing.pop("crossplane-packages", None)
         self._start_databases(self.plane)
@@ -200,22 +208,28 @@ class LocalTier:
         except ConformanceError as err:
             self.limits.missing["database-servers"] = f"the database supervisor did not start: {one_line(str(err))}"
             return
+        self.stage_facts["Local tier: storage"] = (
+            "no StorageClass: a pending claim that names none (a stand-in database's, the vCluster's) gets a "
+            "PersistentVolume made for it (a stand-in for kind's local-path provisioner; no kubelet mounts it)"
+        )
         self.stage_facts["Local tier: databases"] = (
             "each stand-in PostgreSQL or Redis pod is served by a real server from Debian's packages (PostgreSQL 15, "
             "Redis 7: their versions, not the images'), started with the credentials the pod's environment names "
             "and reached through kwok's port-forward (kubectl v1.36.1 built from the module)"
         )
-        self.limits.missing.pop("database-charts", None)
+        if self.charts is not None:
+            self.limits.missing.pop("database-charts", None)
         self.limits.missing.pop("database-servers", None)
 
     def rewrite(self, manifest: dict[str, Any]) -> dict[str, Any]:
-        """What a run applies, pointed at the stand-in charts once they are served (``local_standins``)."""
+        """What a run applies, pointed at the loopback chart repository once it serves (``local_standins``)."""
         return manifest if self.charts is None else rewrite_for(self.versions, self.charts)(manifest)
 
     def components(self, platform: tuple[Component, ...]) -> tuple[Component, ...]:
         """The platform's components the started stages let this tier install, as it serves them."""
         running = {name for name, up in (("crossplane", self.crossplane), ("kubevela", self.kubevela)) if up}
-        return installable(platform, running, served_packages(local_packages(self.versions)))
+        packages = served_packages(local_packages(self.versions))
+        return installable(platform, running, lambda manifest: self.rewrite(packages(manifest)))
 
     @property
     def kubeconfig(self) -> Path | None:

@@ -107,8 +107,9 @@ def container_environment(cluster: Cluster, namespace: str, container: Mapping[s
     return resolved
 
 
-def bind_claims(cluster: Cluster, namespace: str) -> list[Ref]:
-    """A PersistentVolume for each pending claim in *namespace* that names none, pre-bound to it; the new PVs.
+def bind_claims(cluster: Cluster, namespace: str | None = None) -> list[Ref]:
+    """A PersistentVolume for each pending claim (in *namespace*, or in all) that names none, pre-bound to it;
+    the new PVs.
 
     The volumes are ``hostPath`` under ``/var/empty``: kwok mounts nothing, so no path is ever created. The
     caller deletes the returned PVs (reclaim policy Retain: nothing would delete a hostPath volume's data).
@@ -117,7 +118,8 @@ def bind_claims(cluster: Cluster, namespace: str) -> list[Ref]:
     for claim in cluster.list("v1", "PersistentVolumeClaim", namespace=namespace):
         if claim.field("status.phase") != "Pending" or claim.field("spec.volumeName"):
             continue
-        name = f"{_PV_PREFIX}{namespace}-{claim.ref.name}"[:253]
+        where = claim.ref.namespace or "default"
+        name = f"{_PV_PREFIX}{where}-{claim.ref.name}"[:253]
         volume = {
             "apiVersion": "v1",
             "kind": "PersistentVolume",
@@ -127,7 +129,7 @@ def bind_claims(cluster: Cluster, namespace: str) -> list[Ref]:
                 "accessModes": claim.field("spec.accessModes") or ["ReadWriteOnce"],
                 "persistentVolumeReclaimPolicy": "Retain",
                 "storageClassName": claim.field("spec.storageClassName") or "",
-                "claimRef": {"namespace": namespace, "name": claim.ref.name, "uid": claim.metadata.get("uid")},
+                "claimRef": {"namespace": where, "name": claim.ref.name, "uid": claim.metadata.get("uid")},
                 "hostPath": {"path": f"/var/empty/{name}"},
             },
         }

@@ -5,7 +5,8 @@ port-forward, as on kind; nothing in the steps knows the tier. So for the whole 
 watches (by polling: a few pods, a second apart) for pods of the stand-in charts (label ``oamconf.dev/stand-in``
 and a container named ``postgresql`` or ``redis``): a new one is served (``databases.serving``: the real server
 with the credentials its environment names, and kwok's PortForward to it), one that is gone has its server
-stopped, and pending claims in its namespace get a PersistentVolume (``databases.bind_claims``). A pod that
+stopped, and every pending claim gets a PersistentVolume (``databases.bind_claims``: the tier has no
+provisioner, and the vCluster's StatefulSet claims one too). A pod that
 cannot be served (its Secret is missing, initdb failed) is recorded with the reason, and tried again only when
 it is replaced by a new pod (a new uid), as a kubelet reports CreateContainerConfigError and retries.
 """
@@ -37,14 +38,14 @@ class Supervisor:
     _stacks: dict[str, contextlib.ExitStack] = field(default_factory=dict, repr=False)
 
     def sync(self, cluster: Cluster, workdir: Path) -> None:
-        """One round: serve new stand-in pods, stop the servers of pods that are gone, bind pending claims."""
+        """One round: bind pending claims, serve new stand-in pods, stop the servers of pods that are gone."""
+        self.volumes += [v for v in bind_claims(cluster) if v not in self.volumes]  # a claim binds a round later
         pods = {_uid(pod): pod for pod in cluster.list("v1", "Pod", labels={STAND_IN_LABEL: "true"})}
         for uid in [uid for uid in self._stacks if uid not in pods]:
             self._stop(uid)
         for uid, pod in pods.items():
             if uid in self._stacks or _failure_key(pod) in self.failures or not _has_engine(pod):
                 continue
-            self.volumes += bind_claims(cluster, pod.ref.namespace or "default")
             if not pod.field("spec.nodeName"):
                 continue  # not scheduled yet (its claim unbound): kwok has not taken it
             self._serve(cluster, pod, workdir)
