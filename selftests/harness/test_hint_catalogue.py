@@ -81,6 +81,15 @@ CASES = [
         ("vela def vet",),
     ),
     Case(
+        "component-definition-schema-refused",  # vela-core v1.10.9 on the local tier, a template with a syntax error
+        'ComponentDefinition vela-system/redis: want Synced=True, is Synced=False reason=ReconcileError message="'
+        "cannot store capability redis in ConfigMap: failed to generate OpenAPI v3 JSON schema for capability redis: "
+        "expected 'EOF', found '}'\"",
+        "vela-core cannot read the parameters of ComponentDefinition redis from its CUE template: expected 'EOF', "
+        "found '}'",
+        ("vela def vet",),
+    ),
+    Case(
         "webhook-certificate",
         'Internal error occurred: failed calling webhook "validating.core.oam.dev.v1beta1.applications": failed to '
         'call webhook: Post "https://vela-core-webhook.vela-system.svc:443/validating?timeout=10s": tls: failed to '

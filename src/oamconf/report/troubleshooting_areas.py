@@ -177,6 +177,12 @@ AREAS: Final[tuple[Area, ...]] = (
                 "GenerateComponentManifest: evaluate base template ...: failed to compile workload <component> after "
                 "merge parameter and context: <CUE error>",
             ),
+            "component-definition-schema-refused": Entry(
+                "A ComponentDefinition's template is refused when it is registered",
+                "the ComponentDefinition's Synced condition",
+                "cannot store capability <definition> in ConfigMap: failed to generate OpenAPI v3 JSON schema for "
+                "capability <definition>: <CUE error>",
+            ),
             "provider-config-missing": Entry(
                 "A managed resource names a ProviderConfig that does not exist",
                 "the Helm Release's Synced condition",

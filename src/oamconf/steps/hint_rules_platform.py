@@ -211,6 +211,17 @@ PLATFORM: tuple[Known, ...] = (
         "context); the workflow step's message; seen on the local tier (test_real_kubevela)",
     ),
     Known(
+        "component-definition-schema-refused",
+        r"cannot store capability (?P<definition>\S+) in ConfigMap: failed to generate OpenAPI v3 JSON schema for "
+        r"capability \S+: (?P<error>[^\"\n]+)",
+        "vela-core cannot read the parameters of ComponentDefinition {definition} from its CUE template: {error}",
+        "fix the template in the definition's file and apply it again (`vela def vet <file>` shows a syntax error); "
+        "a parameter default with a bound (`*3 | int & >=0`) compiles but is refused here: bound it in the output",
+        source="kubevela pkg/controller/core.oam.dev/v1beta1/core/components/componentdefinition/"
+        "componentdefinition_controller.go:88-95 (Could not store capability in "
+        "ConfigMap); the definition's Synced=False condition; seen on the local tier (test_local_faults)",
+    ),
+    Known(
         "helm-operation-in-progress",
         r"another operation \(install/upgrade/rollback\) is in progress",
         "the Helm release is locked in a pending state (pending-install, pending-upgrade or pending-rollback): an "
