@@ -172,13 +172,19 @@ def test_a_component_that_dies_makes_every_check_not_tested_with_its_last_log_li
 def test_ctrl_c_during_a_local_run_stops_every_process_and_removes_the_data(tmp_path: Path) -> None:
     clusters = CACHE.parent / "clusters"
     before = set(clusters.glob("local-*")) if clusters.is_dir() else set()
-    run = subprocess.Popen(  # noqa: S603 - the suite's own command line, as a user types it
-        [sys.executable, "-m", "pytest", "tests", "--conformance", "--local", "--report-dir", str(tmp_path / "r")],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group: the SIGINT below reaches it as a terminal's Ctrl-C
-    )
+    # A SIGINT ignored here (a job a non-interactive shell started in the background) stays ignored in the child,
+    # and Python then never turns it into KeyboardInterrupt: give the child SIGINT as a terminal's process has it.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        run = subprocess.Popen(  # noqa: S603 - the suite's own command line, as a user types it
+            [sys.executable, "-m", "pytest", "tests", "--conformance", "--local", "--report-dir", str(tmp_path / "r")],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: the SIGINT below reaches it as a terminal's Ctrl-C
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
     data = _new_data_dir(clusters, before, run)
     os.killpg(run.pid, signal.SIGINT)
     out, _ = run.communicate(timeout=120)
