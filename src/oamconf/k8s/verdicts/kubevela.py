@@ -8,6 +8,7 @@ manual stop. Both need a person; every other phase may still move on by itself.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Final
 
 from oamconf.k8s.api import KubeObject
 from oamconf.k8s.wait import Observation, State
@@ -53,17 +54,26 @@ def _failed_step(obj: KubeObject) -> str:
     return ""
 
 
+# kubevela v1.10.9 pkg/oam/util/helper.go:70 ErrStoreCapabilityInConfigMap: the template itself is refused.
+_SCHEMA_REFUSED: Final = "cannot store capability "
+
+
 def definition_registered(obj: KubeObject) -> Observation:
     """KubeVela recorded a DefinitionRevision and stored the parameter schema: Synced is not False.
 
     vela-core v1.10.9 records the revision even when the template does not compile, or when it cannot
     make the parameter schema: Synced=False ``ReconcileError`` then says why ("cannot store capability
     postgresql in ConfigMap: failed to generate OpenAPI v3 JSON schema ...", seen on the local tier), and
-    Applications fail at render time. That never clears by itself, so it fails at once.
+    Applications fail at render time. That never clears by itself, so it fails at once. Any other Synced=False
+    is retried by vela-core and waited out: right after a definition is applied it may say "cannot generate
+    DefinitionRevision of postgresql: get the definitionRevision postgresql-v1: DefinitionRevision.core.oam.dev
+    \"postgresql-v1\" not found" (its cache lags the revision it just created; seen on the local tier).
     """
     synced = obj.condition("Synced")
     if synced is not None and synced.status == "False":
-        return Observation.failed(f"want Synced=True, is {synced}")
+        if _SCHEMA_REFUSED in synced.message:
+            return Observation.failed(f"want Synced=True, is {synced}")
+        return Observation.pending(f"want Synced=True, is {synced}")
     revision = obj.field("status.latestRevision.name")
     if not revision:
         return Observation.pending("want a latestRevision, is none yet")
