@@ -21,7 +21,7 @@ from oamconf.cluster.localcp.components import Binaries, Layout, etcd, etcd_read
 from oamconf.cluster.localcp.controlplane import LocalControlPlane, Spec, _launch, running
 from oamconf.cluster.localcp.process import OwnedProcess, ProcessDied, await_ready, start, stop, stop_all
 from oamconf.errors import UsageError
-from oamconf.k8s.wait import Observation
+from oamconf.k8s.wait import Observation, wait_until
 
 
 @pytest.fixture
@@ -148,3 +148,21 @@ def test_a_kept_data_directory_holds_every_started_components_log_after_a_failur
     assert sorted(p.name for p in (root / "logs").iterdir()) == ["etcd.log", "kube-apiserver.log"]
     assert (root / "kubeconfig").exists() is False  # written only once the API server answers
     assert (root / "pki" / "ca.crt").is_file()
+
+
+def test_a_fixed_port_an_earlier_process_left_in_time_wait_is_not_taken() -> None:
+    # The function's port (where Crossplane core dials) cannot move: only a listener there stops the tier. A fresh-
+    # clone CI run found the previous run's connections in TIME_WAIT counted as taken.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Go's listeners (the function's) do
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = int(server.getsockname()[1])
+        assert ports.held(port)
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = server.accept()
+        accepted.close()  # the server's side closes first: its end goes to TIME_WAIT on *port*
+        client.close()
+    # Once the two FINs are through (a moment), nothing listens and only TIME_WAIT holds the port.
+    wait_until(lambda: Observation.simple(not ports.held(port), "want it bindable"), subject="close", timeout=5)
+    assert ports.free(port) != port  # the usual-port check still passes over it (no SO_REUSEADDR)

@@ -27,7 +27,7 @@ from oamconf.cluster.localcp.controlplane import CONTEXT, LocalControlPlane
 from oamconf.cluster.localcp.crossplane import LocalCrossplane, crossplane_binaries, crossplane_running
 from oamconf.cluster.localcp.kubevela import VelaCore, vela_core
 from oamconf.cluster.localcp.netprobe import probe
-from oamconf.cluster.localcp.ports import free
+from oamconf.cluster.localcp.ports import held
 from oamconf.cluster.localcp.process import OwnedProcess, await_ready, stop_all
 from oamconf.cluster.localcp.registry import UPSTREAM_REGISTRY, LocalPackage, local_packages
 from oamconf.cluster.localcp.runtimes import PackageRuntime, active_revisions, facts_line, runtime_of
@@ -189,7 +189,7 @@ def _start_runtime(runtime: PackageRuntime, crossplane: LocalCrossplane, forward
             f"Function {runtime.package}: Crossplane core resolves only {sorted(crossplane.function_hosts)} to "
             "loopback (its hosts file is written when it starts), not its Service"
         )
-    if free(port) != port:
+    if held(port):  # not ``free``: that passes over a port an earlier run's connections left in TIME_WAIT
         raise ConformanceError(f"port {port} is taken: {runtime.tool} listens there, where Crossplane core dials it")
     pod = dataclasses.replace(runtime.pod, name=runtime.tool)
     return start_pod(pod, log=log, ready=lambda: functions.listening(port))

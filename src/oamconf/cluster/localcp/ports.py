@@ -63,3 +63,15 @@ def _bindable(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def held(port: int) -> bool:
+    """Whether a socket listens on loopback *port* (for a port that cannot move). Connections of an earlier
+    process left in TIME_WAIT do not count: with SO_REUSEADDR, as Go binds, only a listener refuses the bind."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((LOOPBACK, port))
+        except OSError:
+            return True
+    return False
