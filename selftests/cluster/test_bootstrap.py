@@ -17,7 +17,9 @@ from oamconf.cluster.bootstrap import KIND_CONFIG, Bootstrap, BootstrapSettings
 from oamconf.cluster.components import reference_platform
 from oamconf.cluster.install import ClusterBootstrapError
 from oamconf.cluster.lifecycle import ClusterOptions
+from oamconf.cluster.stuck_definitions import NUDGE
 from oamconf.errors import UsageError
+from oamconf.k8s import kinds
 from oamconf.k8s.api import Cluster, Ref
 from oamconf.k8s.memory import MemoryCluster
 from oamconf.k8s.wait import FakeClock, WaitPolicy
@@ -29,6 +31,11 @@ from oamconf.redact import Redactor
 FIXTURES = fixtures_dir()
 
 HELM = "import sys\nif sys.argv[1:2] == ['version']:\n    print('v4.2.3+g0000000')\n"
+# vela-core v1.10.9, as a fresh-clone CI run showed it
+STUCK = (
+    "cannot generate DefinitionRevision of redis: get the definitionRevision redis-v1: "
+    'DefinitionRevision.core.oam.dev "redis-v1" not found'
+)
 KUBECTL = 'print(\'{"clientVersion": {"gitVersion": "v1.36.1"}}\')'
 
 
@@ -91,6 +98,42 @@ def test_a_default_run_creates_the_cluster_installs_the_platform_and_deletes_it(
     r.bootstrap.down(any_step_failed=False)
     assert r.kind.verbs()[-2:] == ["export logs", "delete cluster"]
     assert r.kind.clusters() == []
+
+
+def test_a_definition_vela_core_left_stuck_on_its_revision_is_nudged_and_the_header_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    r = rig(tmp_path, monkeypatch, ClusterOptions())
+    redis = kinds.COMPONENT_DEFINITION.ref("redis", "vela-system")
+    stuck = {"type": "Synced", "status": "False", "reason": "ReconcileError", "message": STUCK}
+    # What vela-core wrote of the definition the install then applies (an apply leaves status as it is).
+    r.memory.seed(
+        [
+            {
+                "apiVersion": redis.api_version,
+                "kind": redis.kind,
+                "metadata": {"name": "redis", "namespace": "vela-system"},
+                "status": {"conditions": [stuck]},
+            }
+        ]
+    )
+
+    r.bootstrap.up()
+
+    nudged = r.memory.get(redis)
+    assert nudged is not None
+    assert NUDGE in nudged.annotations
+    assert r.bootstrap.facts["Definitions nudged"].startswith("vela-core left redis at Synced=False")
+    postgresql = r.memory.get(kinds.COMPONENT_DEFINITION.ref("postgresql", "vela-system"))
+    assert postgresql is not None
+    assert NUDGE not in postgresql.annotations
+
+
+def test_a_run_whose_definitions_synced_nudges_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    r = rig(tmp_path, monkeypatch, ClusterOptions())
+    r.bootstrap.up()
+    assert "Definitions nudged" not in r.bootstrap.facts
+    assert not [o for o in r.memory.applied if NUDGE in o.annotations]
 
 
 def test_a_failed_step_keeps_the_cluster_for_debugging_after_exporting_logs(

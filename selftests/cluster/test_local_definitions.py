@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from oamconf.cluster.local_platform import NUDGE, unstick_definitions
+from oamconf.cluster.stuck_definitions import NUDGE, unstick_definitions
 from oamconf.k8s import kinds
 from oamconf.k8s.memory import MemoryCluster
 

@@ -90,6 +90,16 @@ CASES = [
         ("vela def vet",),
     ),
     Case(
+        "definition-revision-stuck",  # vela-core v1.10.9 in a fresh-clone CI run (test_real_kubevela), as 1.2 words it
+        "ComponentDefinition vela-system/redis: want Synced=True, is Synced=False reason=ReconcileError message='"
+        "cannot generate DefinitionRevision of redis: get the definitionRevision redis-v1: "
+        'DefinitionRevision.core.oam.dev "redis-v1" not found\' (waited 90s)',
+        "vela-core stopped reconciling ComponentDefinition redis: its cached view did not show DefinitionRevision "
+        "redis-v1, which it had just created, and vela-core v1.10.9 only records that in the definition's "
+        "condition, without requeueing it; the definition itself is not at fault",
+        ("kubectl annotate componentdefinition redis -n vela-system",),
+    ),
+    Case(
         "webhook-certificate",
         'Internal error occurred: failed calling webhook "validating.core.oam.dev.v1beta1.applications": failed to '
         'call webhook: Post "https://vela-core-webhook.vela-system.svc:443/validating?timeout=10s": tls: failed to '

@@ -25,9 +25,9 @@ from localcp.vela_support import (
     warned,
     with_defaults,
 )
-from oamconf.cluster.local_platform import unstick_definitions
 from oamconf.cluster.localcp import kubevela
 from oamconf.cluster.localcp.controlplane import CONTEXT, LocalControlPlane
+from oamconf.cluster.stuck_definitions import unstick_definitions
 from oamconf.cluster.tools import default_cache_dir
 from oamconf.errors import WaitFailed
 from oamconf.k8s import kinds

@@ -28,8 +28,8 @@ from oamconf.cluster.kind import KindCluster
 from oamconf.cluster.lifecycle import ClusterOptions, ClusterPlan, Mode, Teardown, bring_up, plan, tear_down
 from oamconf.cluster.local import CONTEXT as LOCAL_CONTEXT
 from oamconf.cluster.local import LocalTier
-from oamconf.cluster.local_platform import unstick_definitions
 from oamconf.cluster.ownership import new_run_id, run_labels
+from oamconf.cluster.stuck_definitions import nudged_line, unstick_definitions
 from oamconf.cluster.tier import NO_LIMITS, Limits
 from oamconf.cluster.tools import ResolvedTools, check_docker, resolve_tools
 from oamconf.errors import AccessDenied, ApiError, ConformanceError
@@ -210,7 +210,14 @@ class Bootstrap:
             )
             for name, timing in self.install.rows():
                 self.facts[f"Install {name}"] = timing
+            self._nudge_definitions(cluster)
         return cluster
+
+    def _nudge_definitions(self, cluster: Cluster) -> None:
+        """Only after the suite installed the platform: a cluster under review is never changed."""
+        nudged = unstick_definitions(cluster, self.settings.profile.definitions.namespace, clock=self.clock)
+        if nudged:
+            self.facts["Definitions nudged"] = nudged_line(nudged)
 
     def _install_local(self, cluster: Cluster) -> None:
         """What the local tier's started stages can serve, installed as a kind run installs it; the rest of the
@@ -230,12 +237,7 @@ class Bootstrap:
             clock=self.clock,
             apply_labels=run_labels(self.run_id),
         )
-        nudged = unstick_definitions(cluster, self.settings.profile.definitions.namespace)
-        if nudged:
-            self.facts["Local tier: definitions nudged"] = (
-                f"vela-core left {', '.join(nudged)} at Synced=False 'cannot generate DefinitionRevision' (its cache "
-                "lagged the revision it had just created) and does not retry that: annotated once to reconcile again"
-            )
+        self._nudge_definitions(cluster)
         self.local.start_package_runtimes()  # the packages' pods as processes, once Crossplane made them
         for name, timing in self.install.rows():
             self.facts[f"Install {name}"] = timing

@@ -14,7 +14,6 @@ Once Crossplane has made the packages' Deployments, ``start_runtimes`` runs each
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
@@ -32,11 +31,8 @@ from oamconf.cluster.localcp.process import OwnedProcess, await_ready, stop_all
 from oamconf.cluster.localcp.registry import UPSTREAM_REGISTRY, LocalPackage, local_packages
 from oamconf.cluster.localcp.runtimes import PackageRuntime, active_revisions, facts_line, runtime_of
 from oamconf.cluster.localcp.sandbox import start_pod
-from oamconf.errors import ConformanceError, WaitTimeout
-from oamconf.k8s import kinds
-from oamconf.k8s.api import Cluster, KubeObject
+from oamconf.errors import ConformanceError
 from oamconf.k8s.kube import KubeCluster
-from oamconf.k8s.wait import Observation, wait_until
 from oamconf.platform.versions import Versions
 
 PACKAGE_KINDS: Final = frozenset({"Provider", "Function"})
@@ -199,40 +195,3 @@ def _stop(processes: list[OwnedProcess]) -> None:
     left = stop_all(processes)
     if left:
         raise ConformanceError(f"teardown: {'; '.join(left)}")
-
-
-# vela-core v1.10.9 reads a DefinitionRevision it has just created through its cache; when the cache lags, it
-# sets Synced=False "cannot generate DefinitionRevision of <name>: ... not found" and does not requeue
-# (core/revison.go:416-422 returns no error), so the definition stays so until something changes it. Seen in
-# fresh-clone CI runs of this tier, with several definitions applied at once on a busy machine.
-STUCK_DEFINITION: Final = "cannot generate DefinitionRevision of "
-NUDGE: Final = "oamconf.dev/reconcile"
-SYNCED_WITHIN: Final = 30.0
-
-
-def unstick_definitions(cluster: Cluster, namespace: str, *, timeout: float = SYNCED_WITHIN) -> list[str]:
-    """Once every ComponentDefinition in *namespace* has a Synced condition (or *timeout* passed), annotate each
-    one vela-core left stuck as above, once, so that it reconciles it again; their names (the header says so).
-    The checks still judge what vela-core then makes of them."""
-    kind = kinds.COMPONENT_DEFINITION
-
-    def listed() -> list[KubeObject]:
-        return cluster.list(kind.api_version, kind.kind, namespace=namespace)
-
-    def all_judged() -> Observation:
-        waiting = [d.ref.name for d in listed() if d.condition("Synced") is None]
-        return Observation.pending(f"no Synced yet: {waiting}") if waiting else Observation.succeeded("judged")
-
-    with contextlib.suppress(WaitTimeout):  # step 1.2 waits again and says what it saw
-        wait_until(all_judged, subject="ComponentDefinitions synced", timeout=timeout)
-    stuck = [
-        d for d in listed() if (c := d.condition("Synced")) and c.status == "False" and STUCK_DEFINITION in c.message
-    ]
-    for definition in stuck:
-        nudge = {
-            "apiVersion": kind.api_version,
-            "kind": kind.kind,
-            "metadata": {"name": definition.ref.name, "namespace": namespace, "annotations": {NUDGE: "1"}},
-        }
-        cluster.apply(nudge, field_manager="oamconf-local-tier")
-    return [d.ref.name for d in stuck]

@@ -183,6 +183,12 @@ AREAS: Final[tuple[Area, ...]] = (
                 "cannot store capability <definition> in ConfigMap: failed to generate OpenAPI v3 JSON schema for "
                 "capability <definition>: <CUE error>",
             ),
+            "definition-revision-stuck": Entry(
+                "A ComponentDefinition stays unsynced although its template is fine",
+                "the ComponentDefinition's Synced condition",
+                "cannot generate DefinitionRevision of <definition>: get the definitionRevision <definition>-v1: "
+                'DefinitionRevision.core.oam.dev "<definition>-v1" not found',
+            ),
             "provider-config-missing": Entry(
                 "A managed resource names a ProviderConfig that does not exist",
                 "the Helm Release's Synced condition",

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from oamconf.steps.hint_known import Known
 from oamconf.steps.hint_rules_argocd import ARGOCD
+from oamconf.steps.hint_rules_kubevela import KUBEVELA
 from oamconf.steps.hint_rules_platform import PLATFORM
 
 __all__ = ["CATALOGUE", "Known"]
 
 # The platform's rules first: a webhook call failing on x509 must reach its own rule, not a certificate one.
-CATALOGUE: tuple[Known, ...] = (*PLATFORM, *ARGOCD)
+CATALOGUE: tuple[Known, ...] = (*PLATFORM, *KUBEVELA, *ARGOCD)

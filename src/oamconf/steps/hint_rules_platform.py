@@ -1,5 +1,6 @@
 """The known failure modes of phases 1-3 (Crossplane, webhooks, CRDs, vCluster, storage, images, Helm,
-databases, Services), in the order ``hint_catalogue`` tries them: see its docstring for the conventions."""
+databases, Services; KubeVela's are in ``hint_rules_kubevela``), in the order ``hint_catalogue`` tries them:
+see its docstring for the conventions."""
 
 from __future__ import annotations
 
@@ -190,36 +191,6 @@ PLATFORM: tuple[Known, ...] = (
         "`helm search repo {chart} --versions` lists there",
         source="helm pkg/repo/chartrepo.go (chart %q version %q not found in %s repository); provider-helm "
         "pkg/clients/helm/client.go (failed to pull chart); seen on the local tier (test_real_provider_helm)",
-    ),
-    Known(
-        "component-type-missing",
-        r"load template from component definition \[(?P<type>[^\]]+)\] : "
-        r"\w+\.core\.oam\.dev \\?\"[^\"\\]+\\?\" not found",
-        "no ComponentDefinition {type} exists where the Application can see it (its namespace or vela-system)",
-        "apply the platform's definition (fixtures/platform/kubevela/componentdefinition-{type}.yaml), or correct the "
-        "component's type",
-        source="kubevela pkg/appfile/template.go:83,104 (load template from component definition [%s]), the "
-        "Application's Parsed=False condition and FailedParse event; seen on the local tier (test_real_kubevela)",
-    ),
-    Known(
-        "component-template-does-not-compile",
-        r"failed to compile workload (?P<component>\S+) after merge parameter and context: (?P<error>[^(\n]+)",
-        "the ComponentDefinition's CUE template does not compile for component {component}: {error}",
-        "fix the template (`vela def vet` on the definition file); the definition's own Synced condition shows the "
-        "same error",
-        source="kubevela pkg/cue/definition/template.go:113 (failed to compile workload %s after merge parameter and "
-        "context); the workflow step's message; seen on the local tier (test_real_kubevela)",
-    ),
-    Known(
-        "component-definition-schema-refused",
-        r"cannot store capability (?P<definition>\S+) in ConfigMap: failed to generate OpenAPI v3 JSON schema for "
-        r"capability \S+: (?P<error>[^\"\n]+)",
-        "vela-core cannot read the parameters of ComponentDefinition {definition} from its CUE template: {error}",
-        "fix the template in the definition's file and apply it again (`vela def vet <file>` shows a syntax error); "
-        "a parameter default with a bound (`*3 | int & >=0`) compiles but is refused here: bound it in the output",
-        source="kubevela pkg/controller/core.oam.dev/v1beta1/core/components/componentdefinition/"
-        "componentdefinition_controller.go:88-95 (Could not store capability in "
-        "ConfigMap); the definition's Synced=False condition; seen on the local tier (test_local_faults)",
     ),
     Known(
         "helm-operation-in-progress",
