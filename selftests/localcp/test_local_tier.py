@@ -83,6 +83,12 @@ def test_a_local_run_says_it_was_the_local_tier_and_what_it_did_not_run(pytester
     # answer through the API server's port-forward with the passwords of the Secrets the steps created.
     assert (steps["3.1"], steps["3.2"], steps["3.3"]) == (WORKING, WORKING, WORKING), step_section(md, "3.2")
     assert "a table row was written and read back" in step_section(md, "3.2")
+    # Evidence read from a kwok-simulated pod says so: the Deployment's and the database's pods ran nothing.
+    assert "crossplane-system/crossplane: Available, 1 replica(s) ready (its pods are on kwok nodes: simulated" in (
+        step_section(md, "1.1")
+    )
+    assert re.search(r"Pod \S+/test-postgres-only-test-db-\S+ Running, ready \([^)]*\) \(a kwok node: the pod is "
+                     r"simulated", step_section(md, "3.1")), step_section(md, "3.1")  # fmt: skip
     assert "AUTH, PING, SET/GET with expiry" in step_section(md, "3.3")
     assert "postgresql 17.1.0, redis 23.1.1 are stand-ins" in _header(md, "Local tier: charts")
     # Phase 2 as far as the tier goes: the real Composition runs (core calls the function over mTLS), the real

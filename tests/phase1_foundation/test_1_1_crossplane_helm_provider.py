@@ -8,6 +8,7 @@ from oamconf.cluster.ownership import Owned
 from oamconf.k8s import kinds
 from oamconf.k8s.api import Cluster
 from oamconf.k8s.expect import Expect
+from oamconf.k8s.simulated import workload_note
 from oamconf.k8s.verdicts.crossplane import package_healthy
 from oamconf.k8s.verdicts.helm import release_ready
 from oamconf.k8s.verdicts.workloads import deployment_available
@@ -20,12 +21,13 @@ STEP = pytest.mark.step("1.1", "Crossplane Helm Provider")
 
 @pytest.mark.needs("crossplane")
 @STEP
-def test_crossplane_is_running(expect: Expect, profile: Profile, evidence: Evidence) -> None:
+def test_crossplane_is_running(cluster: Cluster, expect: Expect, profile: Profile, evidence: Evidence) -> None:
     """Crossplane's core Deployments are Available."""
     for name in ("crossplane", "crossplane-rbac-manager"):
         ref = kinds.DEPLOYMENT.ref(name, profile.namespaces.crossplane)
         live = expect(ref, deployment_available, timeout=profile.timeouts.deployment_available)
-        evidence.add(f"{ref}: Available, {live.field('status.readyReplicas', 0)} replica(s) ready")
+        ready = live.field("status.readyReplicas", 0)
+        evidence.add(f"{ref}: Available, {ready} replica(s) ready{workload_note(cluster, live)}")
 
 
 @pytest.mark.needs("crossplane-packages")

@@ -10,6 +10,7 @@ from oamconf.k8s import kinds
 from oamconf.k8s.api import Cluster, KubeObject
 from oamconf.k8s.expect import Expect
 from oamconf.k8s.related import composed
+from oamconf.k8s.simulated import pod_note
 from oamconf.k8s.verdicts.crossplane import composite_composed, composite_ready
 from oamconf.k8s.verdicts.helm import release_ready
 from oamconf.k8s.verdicts.workloads import pod_running, statefulset_ready
@@ -19,7 +20,6 @@ from oamconf.platform.profile import Profile
 from oamconf.steps.evidence import Evidence
 
 STEP = pytest.mark.step("2.1", "vCluster Creation")
-KWOK_NODE_ANNOTATION = "kwok.x-k8s.io/node"  # on every node kwok manages
 
 
 @pytest.mark.needs("platform")
@@ -47,8 +47,8 @@ def test_the_composite_deploys_the_vcluster_chart(
     evidence.add(f"{release}: deployed (chart {chart.get('name')} {chart.get('version')})")
     name, namespace = own_vcluster
     pod = expect(kinds.POD.ref(f"{name}-0", namespace), pod_running, timeout=profile.timeouts.vcluster_ready)
-    node = str(pod.field("spec.nodeName"))
-    evidence.add(f"vCluster pod {namespace}/{name}-0: Running on node {node}{_simulated(cluster, node)}")
+    node = pod.field("spec.nodeName")
+    evidence.add(f"vCluster pod {namespace}/{name}-0: Running on node {node}{pod_note(cluster, pod)}")
 
 
 @pytest.mark.needs("platform", "crossplane-packages", "provider-configs", "vcluster-api")
@@ -86,14 +86,6 @@ def _apply_composite(owned: Owned, profile: Profile, target: Target) -> KubeObje
         name=target.name,
         fields=composite_fields(profile, target.namespace),
     )
-
-
-def _simulated(cluster: Cluster, node: str) -> str:
-    """Said when the node is kwok's (the local tier): the pod is scheduled and reported Running, no container runs."""
-    found = cluster.get(kinds.NODE.ref(node))
-    if found is not None and KWOK_NODE_ANNOTATION in (found.metadata.get("annotations") or {}):
-        return " (a kwok node: the pod is simulated, no container runs)"
-    return ""
 
 
 def _exists(_: object) -> Observation:

@@ -20,6 +20,7 @@ from oamconf.k8s import kinds
 from oamconf.k8s.api import Cluster, KubeObject
 from oamconf.k8s.expect import Expect
 from oamconf.k8s.related import references
+from oamconf.k8s.simulated import pod_note
 from oamconf.k8s.verdicts.helm import release_ready
 from oamconf.k8s.verdicts.kubevela import application_applied, application_running
 from oamconf.k8s.verdicts.workloads import statefulset_ready
@@ -105,7 +106,7 @@ def pod_line(cluster: Cluster, database: Database) -> str:
     if pod.field("status.phase") != "Running" or not ready:
         raise CheckFailed(f"{pod.ref}: {pod.field('status.phase')}, not ready")
     images = ", ".join(str(c.get("image")) for c in pod.field("spec.containers") or [])
-    return f"Pod {pod.ref.namespace}/{pod.ref.name} Running, ready ({images})"
+    return f"Pod {pod.ref.namespace}/{pod.ref.name} Running, ready ({images}){pod_note(cluster, pod)}"
 
 
 def secret_value(cluster: Cluster, evidence: Evidence, *, namespace: str, name: str, key: str) -> str:

@@ -14,11 +14,10 @@ from typing import Final
 
 from oamconf.cluster.localcp.certs import ADMIN, LOOPBACK, SERVICE_CIDR, Pki
 from oamconf.cluster.localcp.health import endpoint_ok, tls_context
+from oamconf.k8s.simulated import KWOK_NODE_ANNOTATION  # kwok selects its nodes by it
 from oamconf.k8s.wait import Observation
 
 SERVICE_ACCOUNT_ISSUER: Final = "https://kubernetes.default.svc.cluster.local"
-# The annotation kwok selects its nodes by; nodes without it would be left to a kubelet that never comes.
-KWOK_NODE_ANNOTATION: Final = "kwok.x-k8s.io/node"
 NODE_LEASE_SECONDS: Final = 40  # kwokctl's default: the node's lease, renewed by kwok, is its heartbeat
 # The kwok kinds read from the API server rather than from kwok.yaml: a pod's port-forward target (a server the
 # suite starts for it) is known only once the pod exists, so it is a PortForward object, not start-up config.
