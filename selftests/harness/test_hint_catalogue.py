@@ -90,6 +90,14 @@ CASES = [
         ("vela def vet",),
     ),
     Case(
+        "trait-type-missing",  # vela-core v1.10.9 on the local tier (test_real_kubevela), as phase 3's verdict says it
+        "want running, is rendering, Parsed=False reason=ReconcileError message='failed to parseComponents: "
+        "component(test-db) parse trait(no-such-trait): trait definition of no-such-trait not found'",
+        "no TraitDefinition no-such-trait exists where the Application can see it (its namespace or vela-system): "
+        "component test-db names it",
+        ("vela def list --type trait",),
+    ),
+    Case(
         "definition-revision-stuck",  # vela-core v1.10.9 in a fresh-clone CI run (test_real_kubevela), as 1.2 words it
         "ComponentDefinition vela-system/redis: want Synced=True, is Synced=False reason=ReconcileError message='"
         "cannot generate DefinitionRevision of redis: get the definitionRevision redis-v1: "

@@ -282,3 +282,30 @@ def test_an_application_naming_a_missing_component_type_stays_rendering_with_par
     hint = diagnose(verdict.message)
     assert hint is not None
     assert hint.cause.startswith("no ComponentDefinition no-such-type exists")
+
+
+@pytest.mark.usefixtures("definitions")
+def test_an_application_naming_a_missing_trait_type_stays_rendering_with_parsed_false(
+    expect: Expect, namespace: str
+) -> None:
+    app = fixture("apps/test-postgres-only.yaml")
+    app["metadata"]["namespace"] = namespace
+    app["spec"]["components"][0]["traits"] = [{"type": "no-such-trait", "properties": {}}]
+
+    expect.applied(app)
+
+    live = expect(Ref.of(app), phase_is("rendering"), timeout=WAIT)
+    parsed = live.condition("Parsed")
+    assert parsed is not None
+    # Not the "load template from trait definition [...] : TraitDefinition... not found" of appfile/template.go,
+    # which source-reading suggested: parser.go replaces a NotFound with its own words.
+    why = (
+        "failed to parseComponents: component(test-db) parse trait(no-such-trait): trait definition of no-such-trait "
+        "not found"
+    )
+    assert (parsed.status, parsed.reason, parsed.message) == ("False", "ReconcileError", why)
+    verdict = application_running(live)
+    assert verdict.state is State.FAILED
+    hint = diagnose(verdict.message)
+    assert hint is not None
+    assert hint.cause.startswith("no TraitDefinition no-such-trait exists"), hint.cause

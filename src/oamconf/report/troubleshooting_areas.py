@@ -171,6 +171,12 @@ AREAS: Final[tuple[Area, ...]] = (
                 "failed to parseComponents: fetch component/policy type of <component>: load template from component "
                 'definition [<type>] : WorkloadDefinition.core.oam.dev "<type>" not found',
             ),
+            "trait-type-missing": Entry(
+                "An Application names a trait type that is not installed",
+                "the Application's Parsed condition",
+                "failed to parseComponents: component(<component>) parse trait(<trait>): trait definition of <trait> "
+                "not found",
+            ),
             "component-template-does-not-compile": Entry(
                 "A ComponentDefinition's CUE template does not compile",
                 "the OAM Application's workflow step",

@@ -17,6 +17,16 @@ KUBEVELA: tuple[Known, ...] = (
         "Application's Parsed=False condition and FailedParse event; seen on the local tier (test_real_kubevela)",
     ),
     Known(
+        "trait-type-missing",
+        r"component\((?P<component>[^)]+)\) parse trait\((?P<trait>[^)]+)\): trait definition of \S+ not found",
+        "no TraitDefinition {trait} exists where the Application can see it (its namespace or vela-system): "
+        "component {component} names it",
+        "install the trait's definition (`vela def list --type trait` shows the installed ones; `vela addon enable` "
+        "for an addon's), or correct the trait's type in the Application",
+        source="kubevela pkg/appfile/parser.go:592,681 (component(%s) parse trait(%s); trait definition of %s not "
+        "found), the Application's Parsed=False condition; seen on the local tier (test_real_kubevela)",
+    ),
+    Known(
         "component-template-does-not-compile",
         r"failed to compile workload (?P<component>\S+) after merge parameter and context: (?P<error>[^(\n]+)",
         "the ComponentDefinition's CUE template does not compile for component {component}: {error}",
