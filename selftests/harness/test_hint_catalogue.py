@@ -60,8 +60,18 @@ CASES = [
         "chart-version-not-in-repository",  # provider-helm v1.3.0 on the local tier, a version the repository lacks
         "Synced=False reason=ReconcileError message='create failed: failed to install release: failed to pull chart: "
         'chart "vcluster" version "0.0.404" not found in http://127.0.0.1:40111 repository\'',
-        "the chart vcluster has no version 0.0.404 in repository http://127.0.0.1:40111",
+        "repository http://127.0.0.1:40111 has no chart vcluster at version 0.0.404: the chart's name or its "
+        "version is wrong (helm says the same of a name the repository does not have at all)",
         ("helm search repo vcluster --versions",),
+    ),
+    Case(
+        "chart-repository-unreachable",  # provider-helm v1.3.0 on the local tier, a repository on a closed port
+        "Synced=False reason=ReconcileError message='create failed: failed to install release: failed to pull chart: "
+        'looks like "http://127.0.0.1:1" is not a valid chart repository or cannot be reached: Get '
+        '"http://127.0.0.1:1/index.yaml": dial tcp 127.0.0.1:1: connect: connection refused\'',
+        'provider-helm cannot read the chart repository http://127.0.0.1:1: Get "http://127.0.0.1:1/index.yaml": '
+        "dial tcp 127.0.0.1:1: connect: connection refused",
+        ("the Release's spec.forProvider.chart.repository", "mirrored"),
     ),
     Case(
         "component-type-missing",  # vela-core v1.10.9 on the local tier, an Application naming no definition's type

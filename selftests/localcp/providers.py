@@ -89,6 +89,7 @@ def running(
         files=serving_files(plane.pki.loopback_server) if provider.webhook else {},
         own_network=True,
         forward=forward,
+        private_tmp=True,  # as the tier runs it: provider-helm's chart cache (/tmp/charts) is the pod's own
     )
     process = start_pod(pod, log=log, ready=lambda: Observation.succeeded("started"))
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,6 +31,7 @@ from oamconf.k8s.wait import Observation
 from oamconf.steps.hints import diagnose
 
 RELEASE = "helm.crossplane.io/v1beta1"
+HOST_CHART_CACHE = Path("/tmp/charts")  # noqa: S108 - where provider-helm caches the charts it pulls, in its pod
 VCLUSTER = ("github.com/loft-sh/vcluster", "v0.36.1")
 
 
@@ -42,9 +44,25 @@ def charts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChartRepository
         yield repository
 
 
+def host_chart_cache() -> set[tuple[str, int]]:
+    """What the host's /tmp/charts holds (an older suite let provider-helm write there), name and mtime."""
+    if not HOST_CHART_CACHE.is_dir():
+        return set()
+    return {(p.name, p.stat().st_mtime_ns) for p in HOST_CHART_CACHE.iterdir()}
+
+
+@pytest.fixture(scope="module")
+def host_cache_before() -> set[tuple[str, int]]:
+    return host_chart_cache()
+
+
 @pytest.fixture(scope="module")
 def provider_helm(
-    admin: KubeCluster, plane: LocalControlPlane, charts: ChartRepository, tmp_path_factory: pytest.TempPathFactory
+    admin: KubeCluster,
+    plane: LocalControlPlane,
+    charts: ChartRepository,
+    tmp_path_factory: pytest.TempPathFactory,
+    host_cache_before: set[tuple[str, int]],  # noqa: ARG001 - taken before the provider pulls anything
 ) -> Iterator[OwnedProcess]:
     install(admin, plane, PROVIDER_HELM)
     log = tmp_path_factory.mktemp("provider-helm") / "provider-helm.log"
@@ -95,9 +113,11 @@ def vcluster_release(
 
 
 def test_a_release_of_the_vcluster_chart_is_deployed(
-    admin: KubeCluster, vcluster_release: tuple[KubeObject, str]
+    admin: KubeCluster, vcluster_release: tuple[KubeObject, str], host_cache_before: set[tuple[str, int]]
 ) -> None:
     live, namespace = vcluster_release
+    # The chart it pulled was cached in the pod's own /tmp, gone with it: the host's /tmp is as it was.
+    assert host_chart_cache() == host_cache_before
 
     assert str(live.condition("Ready")) == "Ready=True reason=Available"
     assert str(live.condition("Synced")) == "Synced=True reason=ReconcileSuccess"
@@ -143,7 +163,11 @@ def test_a_chart_version_the_repository_does_not_have_is_the_providers_error(
     assert "want deployed, is state none yet, Ready=False reason=Creating, Synced=False" in str(waited.value)
     hint = diagnose(str(waited.value))
     assert hint is not None
-    assert hint.cause.startswith("the chart vcluster has no version 0.0.404 in repository http://127.0.0.1:")
+    assert re.fullmatch(
+        r"repository http://127\.0\.0\.1:\d+ has no chart vcluster at version 0\.0\.404: the chart's name or its "
+        r"version is wrong \(helm says the same of a name the repository does not have at all\)",
+        hint.cause,
+    ), hint.cause
 
 
 def test_a_release_naming_a_provider_config_that_does_not_exist_is_the_providers_error(
@@ -166,3 +190,49 @@ def test_a_release_naming_a_provider_config_that_does_not_exist_is_the_providers
     hint = diagnose(str(waited.value))
     assert hint is not None
     assert hint.cause == "the ProviderConfig no-such-config (helm.crossplane.io) that the resource names does not exist"
+
+
+def _synced_message(admin: KubeCluster, manifest: dict[str, Any], releases: list[Ref]) -> str:
+    ref = admin.apply(manifest).ref
+    releases.append(ref)
+    synced = Expect(admin)(ref, synced_false, timeout=120).condition("Synced")
+    assert synced is not None
+    return synced.message
+
+
+def test_a_chart_the_repository_does_not_have_is_the_providers_error(
+    admin: KubeCluster, charts: ChartRepository, namespace: str, releases: list[Ref]
+) -> None:
+    manifest = release(charts.url, "0.36.1", namespace)
+    manifest["spec"]["forProvider"]["chart"]["name"] = "vcluster-typo"
+
+    message = _synced_message(admin, manifest, releases)
+
+    # helm names the version even when the repository has no chart of that name at all: one text for both.
+    assert re.fullmatch(
+        r'create failed: failed to install release: failed to pull chart: chart "vcluster-typo" version "0\.36\.1" '
+        r"not found in http://127\.0\.0\.1:\d+ repository",
+        message,
+    ), message
+    hint = diagnose(message)
+    assert hint is not None
+    assert hint.cause.startswith("repository http://127.0.0.1:"), hint.cause
+    assert "has no chart vcluster-typo at version 0.36.1: the chart's name or its version is wrong" in hint.cause
+
+
+def test_a_chart_repository_that_cannot_be_reached_is_the_providers_error(
+    admin: KubeCluster, namespace: str, releases: list[Ref]
+) -> None:
+    """A version this provider has not pulled: provider-helm serves a chart from its cache (/tmp/charts) by name and
+    version whatever the repository, so 0.36.1, pulled by the test above, would deploy without asking (and did,
+    from a cache the host's /tmp kept from an earlier run, before each runtime got a /tmp of its own)."""
+    message = _synced_message(admin, release("http://127.0.0.1:1", "0.36.0", namespace), releases)
+
+    assert message == (
+        'create failed: failed to install release: failed to pull chart: looks like "http://127.0.0.1:1" is not a '
+        'valid chart repository or cannot be reached: Get "http://127.0.0.1:1/index.yaml": dial tcp 127.0.0.1:1: '
+        "connect: connection refused"
+    )
+    hint = diagnose(message)
+    assert hint is not None
+    assert hint.cause.startswith('provider-helm cannot read the chart repository http://127.0.0.1:1: Get "'), hint.cause

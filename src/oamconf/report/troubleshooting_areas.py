@@ -202,10 +202,16 @@ AREAS: Final[tuple[Area, ...]] = (
                 'ProviderConfig.helm.crossplane.io "<name>" not found',
             ),
             "chart-version-not-in-repository": Entry(
-                "A chart version is not in its repository",
+                "A chart, or its version, is not in its repository",
                 "the Helm Release's Synced condition",
                 'create failed: failed to install release: failed to pull chart: chart "<chart>" version "<version>" '
                 "not found in <repository> repository",
+            ),
+            "chart-repository-unreachable": Entry(
+                "A chart repository cannot be reached",
+                "the Helm Release's Synced condition",
+                'failed to pull chart: looks like "<repository>" is not a valid chart repository or cannot be '
+                "reached: <error>",
             ),
             "helm-operation-in-progress": Entry(
                 "A Helm release is locked by an interrupted operation",

@@ -186,11 +186,25 @@ PLATFORM: tuple[Known, ...] = (
         "chart-version-not-in-repository",
         r'failed to pull chart: chart \\?"(?P<chart>[^"\\]+)\\?" version \\?"(?P<version>[^"\\]+)\\?" not found in '
         r"(?P<repository>\S+) repository",
-        "the chart {chart} has no version {version} in repository {repository}",
-        "correct the chart version (fixtures/versions.toml, or the Release's spec.forProvider.chart.version) to one "
-        "`helm search repo {chart} --versions` lists there",
-        source="helm pkg/repo/chartrepo.go (chart %q version %q not found in %s repository); provider-helm "
+        "repository {repository} has no chart {chart} at version {version}: the chart's name or its version is "
+        "wrong (helm says the same of a name the repository does not have at all)",
+        "`helm repo add` the repository, then `helm search repo {chart} --versions` lists its versions there, if it "
+        "is there at all; correct the chart's name or version (fixtures/versions.toml, or the Release's "
+        "spec.forProvider.chart, the Composition's base, the Application's properties)",
+        source="helm pkg/repo/chartrepo.go:262-268 (chart %q version %q not found in %s repository); provider-helm "
         "pkg/clients/helm/client.go (failed to pull chart); seen on the local tier (test_real_provider_helm)",
+    ),
+    Known(
+        "chart-repository-unreachable",
+        r"looks like \\?\"(?P<repository>[^\"\\]+)\\?\" is not a valid chart repository or cannot be reached: "
+        r"(?P<error>[^'\n]+)",
+        "provider-helm cannot read the chart repository {repository}: {error}",
+        "check the repository URL (the Release's spec.forProvider.chart.repository, the Composition's base, the "
+        "Application's properties) and that provider-helm's pod reaches it (DNS, proxy, NetworkPolicy, firewall); "
+        "an air-gapped cluster needs the chart mirrored to a repository it reaches",
+        source="helm pkg/repo/chartrepo.go:249 (looks like %q is not a valid chart repository or cannot be "
+        "reached); provider-helm pkg/clients/helm/client.go (failed to pull chart); seen on the local tier "
+        "(test_real_provider_helm)",
     ),
     Known(
         "helm-operation-in-progress",

@@ -103,7 +103,7 @@ def runtime_of(cluster: KubeCluster, revision: KubeObject, ca: Path, api_port: i
     if spec.get("automountServiceAccountToken", True):
         identity = PodIdentity.request(cluster, ca, namespace, spec.get("serviceAccountName", "default"))
     pod = Pod(live.ref.name, [str(_binary(tool, tag, cache_dir)), *args], identity, api_port, env=env, files=files,
-              own_network=grpc is None)  # fmt: skip
+              own_network=grpc is None, private_tmp=True)  # fmt: skip
     return PackageRuntime(kind, package, revision.ref.name, tool, tag, pod, grpc)
 
 

@@ -84,6 +84,9 @@ class Pod:
         own_network: a network namespace of its own (``sandbox_net``), so its fixed ports are its own; the API
             server's port and *forward* reach the host's loopback from there, nothing else does.
         forward: more host loopback ports it dials (a chart repository), with *own_network*.
+        private_tmp: a ``/tmp`` of its own (a tmpfs), as a container's: provider-helm caches the charts it pulls
+            in ``/tmp/charts``, which on the host would outlive the run and serve the next run's Releases even
+            from a repository that cannot be reached.
     """
 
     name: str
@@ -95,6 +98,7 @@ class Pod:
     hosts: Mapping[str, str] = field(default_factory=dict)
     own_network: bool = False
     forward: Sequence[int] = ()
+    private_tmp: bool = False
 
     def spec(self) -> dict[str, object]:
         """What ``sandbox_exec`` reads: the files, folders, hosts, argv and the whole environment."""
@@ -122,6 +126,7 @@ class Pod:
             "hosts": dict(self.hosts),
             "workdir": str(HOME),
             "forward": [self.api_port, *self.forward] if self.own_network else None,
+            "private_tmp": self.private_tmp,
             "env": env,
         }
 

@@ -3,7 +3,8 @@
 ``unshare --mount --propagation private`` runs this module; it mounts a tmpfs over ``/run``, writes the
 files a pod would see there (the service-account token, CA and namespace, a serving certificate), binds a
 hosts file over ``/etc/hosts`` when Service names must resolve, and ``execve``\\s the binary with exactly the
-environment of the spec, so the binary keeps this pid. With ``forward`` in the spec it first forks the
+environment of the spec, so the binary keeps this pid (with ``private_tmp``, by its descriptor, right after a
+tmpfs is mounted over ``/tmp``). With ``forward`` in the spec it first forks the
 forwarder and re-runs itself under ``unshare --net`` (``sandbox_net``), still the same pid. Every file lives
 in the tmpfs, which goes with the namespace when the process ends: nothing is left on the host's file system.
 
@@ -28,6 +29,7 @@ SPEC_VARIABLE: Final = "OAMCONF_SANDBOX_SPEC"
 INSIDE_NETWORK: Final = "--inside-network"
 RUN: Final = Path("/run")
 HOSTS: Final = Path("/etc/hosts")
+TMP: Final = Path("/tmp")  # noqa: S108 - a container's own /tmp, a tmpfs in the namespace
 _FAILED: Final = 126  # as a shell says "found but could not be run"
 
 
@@ -120,7 +122,14 @@ def _inside_network(spec: dict[str, Any], channel: int) -> None:
 
 def _become(spec: dict[str, Any]) -> None:
     argv = [str(word) for word in spec["argv"]]
-    os.execve(argv[0], argv, {str(k): str(v) for k, v in spec["env"].items()})  # noqa: S606 - our argv
+    env = {str(k): str(v) for k, v in spec["env"].items()}
+    if not spec.get("private_tmp"):
+        os.execve(argv[0], argv, env)  # noqa: S606 - our argv
+    # Last, just before the exec: the binary (the tool cache may be under /tmp) is opened first and run by its
+    # descriptor, and the steps before (this interpreter, the forwarder) have loaded what they need from /tmp.
+    binary = os.open(argv[0], os.O_RDONLY | os.O_CLOEXEC)
+    _mount("-t", "tmpfs", "-o", "mode=1777,size=256m", "oamconf-tmp", str(TMP))
+    os.execve(binary, argv, env)  # noqa: S606 - our argv
 
 
 if __name__ == "__main__":
