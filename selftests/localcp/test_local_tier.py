@@ -113,6 +113,10 @@ def test_a_local_run_says_it_was_the_local_tier_and_what_it_did_not_run(pytester
     data = CACHE.parent / "clusters" / f"local-{run_id}"
     assert not data.exists()
     assert _running_with(f"local-{run_id}") == []
+    # kubectl's and helm's discovery cache for this run's API server went with its data, not into ~/.kube/cache
+    # (pytester's HOME for the inner run).
+    assert os.environ["HOME"] == str(pytester.path)
+    assert not (pytester.path / ".kube").exists()
 
 
 class KillProviderHelm:

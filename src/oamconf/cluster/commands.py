@@ -7,10 +7,11 @@ kind provider puts the command output into its error.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,3 +87,19 @@ def run(
 def last_line(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[-1] if lines else ""
+
+
+@contextlib.contextmanager
+def environment(**values: str) -> Iterator[None]:
+    """The tools started in the block see *values* in their environment (``KUBECACHEDIR``: where kubectl and helm
+    keep their discovery cache); as before afterwards."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from oamconf.cluster.commands import environment
 from oamconf.cluster.components import Component
 from oamconf.cluster.local_platform import (
     installable,
@@ -139,6 +140,9 @@ class LocalTier:
             raise ConformanceError("the local tier's binaries were not prepared")
         self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.data_dir.chmod(0o700)  # the admin kubeconfig and the CA's key are written here
+        # kubectl's and helm's discovery cache, one folder per API server address, would otherwise pile up in
+        # ~/.kube/cache: this run's API server and its cache go together.
+        self._stack.enter_context(environment(KUBECACHEDIR=str(self.data_dir / "kube-cache")))
         # Kept by ``running`` itself: the logs are copied after the processes stop, then the folder goes.
         self.plane = self._stack.enter_context(running(self.binaries, self.data_dir, keep=True))
         self._serve_charts()
