@@ -71,3 +71,7 @@ def test_the_bill_of_materials_names_each_stand_in_as_one() -> None:
     assert "stand-in" in rows["Redis chart"]
     assert "stand-in" not in rows["vCluster chart"]
     assert rows["vCluster chart"].startswith("vcluster 0.36.1 from github.com/loft-sh/vcluster@v0.36.1 chart/")
+    # A package served at another version than the pin is named as it ran; the others keep the pinned row.
+    assert rows["provider-helm"].startswith("xpkg.crossplane.io/crossplane-contrib/provider-helm:v1.3.0, built from")
+    assert "the pinned v1.4.0 is not served" in rows["provider-helm"]
+    assert "provider-kubernetes" not in rows

@@ -105,6 +105,10 @@ def test_a_local_run_says_it_was_the_local_tier_and_what_it_did_not_run(pytester
     assert _header(md, "PostgreSQL chart").startswith("postgresql 17.1.0: a stand-in the suite writes")
     assert _header(md, "Redis image").startswith("not run: Redis 7 from Debian's packages")
     assert _header(md, "vCluster chart").endswith("chart/ (the real chart, served on loopback)")
+    assert _header(md, "provider-helm") == (
+        "xpkg.crossplane.io/crossplane-contrib/provider-helm:v1.3.0, built from its module: the pinned v1.4.0 is not "
+        "served by the Go module proxy"
+    )  # what ran, as 1.1's evidence says it, not the pin
     assert "credential sits in Composition" not in md  # its fmt's %s is a placeholder, not a token
     logs = pytester.path / "reports" / "local-logs"
     assert "Serving securely" in (logs / "kube-apiserver.log").read_text(encoding="utf-8")

@@ -27,6 +27,7 @@ from oamconf.cluster import gobuild
 from oamconf.cluster.localcp.charts import ChartRepository, package, serving
 from oamconf.cluster.localcp.controlplane import CONTEXT, LocalControlPlane
 from oamconf.cluster.localcp.databases import ENGINES
+from oamconf.cluster.localcp.registry import UPSTREAM_REGISTRY, local_packages
 from oamconf.cluster.localcp.standins import Supervisor, supervising
 from oamconf.k8s.kube import KubeCluster
 from oamconf.platform.paths import fixtures_dir
@@ -122,8 +123,9 @@ def describe(versions: Versions, charts: ChartRepository) -> str:
 
 
 def bill_of_materials(versions: Versions) -> dict[str, str]:
-    """The report's rows for the charts and images the local tier serves otherwise: the real vcluster chart from
-    its module, the stand-ins named as stand-ins, and the database images replaced by Debian's servers."""
+    """The report's rows for the charts, images and packages the local tier serves otherwise: the real vcluster
+    chart from its module, the stand-ins named as stand-ins, the database images replaced by Debian's servers, and
+    a package served at another version than the pin."""
     vcluster = versions.vcluster
     rows = {
         "vCluster chart": (
@@ -138,6 +140,12 @@ def bill_of_materials(versions: Versions) -> dict[str, str]:
         )
     rows["PostgreSQL image"] = "not run: PostgreSQL 15 from Debian's packages serves the stand-in's pod"
     rows["Redis image"] = "not run: Redis 7 from Debian's packages serves the stand-in's pod"
+    for served in local_packages(versions):  # the row names what ran, not only the pin it replaced
+        if served.instead_of:
+            rows[served.repository.rsplit("/", 1)[-1]] = (
+                f"{UPSTREAM_REGISTRY}/{served.repository}:{served.tag}, built from its module: the pinned "
+                f"{served.instead_of} is not served by the Go module proxy"
+            )
     return rows
 
 
