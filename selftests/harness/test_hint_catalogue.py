@@ -74,6 +74,16 @@ CASES = [
         ("the Release's spec.forProvider.chart.repository", "mirrored"),
     ),
     Case(
+        "chart-values-schema",  # provider-helm v1.3.0 and the real vcluster chart on the local tier, as 2.1 quotes it
+        "Synced=False reason=ReconcileError message=\"create failed: failed to install release: values don't meet "
+        "the specifications of the schema(s) in the following chart(s):\\nvcluster:\\n- at '/controlPlane': "
+        "validation failed\\n  - at '/controlPlane/proxy/extraSANs': got string, want array\\n  - at "
+        "'/controlPlane': additional properties 'nope' not allowed\\n\"",
+        "the values given to chart vcluster break its values schema, at /controlPlane/proxy/extraSANs: got string, "
+        "want array (the Release's message lists every violation)",
+        ("helm lint <chart> --values <file>",),
+    ),
+    Case(
         "component-type-missing",  # vela-core v1.10.9 on the local tier, an Application naming no definition's type
         "want running, is rendering, Parsed=False reason=ReconcileError message='failed to parseComponents: fetch "
         "component/policy type of c: load template from component definition [no-such-type] : "

@@ -236,3 +236,31 @@ def test_a_chart_repository_that_cannot_be_reached_is_the_providers_error(
     hint = diagnose(message)
     assert hint is not None
     assert hint.cause.startswith('provider-helm cannot read the chart repository http://127.0.0.1:1: Get "'), hint.cause
+
+
+def test_values_the_chart_s_schema_refuses_are_the_providers_error(
+    admin: KubeCluster, charts: ChartRepository, namespace: str, releases: list[Ref]
+) -> None:
+    """vCluster's chart has a values schema since 0.20: a value the platform sets wrongly is refused by helm
+    before anything is installed, and helm lists every violation, over several lines."""
+    manifest = release(charts.url, "0.36.1", namespace)
+    manifest["spec"]["forProvider"]["values"] = {"controlPlane": {"proxy": {"extraSANs": "not-a-list"}, "nope": 1}}
+
+    message = _synced_message(admin, manifest, releases)
+
+    assert message == (
+        "create failed: failed to install release: values don't meet the specifications of the schema(s) in the "
+        "following chart(s):\nvcluster:\n- at '/controlPlane': validation failed\n  - at "
+        "'/controlPlane/proxy/extraSANs': got string, want array\n  - at '/controlPlane': additional properties "
+        "'nope' not allowed\n"
+    )
+    # As 2.1 would report it: the phases' verdict fails at once, its text quoting the message with its newlines.
+    with pytest.raises(WaitFailed) as waited:
+        Expect(admin)(releases[-1], release_ready, timeout=60)
+    for said in (message, str(waited.value)):
+        hint = diagnose(said)
+        assert hint is not None, said
+        assert hint.cause == (
+            "the values given to chart vcluster break its values schema, at /controlPlane/proxy/extraSANs: got "
+            "string, want array (the Release's message lists every violation)"
+        ), said

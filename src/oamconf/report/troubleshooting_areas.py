@@ -213,6 +213,12 @@ AREAS: Final[tuple[Area, ...]] = (
                 'failed to pull chart: looks like "<repository>" is not a valid chart repository or cannot be '
                 "reached: <error>",
             ),
+            "chart-values-schema": Entry(
+                "A chart's values schema refuses the values",
+                "the Helm Release's Synced condition",
+                "failed to install release: values don't meet the specifications of the schema(s) in the following "
+                "chart(s): <chart>: - at '<path>': <problem>",
+            ),
             "helm-operation-in-progress": Entry(
                 "A Helm release is locked by an interrupted operation",
                 "the Helm Release's Synced condition",

@@ -207,6 +207,20 @@ PLATFORM: tuple[Known, ...] = (
         "(test_real_provider_helm)",
     ),
     Known(
+        "chart-values-schema",
+        r"values don't meet the specifications of the schema\(s\) in the following chart\(s\):(?:\s|\\n)*"
+        r"(?P<chart>[\w.-]+):(?:(?:\s|\\n)*- at '[^']*': validation failed)*(?:\s|\\n)*"
+        r"- at '(?P<path>[^']*)': (?P<problem>[^\n\\]+?)(?=\s*(?:\\n|- at '|$))",  # one violation: up to the next
+        "the values given to chart {chart} break its values schema, at {path}: {problem} (the Release's message "
+        "lists every violation)",
+        "correct the values where the platform sets them (a Composition's base or patches for the vCluster, an "
+        "Application's properties for a database); `helm lint <chart> --values <file>` checks them against the "
+        "chart's values.schema.json before a run",
+        source="helm pkg/chartutil/values.go:168 (values don't meet the specifications of the schema(s) in the "
+        "following chart(s)), its violations one a line; provider-helm pkg/clients/helm/client.go; seen on the "
+        "local tier with the real vcluster chart (test_real_provider_helm)",
+    ),
+    Known(
         "helm-operation-in-progress",
         r"another operation \(install/upgrade/rollback\) is in progress",
         "the Helm release is locked in a pending state (pending-install, pending-upgrade or pending-rollback): an "

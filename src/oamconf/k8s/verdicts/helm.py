@@ -26,7 +26,8 @@ def release_ready(obj: KubeObject) -> Observation:
     synced = obj.condition("Synced")
     if synced is not None and synced.status == "False":
         seen += f", {synced}"  # provider-helm's own words for why nothing was installed
-        if _chart_missing(synced.message or "") or _config_missing(synced.message or ""):
+        message = synced.message or ""
+        if _chart_missing(message) or _config_missing(message) or _values_refused(message):
             return Observation.failed(f"want deployed, is {seen}")
     return Observation.pending(f"want deployed, is {seen}")
 
@@ -44,6 +45,14 @@ def _config_missing(message: str) -> bool:
     """The ProviderConfig it names does not exist (provider-helm v1.3.0 on the local tier: ``connect failed: failed
     to resolve provider config: cannot get provider config: ProviderConfig.helm.crossplane.io "x" not found``)."""
     return "cannot get provider config" in message and "not found" in message
+
+
+def _values_refused(message: str) -> bool:
+    """The chart's values schema refuses the Release's values: helm refuses them again each poll, before installing
+    anything (provider-helm v1.3.0 and the real vcluster chart on the local tier: ``create failed: failed to install
+    release: values don't meet the specifications of the schema(s) in the following chart(s):\nvcluster:\n- at
+    '/controlPlane': ...``)."""
+    return "values don't meet the specifications of the schema" in message
 
 
 def _will_retry(obj: KubeObject) -> bool:
