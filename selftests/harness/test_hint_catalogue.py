@@ -57,6 +57,13 @@ CASES = [
         ("provider-configs.yaml",),
     ),
     Case(
+        "composition-missing",  # Crossplane v2.3.4 on the local tier, a composite naming no Composition
+        "want Synced=True, is Synced=False reason=ReconcileError message='cannot fetch Composition: cannot get "
+        'Composition: Composition.apiextensions.crossplane.io "no-such-composition" not found\'',
+        "the composite names Composition no-such-composition, which does not exist",
+        ("compositionRef.name", "kubectl get compositions"),
+    ),
+    Case(
         "chart-version-not-in-repository",  # provider-helm v1.3.0 on the local tier, a version the repository lacks
         "Synced=False reason=ReconcileError message='create failed: failed to install release: failed to pull chart: "
         'chart "vcluster" version "0.0.404" not found in http://127.0.0.1:40111 repository\'',

@@ -216,3 +216,31 @@ def test_a_composition_naming_a_function_that_is_not_installed_is_crossplanes_er
     assert composite_ready(live).state is State.PENDING
     assert "cannot find an active FunctionRevision" in composite_ready(live).message
     cluster.delete(ref)
+
+
+@pytest.mark.usefixtures("crossplane")
+def test_a_composite_naming_a_composition_that_does_not_exist_is_crossplanes_error(cluster: KubeCluster) -> None:
+    expect = Expect(cluster)
+    cluster.apply(FAULT_XRD)
+    expect(Ref("apiextensions.crossplane.io/v2", "CompositeResourceDefinition", "probes.faults.example.org"),
+           condition_true("Established"), timeout=120)  # fmt: skip
+    xr = {"apiVersion": "faults.example.org/v1alpha1", "kind": "Probe", "metadata": {"name": "p2"},
+          "spec": {"crossplane": {"compositionRef": {"name": "no-such-composition"}}}}  # fmt: skip
+    ref = expect.applied(xr, timeout=60).ref
+
+    def synced_false(obj: KubeObject) -> Observation:
+        synced = obj.condition("Synced")
+        return Observation.simple(synced is not None and synced.status == "False", f"is {synced}")
+
+    live = expect(ref, synced_false, timeout=120)
+
+    assert str(live.condition("Synced")) == (
+        "Synced=False reason=ReconcileError message='cannot fetch Composition: cannot get Composition: "
+        'Composition.apiextensions.crossplane.io "no-such-composition" not found\''
+    )
+    hint = diagnose(composite_ready(live).message)  # as 2.1's wait words it when it ends
+    assert hint is not None
+    assert hint.cause == "the composite names Composition no-such-composition, which does not exist"
+    # Not a failure at once, like a missing function: applying the Composition lets it go on.
+    assert composite_ready(live).state is State.PENDING
+    cluster.delete(ref)

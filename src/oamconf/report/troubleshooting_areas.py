@@ -34,6 +34,12 @@ AREAS: Final[tuple[Area, ...]] = (
         "Crossplane and compositions",
         "Packages, composition functions, and the CRDs and admission webhooks the platform's charts install.",
         {
+            "composition-missing": Entry(
+                "A composite names a Composition that does not exist",
+                _XR,
+                'cannot fetch Composition: cannot get Composition: Composition.apiextensions.crossplane.io "<name>" '
+                "not found",
+            ),
             "function-fatal-result": Entry(
                 "A composition function returned a fatal result",
                 _XR,

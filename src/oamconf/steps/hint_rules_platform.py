@@ -33,6 +33,17 @@ PLATFORM: tuple[Known, ...] = (
         "xp:internal/xfn/function_runner.go:47-50",
     ),
     Known(
+        "composition-missing",
+        r"cannot fetch Composition: cannot get Composition: Composition\.apiextensions\.crossplane\.io "
+        r"\\?\"(?P<composition>[^\"\\]+)\\?\" not found",
+        "the composite names Composition {composition}, which does not exist",
+        "apply the platform's Composition (fixtures/platform/vcluster/composition.yaml for a VirtualCluster), or "
+        "correct the composite's spec.crossplane.compositionRef.name (or the XRD's defaultCompositionRef); "
+        "`kubectl get compositions` lists the installed ones",
+        source="crossplane internal/controller/apiextensions/composite/reconciler.go:72,702 (cannot fetch "
+        "Composition), api.go:50 (cannot get Composition); seen on the local tier (test_real_crossplane)",
+    ),
+    Known(
         "package-not-in-registry",
         r"cannot unpack package: cannot resolve (?P<image>[^\s']+) to digest: [^\n]{0,800}?"
         r"(?:MANIFEST_UNKNOWN|NAME_UNKNOWN|404 Not Found)",
