@@ -108,6 +108,18 @@ CASES = [
         ("vela def vet",),
     ),
     Case(
+        "component-properties-refused",  # vela-core v1.10.9 on the local tier, `database: 5` where a string goes
+        "want running, is runningWorkflow (step test-db failed Execute: function call error for : "
+        "GenerateComponentManifest: evaluate base template app=test-postgres-only in namespace=conformance: invalid "
+        "cue template of workload test-db after merge parameter and context: "
+        "output.spec.forProvider.values.auth.database: 2 errors in empty disjunction: (and 5 more errors) (value: "
+        "cue/format: unsupported node type <nil>))",
+        "component test-db's properties, merged into its ComponentDefinition's template, give no valid value for "
+        "output.spec.forProvider.values.auth.database (2 errors in empty disjunction): most often a property of the "
+        "wrong type or outside the values the definition allows",
+        ("vela show <type>",),
+    ),
+    Case(
         "component-definition-schema-refused",  # vela-core v1.10.9 on the local tier, a template with a syntax error
         'ComponentDefinition vela-system/redis: want Synced=True, is Synced=False reason=ReconcileError message="'
         "cannot store capability redis in ConfigMap: failed to generate OpenAPI v3 JSON schema for capability redis: "

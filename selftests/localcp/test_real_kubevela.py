@@ -309,3 +309,36 @@ def test_an_application_naming_a_missing_trait_type_stays_rendering_with_parsed_
     hint = diagnose(verdict.message)
     assert hint is not None
     assert hint.cause.startswith("no TraitDefinition no-such-trait exists"), hint.cause
+
+
+@pytest.mark.usefixtures("definitions")
+def test_a_property_of_the_wrong_type_is_the_applications_fault_not_the_template_s(
+    expect: Expect, namespace: str
+) -> None:
+    """A property the definition's parameter does not accept: vela-core says "invalid cue template", not the
+    "failed to compile workload" of a template that does not compile, and names the output field, not the
+    property."""
+    app = fixture("apps/test-postgres-only.yaml")
+    app["metadata"]["namespace"] = namespace
+    app["spec"]["components"][0]["properties"]["database"] = 5
+
+    expect.applied(app)
+
+    live = expect(Ref.of(app), step_is("failed"), timeout=WAIT)
+    (step,) = live.field("status.workflow.steps")
+    assert (step["phase"], step["reason"]) == ("failed", "Execute")
+    assert step["message"] == (
+        f"function call error for : GenerateComponentManifest: evaluate base template app=test-postgres-only in "
+        f"namespace={namespace}: invalid cue template of workload test-db after merge parameter and context: "
+        "output.spec.forProvider.values.auth.database: 2 errors in empty disjunction: (and 5 more errors) (value: "
+        "cue/format: unsupported node type <nil>)"
+    )
+    verdict = application_running(live)
+    assert verdict.state is State.PENDING  # retried, as a template error is, until the retries run out
+    hint = diagnose(verdict.message)
+    assert hint is not None, verdict.message
+    assert hint.cause == (
+        "component test-db's properties, merged into its ComponentDefinition's template, give no valid value for "
+        "output.spec.forProvider.values.auth.database (2 errors in empty disjunction): most often a property of "
+        "the wrong type or outside the values the definition allows"
+    )

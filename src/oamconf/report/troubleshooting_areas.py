@@ -189,6 +189,12 @@ AREAS: Final[tuple[Area, ...]] = (
                 "GenerateComponentManifest: evaluate base template ...: failed to compile workload <component> after "
                 "merge parameter and context: <CUE error>",
             ),
+            "component-properties-refused": Entry(
+                "A component's properties do not fit its definition",
+                "the Application's workflow step",
+                "GenerateComponentManifest: evaluate base template ...: invalid cue template of workload <component> "
+                "after merge parameter and context: output.<field>: <CUE error>",
+            ),
             "component-definition-schema-refused": Entry(
                 "A ComponentDefinition's template is refused when it is registered",
                 "the ComponentDefinition's Synced condition",

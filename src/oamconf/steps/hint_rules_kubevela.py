@@ -36,6 +36,17 @@ KUBEVELA: tuple[Known, ...] = (
         "context); the workflow step's message; seen on the local tier (test_real_kubevela)",
     ),
     Known(
+        "component-properties-refused",
+        r"invalid cue template of workload (?P<component>\S+) after merge parameter and context: "
+        r"(?P<field>[\w.\[\]\"-]+): (?P<error>[^(:\n]+?)(?=:? *\(|$)",
+        "component {component}'s properties, merged into its ComponentDefinition's template, give no valid value "
+        "for {field} ({error}): most often a property of the wrong type or outside the values the definition allows",
+        "compare the component's properties with the definition's parameters (`vela show <type>` lists them with "
+        "their types); if they fit, the template is at fault (`vela def vet` on the definition file)",
+        source="kubevela pkg/cue/definition/template.go:117 (invalid cue template of workload %s after merge "
+        "parameter and context); the workflow step's message; seen on the local tier (test_real_kubevela)",
+    ),
+    Known(
         "component-definition-schema-refused",
         r"cannot store capability (?P<definition>\S+) in ConfigMap: failed to generate OpenAPI v3 JSON schema for "
         r"capability \S+: (?P<error>[^\"\n]+)",
