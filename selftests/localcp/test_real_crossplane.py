@@ -186,22 +186,28 @@ FAULT_COMPOSITION = {
 }  # fmt: skip
 
 
-@pytest.mark.usefixtures("crossplane")
-def test_a_composition_naming_a_function_that_is_not_installed_is_crossplanes_error(cluster: KubeCluster) -> None:
+def _probe_unsynced(cluster: KubeCluster, name: str, composition: str) -> tuple[Ref, KubeObject]:
+    """A Probe composite named *name* naming *composition*, once its XRD is established and Crossplane core has
+    set it Synced=False; its ref and what core wrote."""
     expect = Expect(cluster)
-    cluster.apply(FAULT_XRD)
     expect(Ref("apiextensions.crossplane.io/v2", "CompositeResourceDefinition", "probes.faults.example.org"),
            condition_true("Established"), timeout=120)  # fmt: skip
-    cluster.apply(FAULT_COMPOSITION)
-    xr = {"apiVersion": "faults.example.org/v1alpha1", "kind": "Probe", "metadata": {"name": "p1"},
-          "spec": {"crossplane": {"compositionRef": {"name": "probe-missing-fn"}}}}  # fmt: skip
+    xr = {"apiVersion": "faults.example.org/v1alpha1", "kind": "Probe", "metadata": {"name": name},
+          "spec": {"crossplane": {"compositionRef": {"name": composition}}}}  # fmt: skip
     ref = expect.applied(xr, timeout=60).ref
 
     def synced_false(obj: KubeObject) -> Observation:
         synced = obj.condition("Synced")
         return Observation.simple(synced is not None and synced.status == "False", f"is {synced}")
 
-    live = expect(ref, synced_false, timeout=120)
+    return ref, expect(ref, synced_false, timeout=120)
+
+
+@pytest.mark.usefixtures("crossplane")
+def test_a_composition_naming_a_function_that_is_not_installed_is_crossplanes_error(cluster: KubeCluster) -> None:
+    cluster.apply(FAULT_XRD)
+    cluster.apply(FAULT_COMPOSITION)
+    ref, live = _probe_unsynced(cluster, "p1", "probe-missing-fn")
 
     # Crossplane core's own words (`crossplane internal render`, the offline path, says "unknown function").
     assert str(live.condition("Synced")) == (
@@ -220,19 +226,8 @@ def test_a_composition_naming_a_function_that_is_not_installed_is_crossplanes_er
 
 @pytest.mark.usefixtures("crossplane")
 def test_a_composite_naming_a_composition_that_does_not_exist_is_crossplanes_error(cluster: KubeCluster) -> None:
-    expect = Expect(cluster)
     cluster.apply(FAULT_XRD)
-    expect(Ref("apiextensions.crossplane.io/v2", "CompositeResourceDefinition", "probes.faults.example.org"),
-           condition_true("Established"), timeout=120)  # fmt: skip
-    xr = {"apiVersion": "faults.example.org/v1alpha1", "kind": "Probe", "metadata": {"name": "p2"},
-          "spec": {"crossplane": {"compositionRef": {"name": "no-such-composition"}}}}  # fmt: skip
-    ref = expect.applied(xr, timeout=60).ref
-
-    def synced_false(obj: KubeObject) -> Observation:
-        synced = obj.condition("Synced")
-        return Observation.simple(synced is not None and synced.status == "False", f"is {synced}")
-
-    live = expect(ref, synced_false, timeout=120)
+    ref, live = _probe_unsynced(cluster, "p2", "no-such-composition")
 
     assert str(live.condition("Synced")) == (
         "Synced=False reason=ReconcileError message='cannot fetch Composition: cannot get Composition: "

@@ -31,7 +31,7 @@ from oamconf.cluster.stuck_definitions import unstick_definitions
 from oamconf.cluster.tools import default_cache_dir
 from oamconf.errors import WaitFailed
 from oamconf.k8s import kinds
-from oamconf.k8s.api import Ref
+from oamconf.k8s.api import Condition, KubeObject, Ref
 from oamconf.k8s.expect import Expect
 from oamconf.k8s.kube import KubeCluster
 from oamconf.k8s.verdicts.kubevela import application_applied, application_running, definition_registered
@@ -206,13 +206,7 @@ def test_a_cue_syntax_error_fails_the_step_and_is_on_the_definition_yet_it_gets_
 
     expect.applied(app)
 
-    live = expect(Ref.of(app), step_is("failed"), timeout=WAIT)
-    (step,) = live.field("status.workflow.steps")
-    assert (step["phase"], step["reason"]) == ("failed", "Execute")
-    assert step["message"] == (
-        f"function call error for : GenerateComponentManifest: evaluate base template app=uses-broken in "
-        f"namespace={namespace}: {compile_error} (value: cue/format: unsupported node type <nil>)"
-    )
+    live = _step_failed(expect, app, f"{compile_error} (value: cue/format: unsupported node type <nil>)")
     assert live.field("status.status") == "runningWorkflow"  # retried: not failed until the retries run out
     assert application_running(live).state is State.PENDING
     # The offline dry-run says the same after its own prefix.
@@ -256,6 +250,28 @@ def test_after_the_step_s_retries_the_application_is_workflow_failed_and_the_ver
     assert verdict.message.startswith("want running, is workflowFailed (step c failed FailedAfterRetries: ")
 
 
+def _step_failed(expect: Expect, app: dict[str, Any], why: str) -> KubeObject:
+    """The Application once its one workflow step failed, asserting vela-core's message ends with *why*."""
+    live = expect(Ref.of(app), step_is("failed"), timeout=WAIT)
+    (step,) = live.field("status.workflow.steps")
+    assert (step["phase"], step["reason"]) == ("failed", "Execute")
+    meta = app["metadata"]
+    assert step["message"] == (
+        f"function call error for : GenerateComponentManifest: evaluate base template app={meta['name']} in "
+        f"namespace={meta['namespace']}: {why}"
+    )
+    return live
+
+
+def _parsed_false(expect: Expect, ref: Ref, why: str) -> tuple[KubeObject, Condition]:
+    """The Application once vela-core leaves it ``rendering``, asserting its Parsed=False condition says *why*."""
+    live = expect(ref, phase_is("rendering"), timeout=WAIT)
+    parsed = live.condition("Parsed")
+    assert parsed is not None
+    assert (parsed.status, parsed.reason, parsed.message) == ("False", "ReconcileError", why)
+    return live, parsed
+
+
 @pytest.mark.usefixtures("vela")
 def test_an_application_naming_a_missing_component_type_stays_rendering_with_parsed_false(
     expect: Expect, cluster: KubeCluster, namespace: str
@@ -264,14 +280,11 @@ def test_an_application_naming_a_missing_component_type_stays_rendering_with_par
 
     expect.applied(app)
 
-    live = expect(Ref.of(app), phase_is("rendering"), timeout=WAIT)
-    parsed = live.condition("Parsed")
-    assert parsed is not None
     why = (
         "failed to parseComponents: fetch component/policy type of c: load template from component definition "
         '[no-such-type] : WorkloadDefinition.core.oam.dev "no-such-type" not found'
     )
-    assert (parsed.status, parsed.reason, parsed.message) == ("False", "ReconcileError", why)
+    live, parsed = _parsed_false(expect, Ref.of(app), why)
     assert live.field("status.workflow") is None
     # Its event is written after the status: wait for it.
     expect.until(lambda: warned(cluster, live.ref, f"FailedParse: {why}"), subject="FailedParse event", timeout=WAIT)
@@ -294,16 +307,13 @@ def test_an_application_naming_a_missing_trait_type_stays_rendering_with_parsed_
 
     expect.applied(app)
 
-    live = expect(Ref.of(app), phase_is("rendering"), timeout=WAIT)
-    parsed = live.condition("Parsed")
-    assert parsed is not None
     # Not the "load template from trait definition [...] : TraitDefinition... not found" of appfile/template.go,
     # which source-reading suggested: parser.go replaces a NotFound with its own words.
     why = (
         "failed to parseComponents: component(test-db) parse trait(no-such-trait): trait definition of no-such-trait "
         "not found"
     )
-    assert (parsed.status, parsed.reason, parsed.message) == ("False", "ReconcileError", why)
+    live, _ = _parsed_false(expect, Ref.of(app), why)
     verdict = application_running(live)
     assert verdict.state is State.FAILED
     hint = diagnose(verdict.message)
@@ -324,14 +334,12 @@ def test_a_property_of_the_wrong_type_is_the_applications_fault_not_the_template
 
     expect.applied(app)
 
-    live = expect(Ref.of(app), step_is("failed"), timeout=WAIT)
-    (step,) = live.field("status.workflow.steps")
-    assert (step["phase"], step["reason"]) == ("failed", "Execute")
-    assert step["message"] == (
-        f"function call error for : GenerateComponentManifest: evaluate base template app=test-postgres-only in "
-        f"namespace={namespace}: invalid cue template of workload test-db after merge parameter and context: "
+    live = _step_failed(
+        expect,
+        app,
+        "invalid cue template of workload test-db after merge parameter and context: "
         "output.spec.forProvider.values.auth.database: 2 errors in empty disjunction: (and 5 more errors) (value: "
-        "cue/format: unsupported node type <nil>)"
+        "cue/format: unsupported node type <nil>)",
     )
     verdict = application_running(live)
     assert verdict.state is State.PENDING  # retried, as a template error is, until the retries run out
