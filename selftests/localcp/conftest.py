@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from oamconf.cluster.commands import environment
 from oamconf.cluster.localcp.build import binaries
 from oamconf.cluster.localcp.components import Binaries
 from oamconf.cluster.localcp.controlplane import CONTEXT, LocalControlPlane, running
@@ -21,6 +22,14 @@ from oamconf.k8s.wait import Observation
 from oamconf.redact import Redactor
 
 UNCACHED = "podtemplates"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def kube_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """kubectl's and helm's discovery cache for these control planes in the session's temporary folder, as a
+    ``--local`` run keeps it in its data: not in ~/.kube/cache, where each address would leave a folder behind."""
+    with environment(KUBECACHEDIR=str(tmp_path_factory.mktemp("kube-cache"))):
+        yield
 
 
 @pytest.fixture(scope="session")
