@@ -28,7 +28,10 @@ KUBEVELA: tuple[Known, ...] = (
     ),
     Known(
         "component-template-does-not-compile",
-        r"failed to compile workload (?P<component>\S+) after merge parameter and context: (?P<error>[^(\n]+)",
+        # the error ends before CUE's "(and N more errors)" or the double quote closing a message (a CUE error
+        # has single quotes, so a condition line quotes it in double ones)
+        r"failed to compile workload (?P<component>\S+) after merge parameter and context: "
+        r"(?P<error>[^(\n]+?)(?=\\?\"? *(?:\(|\n|$))",
         "the ComponentDefinition's CUE template does not compile for component {component}: {error}",
         "fix the template (`vela def vet` on the definition file); the definition's own Synced condition shows the "
         "same error",

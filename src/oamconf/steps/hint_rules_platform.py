@@ -74,13 +74,14 @@ PLATFORM: tuple[Known, ...] = (
     Known(
         "crd-not-served",
         (
-            r'no matches for kind \\?"?(?P<kind>\w+)\\?"? in version \\?"?(?P<version>[\w./-]+)',
+            r'no matches for kind \\?"?(?P<kind>\w+)\\?"? in (?:version|group) \\?"?(?P<version>[\w./-]+)',
             r"does not serve (?P<version>[\w./-]+) (?P<kind>\w+) \(is its CRD",
         ),
         "{kind} ({version}) was used before its CRD was served",
         "wait for the CRD to be Established (kubectl wait --for=condition=Established crd/<name>) "
         "and for its provider or chart to be Healthy",
-        source="client-go's RESTMapper; oamconf/k8s/kube.py KubeCluster._resource",
+        source="apimachinery pkg/api/meta/errors.go NoKindMatchError (no matches for kind %q in version %q; in group "
+        "%q when no version was searched); oamconf/k8s/kube.py KubeCluster._resource",
     ),
     Known(
         "vcluster-pro-feature",
@@ -186,7 +187,9 @@ PLATFORM: tuple[Known, ...] = (
     ),
     Known(
         "provider-config-missing",
-        r'cannot get provider config: ProviderConfig\.(?P<group>[\w.]+) \\?"(?P<name>[^"\\]+)\\?" not found',
+        # a namespaced Release may name a ClusterProviderConfig (provider-helm helm.go:84-85, v1.3.0)
+        r'cannot get provider config: (?:Cluster)?ProviderConfig\.(?P<group>[\w.]+) \\?"(?P<name>[^"\\]+)\\?" '
+        r"not found",
         "the ProviderConfig {name} ({group}) that the resource names does not exist",
         "apply fixtures/platform/crossplane/provider-configs.yaml, or name an existing ProviderConfig in "
         "spec.providerConfigRef.name",
@@ -195,13 +198,15 @@ PLATFORM: tuple[Known, ...] = (
     ),
     Known(
         "chart-version-not-in-repository",
-        r'failed to pull chart: chart \\?"(?P<chart>[^"\\]+)\\?" version \\?"(?P<version>[^"\\]+)\\?" not found in '
-        r"(?P<repository>\S+) repository",
+        # without a version (the Release's is optional) helm leaves out its "version %q" part
+        r'failed to pull chart: chart \\?"(?P<chart>[^"\\]+)\\?"(?: version \\?"(?P<version>[^"\\]+)\\?")? not '
+        r"found in (?P<repository>\S+) repository",
         "repository {repository} has no chart {chart} at version {version}: the chart's name or its version is "
         "wrong (helm says the same of a name the repository does not have at all)",
         "`helm repo add` the repository, then `helm search repo {chart} --versions` lists its versions there, if it "
         "is there at all; correct the chart's name or version (fixtures/versions.toml, or the Release's "
         "spec.forProvider.chart, the Composition's base, the Application's properties)",
+        {"version": "any"},
         source="helm pkg/repo/chartrepo.go:262-268 (chart %q version %q not found in %s repository); provider-helm "
         "pkg/clients/helm/client.go (failed to pull chart); seen on the local tier (test_real_provider_helm)",
     ),
