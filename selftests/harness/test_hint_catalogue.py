@@ -228,7 +228,7 @@ CASES = [
     ),
     Case(
         "pvc-unbound",
-        "Normal FailedBinding: no persistent volumes available for this claim and no storage class is set (x12)",
+        "Normal FailedBinding (x12): no persistent volumes available for this claim and no storage class is set",
         "a PersistentVolumeClaim stays Pending, so its pod is not scheduled: no default StorageClass provisions it",
         ("kind ships standard",),
     ),

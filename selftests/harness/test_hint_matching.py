@@ -9,7 +9,7 @@ import pytest
 
 from oamconf.steps.hint_catalogue import CATALOGUE
 from oamconf.steps.hints import RULES, VALUE_LIMIT, Rule, diagnose, matching_rule, unfold
-from oamconf.yamlio import dump
+from oamconf.yamlio import dump, load_kubernetes
 
 BITNAMI = "docker.io/bitnami/postgresql:17.6.0-debian-12-r4"
 SANS = "kubernetes.default.svc, kubernetes.default, kubernetes, localhost, vc1, vc1.vc1-ns, *.nodes.vcluster.com"
@@ -102,14 +102,32 @@ def test_the_specific_rule_beats_the_general_one(text: str, winner: str, loser: 
     assert found[0].name == winner
 
 
-def test_unfolding_joins_what_yaml_folded_and_keeps_a_line_per_event() -> None:
-    text = "Warning Failed: one\nNormal Pulling: two\n- type: Ready\n  message: 'a long\n    message'\n- type: Synced"
+def test_unfolding_joins_what_yaml_folded_and_keeps_a_line_per_event_and_key() -> None:
+    text = (
+        "Warning Failed: one\nNormal Pulling: two\n- type: Ready\n  message: 'a long\n    message'\n"
+        "  observedGeneration: 3\n- type: Synced"
+    )
     assert unfold(text).splitlines() == [
         "Warning Failed: one",
         "Normal Pulling: two",
-        "- type: Ready message: 'a long message'",
+        "- type: Ready",
+        "  message: 'a long message'",
+        "  observedGeneration: 3",
         "- type: Synced",
     ]
+
+
+def test_the_status_yaml_shows_a_message_in_its_controllers_words() -> None:
+    schema = "values don't meet the specifications of the schema(s):\nvcluster:\n- at '/controlPlane': got string\n"
+    cue = ("failed to compile workload c after merge parameter and context: expected operand, found '}' " * 2).strip()
+    status = dump({"conditions": [{"type": "Synced", "message": schema}, {"type": "Ready", "message": cue}]})
+    assert load_kubernetes(status) == {
+        "conditions": [{"type": "Synced", "message": schema}, {"type": "Ready", "message": cue}]
+    }
+    assert "''" not in status, "no quote doubled"
+    assert "\\" not in status, "no escape"
+    assert "  - at '/controlPlane': got string\n" in status, "a multi-line message keeps its lines"
+    assert "found '}' failed to compile" in unfold(status), "a folded one reads whole once joined"
 
 
 def test_a_san_list_folded_by_the_status_yaml_is_read_whole() -> None:

@@ -138,7 +138,7 @@ def test_events_are_selected_by_involved_object_and_come_oldest_first(
         "involvedObject.name=web",
         "involvedObject.namespace=demo",
     ]
-    assert [str(e) for e in events] == ["Normal Created: ok", "Warning Failed: boom (x3)"]
+    assert [str(e) for e in events] == ["Normal Created: ok", "Warning Failed (x3): boom"]
 
 
 def test_pod_logs_return_the_tail_of_the_chosen_container(api: fakeapi.FakeApiServer, cluster: KubeCluster) -> None:

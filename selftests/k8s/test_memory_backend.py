@@ -237,7 +237,7 @@ def test_events_are_returned_oldest_first_for_their_object_only(cluster: MemoryC
     cluster.add_event(pod, Event("Warning", "BackOff", "Back-off", count=3))
     cluster.add_event(Ref("v1", "Pod", "db-1", "default"), Event("Normal", "Started", "Started"))
 
-    assert [str(e) for e in cluster.events(pod)] == ["Normal Pulling: Pulling image", "Warning BackOff: Back-off (x3)"]
+    assert [str(e) for e in cluster.events(pod)] == ["Normal Pulling: Pulling image", "Warning BackOff (x3): Back-off"]
 
 
 def test_pod_logs_give_the_last_lines_of_the_named_container(cluster: MemoryCluster) -> None:

@@ -117,7 +117,7 @@ def test_declared_kinds_and_events_and_logs_come_from_the_scenario(tmp_path: Pat
     vcluster = cluster.get(Ref("platform.example.org/v1alpha1", "VirtualCluster", "vc1"))
     assert vcluster is not None
     assert "namespace" not in vcluster.metadata
-    assert [str(e) for e in cluster.events(Ref("v1", "Pod", "vc1-0", "vc1-ns"))] == ["Warning BackOff: crash (x4)"]
+    assert [str(e) for e in cluster.events(Ref("v1", "Pod", "vc1-0", "vc1-ns"))] == ["Warning BackOff (x4): crash"]
     assert cluster.pod_logs("vc1-ns", "vc1-0") == "started\nready"
 
 

@@ -128,8 +128,10 @@ class Event:
     last_seen: str = ""
 
     def __str__(self) -> str:
+        # The count goes before the message, as kubectl's event table has it: a message ends its line, so a
+        # hint rule reading a message's free-text tail reads no count into it.
         times = f" (x{self.count})" if self.count > 1 else ""
-        return f"{self.type} {self.reason}: {self.message}{times}"
+        return f"{self.type} {self.reason}{times}: {self.message}"
 
 
 @dataclass(frozen=True)

@@ -226,7 +226,7 @@ PLATFORM: tuple[Known, ...] = (
         "chart-values-schema",
         r"values don't meet the specifications of the schema\(s\) in the following chart\(s\):(?:\s|\\n)*"
         r"(?P<chart>[\w.-]+):(?:(?:\s|\\n)*- at '[^']*': validation failed)*(?:\s|\\n)*"
-        r"- at '(?P<path>[^']*)': (?P<problem>[^\n\\]+?)(?=\s*(?:\\n|- at '|$))",  # one violation: up to the next
+        r"- at '(?P<path>[^']*)': (?P<problem>[^\n\\]+?)(?=\s*(?:\\n|\n|- at '|$))",  # one violation: up to the next
         "the values given to chart {chart} break its values schema, at {path}: {problem} (the Release's message "
         "lists every violation)",
         "correct the values where the platform sets them (a Composition's base or patches for the vCluster, an "

@@ -9,6 +9,7 @@ matched, and which object and which diagnostics to read, so Recommendations neve
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from oamconf.steps.outcomes import UNMATCHED, Hint
 # A captured value goes into one report line: a longer one (a function's message) is cut here.
 VALUE_LIMIT: Final = 240
 _PLACEHOLDER: Final = re.compile(r"\{(\w+)\}")
+# A JSON string under a "message" key, as an API server's Status body carries an error (an ApiException's).
+_JSON_MESSAGE: Final = re.compile(r'"message":\s*("(?:[^"\\]|\\.)*")')
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ RULES: tuple[Rule, ...] = tuple(Rule.of(known) for known in CATALOGUE)
 
 def matching_rule(text: str) -> tuple[Rule, re.Match[str]] | None:
     """The first rule (in catalogue order) matching *text*, with its match; ``None`` when none does."""
-    unfolded = unfold(text)
+    unfolded = unfold(_json_messages(text))
     for rule in RULES:
         found = rule.search(unfolded)
         if found:
@@ -79,18 +82,37 @@ def unfold(text: str) -> str:
 
     Diagnostics show an object's status as YAML, which folds a long message over lines indented
     below its key, so an upstream sentence (a SAN list) may be cut anywhere; joined, it is whole and
-    ends at its closing quote, while events, pod lines and conditions keep a line each.
+    ends at its closing quote, while events, pod lines and conditions keep a line each. A list item's
+    keys (``- type: Synced`` then ``  message: …``) keep a line each too: joined, a message's free-text
+    tail would read on into the keys after it.
     """
     lines: list[str] = []
     indent = 0
     for line in text.splitlines():
-        depth = len(line) - len(line.lstrip(" "))
-        if lines and line.strip() and depth > indent:
-            lines[-1] += " " + line.strip()
+        stripped = line.lstrip(" ")
+        depth = len(line) - len(stripped)
+        if lines and stripped and depth > indent:
+            lines[-1] += " " + stripped.strip()
         else:
             lines.append(line)
-            indent = depth
+            indent = depth + 2 if stripped.startswith("- ") else depth  # an item's keys start 2 further in
     return "\n".join(lines)
+
+
+def _json_messages(text: str) -> str:
+    """*text* with each JSON ``"message"`` string decoded onto lines of its own.
+
+    A message whose free-text tail a rule reads to the end of its line would otherwise read on into the
+    JSON around it (``","code":500}``), and its quotes and newlines would stay escaped.
+    """
+    return _JSON_MESSAGE.sub(_decoded, text)
+
+
+def _decoded(match: re.Match[str]) -> str:
+    try:
+        return f'"message":\n{json.loads(match[1])}\n'
+    except ValueError:  # not JSON after all (an escape JSON does not have): left as it is
+        return match[0]
 
 
 def _clean(value: str) -> str:
