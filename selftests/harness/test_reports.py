@@ -66,8 +66,9 @@ def _run(run_steps: RunSteps) -> SyntheticRun:
 def test_markdown_reads_like_the_manual_report(run_steps: RunSteps) -> None:
     md = _run(run_steps).markdown
     assert md.startswith("# OAM vCluster Architecture Test Results Summary\n")
-    assert "## Overall Status: ⚠️ Partially Working (3 of 5 phases passed)" in md
-    assert "## Phase 2: vCluster Infrastructure ✅ PASSED" in md  # a warning does not fail a phase
+    assert "## Overall Status: ⚠️ Partially Working (2 of 5 phases passed)" in md
+    # a warning does not fail a phase, but its only step needing verification does not pass it either
+    assert "## Phase 2: vCluster Infrastructure ⚠️ PARTIAL" in md
     assert "## Phase 4: ArgoCD Integration ⚠️ PARTIAL" in md
     assert "## Phase 5: End-to-End Integration 🔄 NOT TESTED" in md
     step_22 = _section(md, "### Test 2.2: vCluster Syncer Configuration")
@@ -107,7 +108,7 @@ def test_markdown_has_findings_recommendations_and_the_run_header(run_steps: Run
 
 def test_html_is_self_contained_with_the_phase_summary_and_evidence(run_steps: RunSteps) -> None:
     html = _run(run_steps).html
-    assert "<h2>Overall Status: ⚠️ Partially Working (3 of 5 phases passed)</h2>" in html
+    assert "<h2>Overall Status: ⚠️ Partially Working (2 of 5 phases passed)</h2>" in html
     assert "<td>4. ArgoCD Integration</td><td>⚠️ PARTIAL</td>" in html
     assert "<td>provider-helm</td><td>v1.4.0</td>" in html
     assert "<link " not in html.split("<body")[0] or "stylesheet" not in html  # no external assets
@@ -145,7 +146,7 @@ def test_github_actions_gets_the_markdown_as_step_summary(
 
 def test_the_terminal_ends_with_the_phase_verdicts(run_steps: RunSteps) -> None:
     out = _run(run_steps).result.stdout.str()
-    assert "conformance: ⚠️ Partially Working (3 of 5 phases passed)" in out
+    assert "conformance: ⚠️ Partially Working (2 of 5 phases passed)" in out
     assert re.search(r"Phase 4: ArgoCD Integration\s+⚠️ PARTIAL", out)
 
 

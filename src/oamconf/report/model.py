@@ -126,7 +126,10 @@ class PhaseResult:
         cut_short = any(t.outcome is Outcome.INTERRUPTED for s in self.steps for t in s.tests)
         # Nor did a phase pass whose other steps were not tested (a local tier's limit, a server not given).
         untested = any(v is StepVerdict.NOT_TESTED for v in verdicts)
-        if (failed or cut_short or untested) and passed:
+        # Nor one none of whose steps fully worked: the manual report passes a phase with one step Needs
+        # Verification beside a Working one, never a phase of such steps alone.
+        unproven = not any(v is StepVerdict.WORKING for v in verdicts)
+        if (failed or cut_short or untested or unproven) and passed:
             return PhaseVerdict.PARTIAL
         if failed:
             return PhaseVerdict.FAILED
