@@ -160,6 +160,13 @@ VARIANTS: tuple[Variant, ...] = (
             ("XPostgreSQLInstance", "group", "db.example.org"),
         )
     ),
+    Variant(
+        "crd-not-served",
+        "in-versions",
+        # the same, when several versions were searched: 'no matches for kind %q in versions %q' of a []string
+        'no matches for kind "XPostgreSQLInstance" in versions ["db.example.org/v1alpha1" "db.example.org/v1beta1"]',
+        {"kind": "XPostgreSQLInstance", "version": '"db.example.org/v1alpha1" "db.example.org/v1beta1"'},
+    ),
     *(
         Variant(
             "vcluster-pro-feature",
@@ -311,6 +318,27 @@ VARIANTS: tuple[Variant, ...] = (
             "error": "conflicting values 3 and string",
         },
         WORKFLOW,
+    ),
+    Variant(
+        "component-properties-refused",
+        "no-more-errors",
+        # the same, where CUE gives one error only: no "(and N more errors)" after it
+        "invalid cue template of workload cache-1 after merge parameter and context: "
+        "output.spec.forProvider.values.auth.database: conflicting values 5 and string",
+        {
+            "component": "cache-1",
+            "field": "output.spec.forProvider.values.auth.database",
+            "error": "conflicting values 5 and string",
+        },
+        WORKFLOW,
+    ),
+    Variant(
+        "component-definition-schema-refused",
+        "quote-in-the-error",
+        # CUE's compile error may quote a name in double quotes (reference %q not found)
+        "cannot store capability web-v3 in ConfigMap: failed to generate OpenAPI v3 JSON schema for capability "
+        'web-v3: reference "paramter" not found',
+        {"definition": "web-v3", "error": 'reference "paramter" not found'},
     ),
     Variant(
         "component-definition-schema-refused",

@@ -53,6 +53,9 @@ def load_all_fast(text: str) -> list[Any]:
     return list(yaml.load_all(text, Loader=_FAST_LOADER))
 
 
+_SHORT: Final = 60  # characters: a type, a reason, a name stay plain scalars
+
+
 class _DiagnosticsDumper(yaml.SafeDumper):
     """SafeDumper whose strings read back as the controller wrote them once their lines are joined."""
 
@@ -60,12 +63,13 @@ class _DiagnosticsDumper(yaml.SafeDumper):
 def _represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     # PyYAML's default for a message with a quote and ': ' is single-quoted, which doubles every quote and
     # writes each newline as a blank line: a reader (or a hint rule) no longer sees the controller's words.
-    # A multi-line message goes in a literal block, one with a quote in a folded block (its quotes as they
-    # are; a double-quoted one would break its words with escapes where it folds). A block cannot show a
-    # message that begins or ends with a space: PyYAML quotes that one as it would have.
+    # A multi-line message goes in a literal block, a long one or one with a quote in a folded block (its
+    # quotes as they are, no closing quote to read into it; a double-quoted one would break its words with
+    # escapes where it folds). A block cannot show a message that begins or ends with a space: PyYAML quotes
+    # that one as it would have.
     if "\n" in value:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    if "'" in value:
+    if " " in value and (len(value) > _SHORT or "'" in value or '"' in value):
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=">")
     return dumper.represent_str(value)
 

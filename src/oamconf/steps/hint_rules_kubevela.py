@@ -41,7 +41,7 @@ KUBEVELA: tuple[Known, ...] = (
     Known(
         "component-properties-refused",
         r"invalid cue template of workload (?P<component>\S+) after merge parameter and context: "
-        r"(?P<field>[\w.\[\]\"-]+): (?P<error>[^(:\n]+?)(?=:? *\(|$)",
+        r"(?P<field>[\w.\[\]\"-]+): (?P<error>[^(:\n]+?)(?=:? *\(|\n|$)",
         "component {component}'s properties, merged into its ComponentDefinition's template, give no valid value "
         "for {field} ({error}): most often a property of the wrong type or outside the values the definition allows",
         "compare the component's properties with the definition's parameters (`vela show <type>` lists them with "
@@ -52,7 +52,7 @@ KUBEVELA: tuple[Known, ...] = (
     Known(
         "component-definition-schema-refused",
         r"cannot store capability (?P<definition>\S+) in ConfigMap: failed to generate OpenAPI v3 JSON schema for "
-        r"capability \S+: (?P<error>[^\"\n]+)",
+        r"capability \S+: (?P<error>[^\n]+)",  # to the message's end: the hints read a message on a line of its own
         "vela-core cannot read the parameters of ComponentDefinition {definition} from its CUE template: {error}",
         "fix the template in the definition's file and apply it again (`vela def vet <file>` shows a syntax error); "
         "a parameter default with a bound (`*3 | int & >=0`) compiles but is refused here: bound it in the output",

@@ -75,13 +75,14 @@ PLATFORM: tuple[Known, ...] = (
         "crd-not-served",
         (
             r'no matches for kind \\?"?(?P<kind>\w+)\\?"? in (?:version|group) \\?"?(?P<version>[\w./-]+)',
+            r'no matches for kind \\?"?(?P<kind>\w+)\\?"? in versions \[(?P<version>[^\]\n]+)\]',
             r"does not serve (?P<version>[\w./-]+) (?P<kind>\w+) \(is its CRD",
         ),
         "{kind} ({version}) was used before its CRD was served",
         "wait for the CRD to be Established (kubectl wait --for=condition=Established crd/<name>) "
         "and for its provider or chart to be Healthy",
         source="apimachinery pkg/api/meta/errors.go NoKindMatchError (no matches for kind %q in version %q; in group "
-        "%q when no version was searched); oamconf/k8s/kube.py KubeCluster._resource",
+        "%q when no version was searched, in versions %q with several); oamconf/k8s/kube.py KubeCluster._resource",
     ),
     Known(
         "vcluster-pro-feature",

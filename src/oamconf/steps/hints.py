@@ -9,6 +9,7 @@ matched, and which object and which diagnostics to read, so Recommendations neve
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -23,7 +24,10 @@ from oamconf.steps.outcomes import UNMATCHED, Hint
 VALUE_LIMIT: Final = 240
 _PLACEHOLDER: Final = re.compile(r"\{(\w+)\}")
 # A JSON string under a "message" key, as an API server's Status body carries an error (an ApiException's).
-_JSON_MESSAGE: Final = re.compile(r'"message":\s*("(?:[^"\\]|\\.)*")')
+_JSON_MESSAGE: Final = re.compile(r'"message":\s*("(?:[^"\\]|\\.)*")[ \t]*')
+# A condition's message as ``Condition`` writes it into a wait's failure: a Python literal, quoted in \' or ".
+# What follows either starts a line of its own, unindented, or ``unfold`` would join it to the message again.
+_CONDITION_MESSAGE: Final = re.compile(r"""\bmessage=('(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")[ \t]*""")
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ RULES: tuple[Rule, ...] = tuple(Rule.of(known) for known in CATALOGUE)
 
 def matching_rule(text: str) -> tuple[Rule, re.Match[str]] | None:
     """The first rule (in catalogue order) matching *text*, with its match; ``None`` when none does."""
-    unfolded = unfold(_json_messages(text))
+    unfolded = unfold(_messages(text))
     for rule in RULES:
         found = rule.search(unfolded)
         if found:
@@ -99,19 +103,27 @@ def unfold(text: str) -> str:
     return "\n".join(lines)
 
 
-def _json_messages(text: str) -> str:
-    """*text* with each JSON ``"message"`` string decoded onto lines of its own.
+def _messages(text: str) -> str:
+    """*text* with each quoted message (an API server's JSON Status, a condition in a wait's failure) decoded
+    onto lines of its own, in its controller's words.
 
-    A message whose free-text tail a rule reads to the end of its line would otherwise read on into the
-    JSON around it (``","code":500}``), and its quotes and newlines would stay escaped.
+    A message whose free-text tail a rule reads to the end of its line would otherwise read on into what
+    follows it (``","code":500}``, ``' (waited 90s)``), and its quotes and newlines would stay escaped.
     """
-    return _JSON_MESSAGE.sub(_decoded, text)
+    return _CONDITION_MESSAGE.sub(_python_literal, _JSON_MESSAGE.sub(_json_literal, text))
 
 
-def _decoded(match: re.Match[str]) -> str:
+def _json_literal(match: re.Match[str]) -> str:
     try:
         return f'"message":\n{json.loads(match[1])}\n'
     except ValueError:  # not JSON after all (an escape JSON does not have): left as it is
+        return match[0]
+
+
+def _python_literal(match: re.Match[str]) -> str:
+    try:
+        return f"message=\n{ast.literal_eval(match[1])}\n"
+    except (ValueError, SyntaxError):  # not a literal after all: left as it is
         return match[0]
 
 
