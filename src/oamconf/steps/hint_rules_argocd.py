@@ -5,8 +5,18 @@ from __future__ import annotations
 
 from oamconf.steps.hint_known import Known
 
-# A condition's message after its type: "ComparisonError: <msg>", "type: ComparisonError / message: '<msg>'".
-_ARGOCD_CONDITION = r"(?:\W{1,4}(?:message\W{1,4})?(?P<detail>(?!lastTransitionTime)[^\x27\n]{8,}))?"
+# A condition's message after its type: "ComparisonError: <msg>", "type: ComparisonError / message: '<msg>'" (its
+# own quotes kept: the quote that closes it ends its line); in the Application's verdict, "(ComparisonError: <msg>;
+# SyncError: <msg>)", the next condition and the closing parenthesis are not the message's (k8s/verdicts/argocd.py).
+_ARGOCD_CONDITION = (
+    r"(?:\W{1,4}(?:message\W{1,4})?(?P<detail>(?!lastTransitionTime)(?:(?!; \w+Error: )[^\n]){8,}?)"
+    r"(?(open)\)(?=[;\n]|\Z)|(?=\x27?(?:\n|\Z)|; \w+Error: )))?"
+)
+
+# Go's HostnameError: "valid for <SANs>, not <host>", or with 100 names or more "valid for 120 names, but none
+# matched <host>" (since Go 1.25.5, CVE-2025-61729); the host as Go prints it, an IPv6 address without brackets.
+_VALID_FOR = r"valid for (?P<sans>[^\n]+?)(?:, not|(?:(?<= names)|(?<=IP SANs)), but none matched)"
+_HOST = r"(?P<host>[\da-f]*:[\da-f:.]*[\da-f]|[\w-]+(?:\.[\w-]+)*)"
 
 ARGOCD: tuple[Known, ...] = (
     Known(
@@ -22,8 +32,9 @@ ARGOCD: tuple[Known, ...] = (
     Known(
         "cluster-secret-malformed",
         r"(?P<problem>(?:want label argocd\.argoproj\.io/secret-type: cluster|no data key [\w, ]+|data\.server is "
-        r"not an https://|data\.config sets [\w., ]+|data\.[\w.]+ is not base64|data\.config is not JSON|"
-        r"data\.config is \w+, not an object|data\.config [\w.]+ is \w+, not \w+)(?:(?!: )[^;\n])*)",
+        r"not an https://|data\.config sets (?:insecure: true|[\w., ]+)|data\.(?:config )?[\w.]+ is not base64|"
+        r"data\.config is not JSON|data\.config (?:[\w.]+ )?is (?:an? )?\w+, not (?:an? )?\w+)"
+        r"(?:\([^)\n]*\)|(?!: )[^;\n])*)",
         "Argo CD cannot use the vCluster's cluster Secret as written: {problem}",
         "correct the Secret where the platform writes it (the object that composes it, or the registration "
         "script), following the failure's own words; `kubectl -n argocd get secret -l "
@@ -33,7 +44,7 @@ ARGOCD: tuple[Known, ...] = (
     ),
     Known(
         "certificate-name-svc",
-        r"x509: certificate is valid for (?P<sans>[^\n]+?), not "
+        r"x509: certificate is " + _VALID_FOR + " "
         r"(?P<host>(?P<vcluster>[\w-]+)\.(?P<namespace>[\w-]+)\.svc(?:\.cluster\.local)?)(?![\w-]|\.[\w-])",
         "the vCluster's serving certificate does not cover {host}, the host it was dialled with; it is valid "
         "for {sans}",
@@ -44,8 +55,7 @@ ARGOCD: tuple[Known, ...] = (
     ),
     Known(
         "certificate-name",
-        r"x509: certificate is (?:valid for (?P<sans>[^\n]+?), not|not valid for any names, but wanted to match) "
-        r"(?P<host>[\w-]+(?:\.[\w-]+)*)",
+        r"x509: certificate is (?:" + _VALID_FOR + "|not valid for any names, but wanted to match) " + _HOST,
         "the vCluster's serving certificate does not cover {host}, the host it was dialled with; it is valid "
         "for {sans}",
         "add {host} to controlPlane.proxy.extraSANs in the vCluster values, or have the client check a name it "
@@ -67,7 +77,7 @@ ARGOCD: tuple[Known, ...] = (
         "argocd-repo-server-down",
         (
             r"(?P<dialled>dial tcp [^\s\"]+:8081: connect: connection refused)",
-            r"(?P<dialled>lookup argocd-repo-server[\w.-]* on \S+: no such host)",
+            r"(?P<dialled>lookup [\w.-]*repo-server[\w.-]* on \S+: no such host)",
         ),
         "Argo CD's repo-server does not answer the application controller ({dialled})",
         "`kubectl -n argocd get deploy,svc argocd-repo-server`: the Deployment must be Available and the Service "
@@ -91,7 +101,7 @@ ARGOCD: tuple[Known, ...] = (
     ),
     Known(
         "argocd-destination-name-unknown",
-        r"there are no clusters with this name: (?P<cluster>[\w.-]+)",
+        r"there are no clusters with this name: (?P<cluster>[\w.:/@-]*\w)",
         "Argo CD has no cluster named {cluster}: no cluster Secret has name: {cluster}",
         "set name: {cluster} in the vCluster's cluster Secret, or correct the Application's destination.name",
         source="acd:util/argo/argo.go:1094",
@@ -136,7 +146,7 @@ ARGOCD: tuple[Known, ...] = (
     ),
     Known(
         "argocd-comparison-error",  # a catch-all, after the specific ones
-        r"ComparisonError" + _ARGOCD_CONDITION,
+        r"(?P<open>\()?ComparisonError" + _ARGOCD_CONDITION,
         "Argo CD cannot compare the Application with its source or destination: {detail}",
         "read the Application's status.conditions; Argo CD hides repo-side errors for 180 s, so annotate it "
         "argocd.argoproj.io/refresh=hard to see the current one",
@@ -145,7 +155,7 @@ ARGOCD: tuple[Known, ...] = (
     ),
     Known(
         "argocd-sync-error",
-        r"SyncError" + _ARGOCD_CONDITION,
+        r"(?P<open>\()?SyncError" + _ARGOCD_CONDITION,
         "Argo CD's sync of the Application failed: {detail}",
         "read status.operationState (message, syncResult.resources) for the resource that failed to apply, "
         "correct it in the source, then sync again",
