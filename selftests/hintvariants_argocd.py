@@ -14,9 +14,6 @@ from hintvariants import WRAPS, Variant, go_q
 from oamconf.yamlio import dump
 
 # Left out on purpose, each a text whose cause would need wording no rule has (a new rule, not a wider regex):
-# - HostnameError's "x509: cannot validate certificate for <ip> because it doesn't contain any IP SANs": the
-#   certificate-name cause would say "valid for no names" of a certificate that may have DNS names.
-# - HostnameError's "x509: certificate relies on legacy Common Name field, use SANs instead": no host in it.
 # - acd:util/db/cluster.go:247 'cluster %q is disabled' (in-cluster disabled): not a missing cluster Secret.
 # - forbiddenMessage's other users ("User \"kubernetes-admin\" cannot ...") and its non-resource form
 #   ('cannot %s path %q'): rbac-forbidden's cause names a ServiceAccount and a resource.
@@ -133,6 +130,20 @@ CERTIFICATE_NAMES: tuple[Variant, ...] = (
     _other_name("vc-4.team-d", "", "https://vc-4.team-d"),
     _other_name("vc5.ns5", "100 names", "https://vc5.ns5:443"),
     _other_name("172.18.0.3", "100 IP SANs", "https://172.18.0.3:30443"),
+)
+
+
+def _no_ip_sans(ip: str, server: str) -> Variant:
+    # go1.26:src/crypto/x509/verify.go:120-122: "x509: cannot validate certificate for " + h.Host + " because it
+    # doesn't contain any IP SANs" (the host parsed as an IP address)
+    message = _tls(server, f"x509: cannot validate certificate for {ip} because it doesn't contain any IP SANs")
+    return Variant("certificate-no-ip-sans", ip, message, {"ip": ip}, _target_state(server), CLUSTER)
+
+
+NO_IP_SANS = (
+    _no_ip_sans("10.96.0.15", "https://10.96.0.15"),
+    _no_ip_sans("172.18.0.3", "https://172.18.0.3:30443"),
+    _no_ip_sans("fd00:10:96::1a", "https://[fd00:10:96::1a]:443"),
 )
 
 
@@ -370,6 +381,7 @@ def _ca_not_pem(secret: str) -> Variant:
 
 ALL: tuple[Variant, ...] = (
     *CERTIFICATE_NAMES,
+    *NO_IP_SANS,
     *UNKNOWN_AUTHORITIES,
     *REPO_SERVER,
     *DESTINATIONS,

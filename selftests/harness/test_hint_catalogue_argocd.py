@@ -58,6 +58,22 @@ CASES = [
         ("add vc1.vc1-ns to controlPlane.proxy.extraSANs",),
     ),
     Case(
+        "certificate-no-ip-sans",  # Go 1.26 crypto/x509, as the suite's TLS probe and Argo CD both word it
+        'Get "https://10.96.0.15:443/version": tls: failed to verify certificate: x509: cannot validate certificate '
+        "for 10.96.0.15 because it doesn't contain any IP SANs",
+        "the client dialled the IP address 10.96.0.15, and the server's certificate has no IP address among its "
+        "SANs, only names",
+        ("add 10.96.0.15 to controlPlane.proxy.extraSANs",),
+    ),
+    Case(
+        "certificate-legacy-common-name",
+        'Get "https://vc1.vc1-ns.svc:443/version": tls: failed to verify certificate: x509: certificate relies on '
+        "legacy Common Name field, use SANs instead",
+        "the server's certificate names the host only in its subject's Common Name and has no SANs: Go (so Argo CD, "
+        "kubectl and every controller) has ignored the Common Name since Go 1.15",
+        ("subjectAltNames",),
+    ),
+    Case(
         "certificate-unknown-authority",
         'Failed to load target state: failed to get server version: Get "https://vc1.vc1-ns:443/version?timeout=32s"'
         ": tls: failed to verify certificate: x509: certificate signed by unknown authority",

@@ -18,6 +18,7 @@ from oamconf.steps.hints import RULES, _clean, _fill, matching_rule
 FIXED = {
     "argocd-cluster-not-monitored": "acd:controller/clusterinfoupdater.go:166, a fixed sentence",
     "argocd-login-rejected": "oamconf/probes/argocd.py: 'POST /api/v1/session: 401 Unauthorized', a fixed path",
+    "certificate-legacy-common-name": "go1.26:src/crypto/x509/verify.go:114, a fixed sentence (no host in it)",
 }
 
 

@@ -21,6 +21,7 @@ from oamconf.errors import ProbeFailed
 from oamconf.k8s.api import Endpoint
 from oamconf.probes import tls as go_tls
 from oamconf.probes.cluster_secret import ClusterSecret, Credential
+from oamconf.probes.go_x509 import go_hostname_error
 from oamconf.redact import scrub
 
 
@@ -95,7 +96,7 @@ def _name_not_covered(cluster: ClusterSecret, endpoint: Endpoint, timeout: float
     name = cluster.verified_name
     covered = any(san == name or (san.startswith("*.") and name.partition(".")[2] == san[2:])
                   for san in go_tls.certificate_sans(pem))  # fmt: skip
-    return "" if covered else go_tls.go_hostname_error(x509.load_pem_x509_certificate(pem), name)
+    return "" if covered else go_hostname_error(x509.load_pem_x509_certificate(pem), name)
 
 
 def _tls_context(cluster: ClusterSecret, where: str) -> ssl.SSLContext:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import http.client
-import ipaddress
 import json
 import socket
 import ssl
@@ -27,6 +26,7 @@ from cryptography import x509
 
 from oamconf.errors import ProbeFailed, one_line
 from oamconf.k8s.api import Endpoint
+from oamconf.probes.go_x509 import go_hostname_error, sans
 from oamconf.probes.hangup import closed_before, hung_up
 
 # OpenSSL X509_V_ERR_* codes that ssl.SSLCertVerificationError.verify_code carries.
@@ -77,22 +77,8 @@ def probe_tls(endpoint: Endpoint, *, server_name: str, ca_pem: bytes, timeout: f
 def certificate_sans(pem: bytes) -> tuple[str, ...]:
     """The subject alternative names of a PEM certificate: DNS names first, then IP addresses."""
     cert = x509.load_pem_x509_certificate(pem)
-    dns, ips = _sans(cert)
+    dns, ips = sans(cert)
     return dns + ips
-
-
-def go_hostname_error(cert: x509.Certificate, host: str) -> str:
-    """Go's ``x509.HostnameError`` text for *cert* and *host* (crypto/x509/verify.go)."""
-    dns, ips = _sans(cert)
-    if _is_ip(host):
-        if not ips:
-            return f"x509: cannot validate certificate for {host} because it doesn't contain any IP SANs"
-        valid = ", ".join(ips)
-    else:
-        valid = ", ".join(dns)
-    if not valid:
-        return f"x509: certificate is not valid for any names, but wanted to match {host}"
-    return f"x509: certificate is valid for {valid}, not {host}"
 
 
 def san_hint(server_name: str) -> str:
@@ -292,7 +278,7 @@ def _client_context(ca_pem: bytes, *, where: str, check_hostname: bool) -> ssl.S
 
 
 def _describe(server_name: str, cert: x509.Certificate) -> TlsProbe:
-    dns, ips = _sans(cert)
+    dns, ips = sans(cert)
     return TlsProbe(
         server_name=server_name,
         subject=cert.subject.rfc4514_string(),
@@ -300,21 +286,3 @@ def _describe(server_name: str, cert: x509.Certificate) -> TlsProbe:
         ip_sans=ips,
         not_after=cert.not_valid_after_utc,
     )
-
-
-def _sans(cert: x509.Certificate) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    try:
-        ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except x509.ExtensionNotFound:
-        return (), ()
-    dns = tuple(ext.get_values_for_type(x509.DNSName))
-    ips = tuple(str(ip) for ip in ext.get_values_for_type(x509.IPAddress))
-    return dns, ips
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True

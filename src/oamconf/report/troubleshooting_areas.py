@@ -92,6 +92,16 @@ AREAS: Final[tuple[Area, ...]] = (
                 "a TLS error of Argo CD or of the suite's TLS probe",
                 "x509: certificate is valid for <sans>, not <host>",
             ),
+            "certificate-no-ip-sans": Entry(
+                "A certificate without IP SANs, dialled by IP address",
+                "a TLS error of Argo CD or of the suite's TLS probe",
+                "x509: cannot validate certificate for <ip> because it doesn't contain any IP SANs",
+            ),
+            "certificate-legacy-common-name": Entry(
+                "A certificate naming its host only in the Common Name",
+                "a TLS error of Argo CD or of the suite's TLS probe",
+                "x509: certificate relies on legacy Common Name field, use SANs instead",
+            ),
             "certificate-unknown-authority": Entry(
                 "The client does not trust the vCluster's CA",
                 _ARGO,

@@ -50,7 +50,7 @@ ARGOCD: tuple[Known, ...] = (
         "for {sans}",
         "add {host} to controlPlane.proxy.extraSANs in the values of vCluster {vcluster}, or connect to "
         "https://{vcluster}.{namespace}:443, a default SAN",
-        source="go:src/crypto/x509/verify.go:100-127 HostnameError; vc:pkg/server/cert/cert.go:54-60,224 "
+        source="go1.26:src/crypto/x509/verify.go:109-143 HostnameError; vc:pkg/server/cert/cert.go:54-60,224 "
         "(<name>.<ns>, no .svc)",
     ),
     Known(
@@ -61,7 +61,25 @@ ARGOCD: tuple[Known, ...] = (
         "add {host} to controlPlane.proxy.extraSANs in the vCluster values, or have the client check a name it "
         "has (Argo CD cluster Secret: tlsClientConfig.serverName, e.g. kubernetes.default.svc)",
         {"sans": "no names"},
-        source="go:src/crypto/x509/verify.go:100-127 HostnameError",
+        source="go1.26:src/crypto/x509/verify.go:109-143 HostnameError",
+    ),
+    Known(
+        "certificate-no-ip-sans",
+        r"x509: cannot validate certificate for (?P<ip>\S+) because it doesn't contain any IP SANs",
+        "the client dialled the IP address {ip}, and the server's certificate has no IP address among its SANs, "
+        "only names",
+        "connect by a name the certificate has (a vCluster's: <name>.<namespace>, kubernetes.default.svc), or add "
+        "{ip} to controlPlane.proxy.extraSANs in the vCluster values",
+        source="go1.26:src/crypto/x509/verify.go:118-122 HostnameError",
+    ),
+    Known(
+        "certificate-legacy-common-name",
+        r"x509: certificate relies on legacy Common Name field, use SANs instead",
+        "the server's certificate names the host only in its subject's Common Name and has no SANs: Go (so Argo "
+        "CD, kubectl and every controller) has ignored the Common Name since Go 1.15",
+        "reissue the certificate with the host among its subjectAltNames; a vCluster's own certificate always has "
+        "SANs, so this one was made by hand or by another tool",
+        source="go1.26:src/crypto/x509/verify.go:113-115 HostnameError",
     ),
     Known(
         "certificate-unknown-authority",
@@ -71,7 +89,7 @@ ARGOCD: tuple[Known, ...] = (
         "copy certificate-authority of the vCluster's Secret vc-<name> into tlsClientConfig.caData of the Argo CD "
         "cluster Secret (both base64 PEM); a recreated vCluster has a new CA",
         {"server": "the vCluster"},
-        source="go:src/crypto/x509/verify.go:140-155 UnknownAuthorityError",
+        source="go1.26:src/crypto/x509/verify.go:156-170 UnknownAuthorityError",
     ),
     Known(
         "argocd-repo-server-down",
