@@ -63,7 +63,6 @@ WRAPS: Mapping[str, Callable[[Variant], str]] = {
 
 COMPOSE = "cannot compose resources: "
 INSTALL = "create failed: failed to install release: "
-VELA = "failed to parseComponents: "
 WORKFLOW = "GenerateComponentManifest: evaluate base template app=shop-v2 in namespace=team-a: "
 
 
@@ -83,7 +82,7 @@ def _unreachable(step: str, function: str, how: str) -> Variant:
     return Variant("function-unreachable", f"{how}-{function}", message, {"step": step, "function": function}, COMPOSE)
 
 
-def _not_found(kind_group: str, name: str) -> str:
+def not_found(kind_group: str, name: str) -> str:
     """apimachinery's NotFound: "%s %q not found" (a cached read names Kind.group)."""
     return f"{kind_group} {go_q(name)} not found"
 
@@ -105,7 +104,7 @@ VARIANTS: tuple[Variant, ...] = (
             "composition-missing",
             name,
             "cannot fetch Composition: cannot get Composition: "
-            + _not_found("Composition.apiextensions.crossplane.io", name),
+            + not_found("Composition.apiextensions.crossplane.io", name),
             {"composition": name},
         )
         for name in ("vclusters.platform.example.org", "xpostgres-v2")
@@ -183,7 +182,7 @@ VARIANTS: tuple[Variant, ...] = (
             "storage-class-missing",
             name,
             f"failed to provision volume with StorageClass {go_q(name)}: "
-            + _not_found("storageclass.storage.k8s.io", name),
+            + not_found("storageclass.storage.k8s.io", name),
             {"storage_class": name},
         )
         for name in ("fast-ssd.v2", "gp3-encrypted")
@@ -193,14 +192,14 @@ VARIANTS: tuple[Variant, ...] = (
         "namespaced-release",
         # provider-helm pkg/clients/helm/helm.go:36,58 ("cannot get provider config") over a cached NotFound
         "connect failed: failed to resolve provider config: cannot get provider config: "
-        + _not_found("ProviderConfig.helm.m.crossplane.io", "team-a.default"),
+        + not_found("ProviderConfig.helm.m.crossplane.io", "team-a.default"),
         {"name": "team-a.default", "group": "helm.m.crossplane.io"},
     ),
     Variant(
         "provider-config-missing",
         "cluster-provider-config",  # a namespaced Release whose providerConfigRef has kind ClusterProviderConfig
         "connect failed: failed to resolve provider config: cannot get provider config: "
-        + _not_found("ClusterProviderConfig.helm.m.crossplane.io", "shared-2"),
+        + not_found("ClusterProviderConfig.helm.m.crossplane.io", "shared-2"),
         {"name": "shared-2", "group": "helm.m.crossplane.io"},
     ),
     *(
@@ -274,89 +273,6 @@ VARIANTS: tuple[Variant, ...] = (
         )
         for name in ("orders-db-postgresql-hl", "vc1")
     ),
-    *(
-        Variant(
-            "component-type-missing",
-            name,
-            # kubevela pkg/appfile/template.go:83,104: 'load template from component definition [%s] '
-            f"fetch component/policy type of c: load template from component definition [{name}] : "
-            + _not_found(f"{kind}.core.oam.dev", name),
-            {"type": name},
-            VELA,
-        )
-        for name, kind in (("webservice.v2", "WorkloadDefinition"), ("pg-DB-1", "ComponentDefinition"))
-    ),
-    *(
-        Variant(
-            "trait-type-missing",
-            trait,
-            # kubevela pkg/appfile/parser.go:592 'component(%s) parse trait(%s)', :681 'trait definition of %s not
-            # found'
-            f"component({component}) parse trait({trait}): trait definition of {trait} not found",
-            {"component": component, "trait": trait},
-            VELA,
-        )
-        for component, trait in (("Orders-DB.v2", "scaler-2"), ("c", "gateway.networking"))
-    ),
-    Variant(
-        "component-template-does-not-compile",
-        "orders-db.v2",
-        # kubevela pkg/cue/definition/template.go:113
-        "failed to compile workload orders-db.v2 after merge parameter and context: expected operand, found 'EOF'",
-        {"component": "orders-db.v2", "error": "expected operand, found 'EOF'"},
-        WORKFLOW,
-    ),
-    Variant(
-        "component-properties-refused",
-        "Orders_DB-2",
-        # kubevela pkg/cue/definition/template.go:117
-        "invalid cue template of workload Orders_DB-2 after merge parameter and context: "
-        "output.spec.replicas: conflicting values 3 and string (mismatched types int and string)",
-        {
-            "component": "Orders_DB-2",
-            "field": "output.spec.replicas",
-            "error": "conflicting values 3 and string",
-        },
-        WORKFLOW,
-    ),
-    Variant(
-        "component-properties-refused",
-        "no-more-errors",
-        # the same, where CUE gives one error only: no "(and N more errors)" after it
-        "invalid cue template of workload cache-1 after merge parameter and context: "
-        "output.spec.forProvider.values.auth.database: conflicting values 5 and string",
-        {
-            "component": "cache-1",
-            "field": "output.spec.forProvider.values.auth.database",
-            "error": "conflicting values 5 and string",
-        },
-        WORKFLOW,
-    ),
-    Variant(
-        "component-definition-schema-refused",
-        "quote-in-the-error",
-        # CUE's compile error may quote a name in double quotes (reference %q not found)
-        "cannot store capability web-v3 in ConfigMap: failed to generate OpenAPI v3 JSON schema for capability "
-        'web-v3: reference "paramter" not found',
-        {"definition": "web-v3", "error": 'reference "paramter" not found'},
-    ),
-    Variant(
-        "component-definition-schema-refused",
-        "pg.v2-1",
-        # kubevela pkg/oam/util/helper.go:70 'cannot store capability %s in ConfigMap: %v', over
-        # pkg/controller/utils/capability.go 'failed to generate OpenAPI v3 JSON schema for capability %s: %w'
-        "cannot store capability pg.v2-1 in ConfigMap: failed to generate OpenAPI v3 JSON schema for capability "
-        "pg.v2-1: expected 'EOF', found ']'",
-        {"definition": "pg.v2-1", "error": "expected 'EOF', found ']'"},
-    ),
-    Variant(
-        "definition-revision-stuck",
-        "web.v2-x",
-        # kubevela pkg/oam/util/helper.go:94 'cannot generate DefinitionRevision of %s: %v', revison.go:275
-        "cannot generate DefinitionRevision of web.v2-x: get the definitionRevision web.v2-x-v12: "
-        + _not_found("DefinitionRevision.core.oam.dev", "web.v2-x-v12"),
-        {"definition": "web.v2-x", "revision": "web.v2-x-v12"},
-    ),
 )
 
 
@@ -399,4 +315,4 @@ def _bitnami() -> tuple[Variant, ...]:
     )
 
 
-ALL = (*VARIANTS, *_images(), *_bitnami())
+ALL = (*VARIANTS, *_images(), *_bitnami())  # KubeVela's are in hintvariants_kubevela

@@ -8,11 +8,14 @@ from __future__ import annotations
 import pytest
 
 from hintvariants import ALL, WRAPS, Variant
+from hintvariants_kubevela import KUBEVELA_VARIANTS
 from oamconf.steps.hints import RULES, _clean, _fill, matching_rule
 
 
 def _cases() -> list[object]:
-    return [pytest.param(v, wrap, id=f"{v.rule}-{v.label}-{wrap}") for v in ALL for wrap in v.wraps]
+    return [
+        pytest.param(v, wrap, id=f"{v.rule}-{v.label}-{wrap}") for v in (*ALL, *KUBEVELA_VARIANTS) for wrap in v.wraps
+    ]
 
 
 @pytest.mark.parametrize(("variant", "wrap"), _cases())
@@ -35,4 +38,4 @@ def test_every_rule_outside_argo_cd_with_upstream_values_has_variants_here() -> 
     fixed |= {"redis-password-missing", "vcluster-service-mapping"}
     argo = ("certificate-", "cluster-secret-", "argocd-", "credentials-", "rbac-")
     wanted = {r.name for r in RULES if not r.name.startswith(argo)} - own - fixed
-    assert wanted <= {v.rule for v in ALL}
+    assert wanted <= {v.rule for v in (*ALL, *KUBEVELA_VARIANTS)}
