@@ -30,7 +30,7 @@ from oamconf.cluster.tools import default_cache_dir
 from oamconf.errors import ConformanceError, ProbeFailed
 from oamconf.k8s.api import Ref
 from oamconf.k8s.kube import KubeCluster
-from oamconf.k8s.wait import Observation, WaitPolicy, wait_until
+from oamconf.k8s.wait import Observation, State, WaitPolicy, wait_until
 from oamconf.probes.postgres import probe_postgres
 from oamconf.probes.redis import probe_redis
 from oamconf.steps.hints import matching_rule
@@ -164,3 +164,41 @@ def test_redis_behind_the_stand_in_chart_takes_auth_ping_and_an_expiring_set_thr
     rule = matching_rule(server_said)
     assert rule is not None, server_said
     assert rule[0].name == "redis-password-rejected", server_said
+
+
+def _ready(cluster: KubeCluster, pod: Ref) -> Observation:
+    live = cluster.get(pod)
+    ready = live.condition("Ready") if live else None
+    return Observation.simple(ready is not None and ready.status == "True", f"{pod} Ready={ready}")
+
+
+@pytest.mark.usefixtures("pinned_kubectl")
+def test_a_stand_in_postgresql_pod_is_ready_only_once_its_server_answers(
+    *,
+    plane: LocalControlPlane,
+    cluster: KubeCluster,
+    admin: KubeCluster,
+    namespace: str,
+    tools: dict[str, Path],
+    tmp_path: Path,
+) -> None:
+    """As a kubelet makes a pod Ready only once its container answers, the supervisor lets kwok schedule a stand-in
+    pod only once its server runs: probed the moment it is Ready, through the port-forward, PostgreSQL answers
+    (made Ready first, the pod was reached before initdb had finished, and kwok hung up on 3.2 in a CI run)."""
+    password = secrets.token_urlsafe(18)
+    _secret(cluster, namespace, "creds", {"postgres-password": secrets.token_urlsafe(18), "password": password})
+    props = {"username": "testuser", "database": "testdb", "existingSecret": "creds"}
+    release = rendered_release("postgresql", app="ready-db", component="db", namespace=namespace, props=props)
+    fullname = _helm_install(tools["helm"], plane, release, stand_in_chart("postgresql"), tmp_path)
+
+    pod = Ref("v1", "Pod", f"{fullname}-0", namespace)
+    # The supervisor's thread has *cluster* to itself: the test watches the pod through the admin's own client.
+    with supervising(cluster, tmp_path / "servers") as supervisor:
+        wait_until(lambda: _ready(admin, pod), subject=f"{pod} Ready", timeout=POD_TIMEOUT,
+                   policy=WaitPolicy(first_interval=0.1, max_interval=0.2))  # fmt: skip
+        with cluster.port_forward(namespace, fullname, 5432) as endpoint:
+            probe = probe_postgres(endpoint, user="testuser", password=password, database="testdb")
+        served = _served(supervisor, pod)
+
+    assert served.state is State.SUCCEEDED, served.message
+    assert probe.wrote_and_read

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -87,6 +87,13 @@ def port_forward(pod: KubeObject, container_port: int, server_port: int) -> dict
     }
 
 
+def claims_of(pod: KubeObject) -> set[Ref]:
+    """The PersistentVolumeClaims *pod* mounts."""
+    namespace = pod.ref.namespace or "default"
+    names = (v.get("persistentVolumeClaim", {}).get("claimName") for v in pod.field("spec.volumes") or [])
+    return {Ref("v1", "PersistentVolumeClaim", name, namespace) for name in names if name}
+
+
 def container_environment(cluster: Cluster, namespace: str, container: Mapping[str, Any]) -> dict[str, str]:
     """The container's variables as the kubelet resolves them: ``value``, ``secretKeyRef``, ``configMapKeyRef``.
 
@@ -107,16 +114,19 @@ def container_environment(cluster: Cluster, namespace: str, container: Mapping[s
     return resolved
 
 
-def bind_claims(cluster: Cluster, namespace: str | None = None) -> list[Ref]:
+def bind_claims(cluster: Cluster, namespace: str | None = None, *, hold: Collection[Ref] = ()) -> list[Ref]:
     """A PersistentVolume for each pending claim (in *namespace*, or in all) that names none, pre-bound to it;
     the new PVs.
 
     The volumes are ``hostPath`` under ``/var/empty``: kwok mounts nothing, so no path is ever created. The
     caller deletes the returned PVs (reclaim policy Retain: nothing would delete a hostPath volume's data).
+
+    Parameters:
+        hold: claims left pending for now (their pod cannot be scheduled until they are bound).
     """
     made: list[Ref] = []
     for claim in cluster.list("v1", "PersistentVolumeClaim", namespace=namespace):
-        if claim.field("status.phase") != "Pending" or claim.field("spec.volumeName"):
+        if claim.field("status.phase") != "Pending" or claim.field("spec.volumeName") or claim.ref in hold:
             continue
         where = claim.ref.namespace or "default"
         name = f"{_PV_PREFIX}{where}-{claim.ref.name}"[:253]

@@ -4,9 +4,10 @@ Phase 3 installs the stand-in charts through provider-helm and then reaches the 
 port-forward, as on kind; nothing in the steps knows the tier. So for the whole run a thread of the suite
 watches (by polling: a few pods, a second apart) for pods of the stand-in charts (label ``oamconf.dev/stand-in``
 and a container named ``postgresql`` or ``redis``): a new one is served (``databases.serving``: the real server
-with the credentials its environment names, and kwok's PortForward to it), one that is gone has its server
-stopped, and every pending claim gets a PersistentVolume (``databases.bind_claims``: the tier has no
-provisioner, and the vCluster's StatefulSet claims one too). A pod that
+with the credentials its environment names, and kwok's PortForward to it) before its claim is bound, so that it
+is scheduled and made Ready only then; one that is gone has its server stopped; and every other pending claim
+gets a PersistentVolume (``databases.bind_claims``: the tier has no provisioner, and the vCluster's StatefulSet
+claims one too). A pod that
 cannot be served (its Secret is missing, initdb failed) is recorded with the reason, and tried again only when
 it is replaced by a new pod (a new uid), as a kubelet reports CreateContainerConfigError and retries.
 """
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from oamconf.cluster.localcp.databases import ENGINES, ServedPod, bind_claims, serving
+from oamconf.cluster.localcp.databases import ENGINES, ServedPod, bind_claims, claims_of, serving
 from oamconf.errors import ConformanceError, one_line
 from oamconf.k8s.api import Cluster, KubeObject, Ref
 
@@ -38,17 +39,25 @@ class Supervisor:
     _stacks: dict[str, contextlib.ExitStack] = field(default_factory=dict, repr=False)
 
     def sync(self, cluster: Cluster, workdir: Path) -> None:
-        """One round: bind pending claims, serve new stand-in pods, stop the servers of pods that are gone."""
-        self.volumes += [v for v in bind_claims(cluster) if v not in self.volumes]  # a claim binds a round later
+        """One round: serve new stand-in pods, stop the servers of pods that are gone, bind pending claims.
+
+        A stand-in pod is served before its claim is bound: unbound, its claim keeps it unscheduled, so kwok
+        makes it Ready only once its server runs and its PortForward exists, as a kubelet makes a pod Ready only
+        once its container answers (a pod made Ready first was reached through kwok before its server had
+        finished initdb, and kwok hung up). The claim of a pod that cannot be served stays pending.
+        """
         pods = {_uid(pod): pod for pod in cluster.list("v1", "Pod", labels={STAND_IN_LABEL: "true"})}
         for uid in [uid for uid in self._stacks if uid not in pods]:
             self._stop(uid)
+        held: set[Ref] = set()
         for uid, pod in pods.items():
-            if uid in self._stacks or _failure_key(pod) in self.failures or not _has_engine(pod):
+            if uid in self._stacks or not _has_engine(pod):
                 continue
-            if not pod.field("spec.nodeName"):
-                continue  # not scheduled yet (its claim unbound): kwok has not taken it
-            self._serve(cluster, pod, workdir)
+            if _failure_key(pod) not in self.failures:
+                self._serve(cluster, pod, workdir)
+            if uid not in self._stacks:
+                held |= claims_of(pod)
+        self.volumes += [v for v in bind_claims(cluster, hold=held) if v not in self.volumes]
 
     def close(self) -> list[str]:
         """Stop every server; the lines of those that did not stop cleanly."""
