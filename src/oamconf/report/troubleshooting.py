@@ -19,7 +19,8 @@ from typing import Final
 
 from oamconf.errors import UsageError
 from oamconf.platform.paths import project_root, shown
-from oamconf.report.troubleshooting_areas import AREAS, Area, Entry
+from oamconf.report.troubleshooting_areas import AREAS
+from oamconf.report.troubleshooting_entry import Area, Entry
 from oamconf.steps.hints import RULES, Rule
 
 DOC: Final = Path("docs") / "troubleshooting.md"
