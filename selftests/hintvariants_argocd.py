@@ -14,7 +14,6 @@ from hintvariants import WRAPS, Variant, go_q
 from oamconf.yamlio import dump
 
 # Left out on purpose, each a text whose cause would need wording no rule has (a new rule, not a wider regex):
-# - acd:util/db/cluster.go:247 'cluster %q is disabled' (in-cluster disabled): not a missing cluster Secret.
 # - forbiddenMessage's other users ("User \"kubernetes-admin\" cannot ...") and its non-resource form
 #   ('cannot %s path %q'): rbac-forbidden's cause names a ServiceAccount and a resource.
 # - certificate-unknown-authority from argocd-server's API (probes/argocd.py): its cause speaks of the vCluster.
@@ -201,7 +200,18 @@ def _destination_name(cluster: str) -> Variant:
     return Variant("argocd-destination-name-unknown", cluster, message, {"cluster": cluster}, "", SPEC)
 
 
+def _in_cluster_disabled(server: str) -> Variant:
+    # acd:util/db/cluster.go GetCluster: status.Errorf(codes.NotFound, "cluster %q is disabled", server), for the
+    # in-cluster address when argocd-cm's cluster.inClusterEnabled is "false"; wrapped as _destination's
+    message = (
+        f"Unable to get cluster: error getting cluster by server {go_q(server)}: rpc error: code = NotFound desc = "
+        f"cluster {go_q(server)} is disabled"
+    )
+    return Variant("argocd-in-cluster-disabled", server, message, {"server": server}, "", SPEC)
+
+
 DESTINATIONS = (
+    _in_cluster_disabled("https://kubernetes.default.svc"),
     _destination("https://vc-2.team-b.svc:6443"),
     _destination("https://10.96.0.15"),
     _destination("https://api.vc-3.apps.example.org:8443/k8s/clusters/c-m-4x7z/"),

@@ -110,6 +110,15 @@ CASES = [
         ("create the Application first",),
     ),
     Case(
+        "argocd-in-cluster-disabled",  # Argo CD v3.4.4 with cluster.inClusterEnabled: "false"
+        '- type: InvalidSpecError\n  message: \'error getting cluster by server "https://kubernetes.default.svc": rpc '
+        'error: code = NotFound desc = cluster "https://kubernetes.default.svc" is disabled\'',
+        "the Application's destination is https://kubernetes.default.svc, Argo CD's own (in-cluster) cluster, which "
+        'argocd-cm turns off (cluster.inClusterEnabled: "false"): the Application targets the host cluster, not a '
+        "vCluster",
+        ("destination.server at the vCluster's registered server",),
+    ),
+    Case(
         "argocd-destination-unknown",
         '- type: InvalidSpecError\n  message: \'error getting cluster by server "https://vc1.vc1-ns.svc:443": rpc '
         'error: code = NotFound desc = cluster "https://vc1.vc1-ns.svc:443" not found\'',

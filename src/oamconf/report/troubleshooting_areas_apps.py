@@ -145,6 +145,12 @@ APP_AREAS: Final[tuple[Area, ...]] = (
                 "the cluster's connection state in Argo CD",
                 "Cluster has no applications and is not being monitored.",
             ),
+            "argocd-in-cluster-disabled": Entry(
+                "The Application targets Argo CD's own cluster, which is turned off",
+                "the Application's InvalidSpecError",
+                'error getting cluster by server "<server>": rpc error: code = NotFound desc = cluster "<server>" is '
+                "disabled",
+            ),
             "argocd-destination-unknown": Entry(
                 "The Application's destination server is not registered",
                 "the Application's InvalidSpecError",

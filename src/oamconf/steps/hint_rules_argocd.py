@@ -110,6 +110,16 @@ ARGOCD: tuple[Known, ...] = (
         source="acd:controller/clusterinfoupdater.go:163-166",
     ),
     Known(
+        "argocd-in-cluster-disabled",
+        r'cluster \\?"(?P<server>[^"\\\s]+)\\?" is disabled',
+        "the Application's destination is {server}, Argo CD's own (in-cluster) cluster, which argocd-cm turns off "
+        '(cluster.inClusterEnabled: "false"): the Application targets the host cluster, not a vCluster',
+        "point the Application's destination.server at the vCluster's registered server (`argocd cluster list`); "
+        'only if the host cluster is meant, set cluster.inClusterEnabled: "true" in argocd-cm',
+        source="acd:util/db/cluster.go GetCluster (status NotFound: cluster %q is disabled, for "
+        "https://kubernetes.default.svc when InClusterEnabled is false), over acd:util/argo/argo.go:1117",
+    ),
+    Known(
         "argocd-destination-unknown",
         r'error getting cluster by server \\?"(?P<server>[^"\\]+)\\?": rpc error: code = NotFound',
         "Argo CD has no cluster {server}: no cluster Secret (label argocd.argoproj.io/secret-type: cluster) has it",
