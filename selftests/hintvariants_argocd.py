@@ -16,7 +16,6 @@ from oamconf.yamlio import dump
 # Left out on purpose, each a text whose cause would need wording no rule has (a new rule, not a wider regex):
 # - forbiddenMessage's other users ("User \"kubernetes-admin\" cannot ...") and its non-resource form
 #   ('cannot %s path %q'): rbac-forbidden's cause names a ServiceAccount and a resource.
-# - certificate-unknown-authority from argocd-server's API (probes/argocd.py): its cause speaks of the vCluster.
 
 
 def _app_status(kind: str) -> Callable[[Variant], str]:
@@ -210,6 +209,24 @@ def _in_cluster_disabled(server: str) -> Variant:
     return Variant("argocd-in-cluster-disabled", server, message, {"server": server}, "", SPEC)
 
 
+def _untrusted_argocd(host: str, endpoint: str, request: str) -> Variant:
+    # oamconf/probes/argocd.py: f"Argo CD API at {server_name} via {endpoint}: {method} {path}: tls: failed to
+    # verify certificate: {x509_failure}; fix: ..." with Go's UnknownAuthorityError text (go1.26 verify.go:157)
+    message = (
+        f"Argo CD API at {host} via {endpoint}: {request}: tls: failed to verify certificate: x509: certificate "
+        "signed by unknown authority (unable to get local issuer certificate); fix: the certificate given is not "
+        "the one argocd-server serves"
+    )
+    return Variant("argocd-server-certificate-untrusted", host, message, {"host": host}, "", PROBE)
+
+
+UNTRUSTED_ARGOCD = (
+    _untrusted_argocd("argocd-server.argocd.svc", "127.0.0.1:40123", "POST /api/v1/session"),
+    _untrusted_argocd("argocd.apps.example.org", "[::1]:8443", "GET /api/v1/clusters"),
+    _untrusted_argocd("argo-cd-argocd-server.argocd-2", "127.0.0.1:4431", "GET /api/v1/applications/podinfo-vc1"),
+)
+
+
 DESTINATIONS = (
     _in_cluster_disabled("https://kubernetes.default.svc"),
     _destination("https://vc-2.team-b.svc:6443"),
@@ -391,6 +408,7 @@ def _ca_not_pem(secret: str) -> Variant:
 
 ALL: tuple[Variant, ...] = (
     *CERTIFICATE_NAMES,
+    *UNTRUSTED_ARGOCD,
     *NO_IP_SANS,
     *UNKNOWN_AUTHORITIES,
     *REPO_SERVER,

@@ -74,6 +74,15 @@ CASES = [
         ("subjectAltNames",),
     ),
     Case(
+        "argocd-server-certificate-untrusted",  # the suite's Argo CD API probe, given another certificate
+        "Argo CD API at argocd-server.argocd.svc via 127.0.0.1:40123: POST /api/v1/session: tls: failed to verify "
+        "certificate: x509: certificate signed by unknown authority (self-signed certificate); fix: the certificate "
+        "given is not the one argocd-server serves",
+        "the certificate the suite was given to trust argocd-server argocd-server.argocd.svc with is not the one "
+        "argocd-server serves",
+        ("tls.crt of Secret argocd-server-tls",),
+    ),
+    Case(
         "certificate-unknown-authority",
         'Failed to load target state: failed to get server version: Get "https://vc1.vc1-ns:443/version?timeout=32s"'
         ": tls: failed to verify certificate: x509: certificate signed by unknown authority",

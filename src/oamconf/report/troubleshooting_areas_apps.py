@@ -134,6 +134,12 @@ APP_AREAS: Final[tuple[Area, ...]] = (
                 "step 4.1's failure",
                 "data.config is not JSON (<error>): Argo CD cannot unmarshal it",
             ),
+            "argocd-server-certificate-untrusted": Entry(
+                "The suite does not trust argocd-server's certificate",
+                "the suite's Argo CD API probe (4.2)",
+                "Argo CD API at <host> via <endpoint>: POST /api/v1/session: tls: failed to verify certificate: x509: "
+                "certificate signed by unknown authority",
+            ),
             "argocd-repo-server-down": Entry(
                 "Argo CD's repo-server does not answer",
                 "the Application's ComparisonError",

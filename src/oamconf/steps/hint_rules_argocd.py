@@ -82,6 +82,15 @@ ARGOCD: tuple[Known, ...] = (
         source="go1.26:src/crypto/x509/verify.go:113-115 HostnameError",
     ),
     Known(
+        "argocd-server-certificate-untrusted",
+        r"Argo CD API at (?P<host>\S+) via \S+: [A-Z]+ \S+: tls: failed to verify certificate: x509: certificate "
+        r"signed by unknown authority",
+        "the certificate the suite was given to trust argocd-server {host} with is not the one argocd-server serves",
+        "take tls.crt of Secret argocd-server-tls in Argo CD's namespace if it exists (it wins), else tls.crt of "
+        "argocd-secret; a restarted argocd-server without argocd-server-tls generated a new one",
+        source="oamconf/probes/argocd.py ArgoCdApi._untrusted, over go1.26:src/crypto/x509/verify.go:156-170",
+    ),
+    Known(
         "certificate-unknown-authority",
         r'(?:\\?"(?P<server>https://[^/"\\\s]+)[^"\\\s]*\\?":\s*)?(?:tls: failed to verify certificate: )?'
         r"x509: certificate signed by unknown authority",
