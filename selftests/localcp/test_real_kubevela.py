@@ -287,7 +287,7 @@ def test_an_application_naming_a_missing_component_type_stays_rendering_with_par
     live, parsed = _parsed_false(expect, Ref.of(app), why)
     assert live.field("status.workflow") is None
     # Its event is written after the status: wait for it.
-    expect.until(lambda: warned(cluster, live.ref, f"FailedParse: {why}"), subject="FailedParse event", timeout=WAIT)
+    expect.until(lambda: warned(cluster, live.ref, "FailedParse", why), subject="FailedParse event", timeout=WAIT)
     # The phases' verdict fails at once with the reason (it waited out its timeout, saying nothing of why, before),
     # and the hint names the type.
     verdict = application_running(live)

@@ -78,9 +78,11 @@ def with_defaults(spec: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def warned(cluster: KubeCluster, ref: Ref, text: str) -> Observation:
-    warnings = [str(e) for e in cluster.events(ref) if e.type == "Warning"]
-    return Observation.simple(any(text in line for line in warnings), f"want a Warning {text}, is {warnings}")
+def warned(cluster: KubeCluster, ref: Ref, reason: str, text: str) -> Observation:
+    """A Warning event of *reason* about *ref* whose message holds *text* (however often it was counted)."""
+    warnings = [e for e in cluster.events(ref) if e.type == "Warning"]
+    found = any(e.reason == reason and text in e.message for e in warnings)
+    return Observation.simple(found, f"want a Warning {reason}: {text}, is {[str(e) for e in warnings]}")
 
 
 def vela_cli() -> gobuild.Built:
