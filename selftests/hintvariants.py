@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from oamconf.k8s.api import Condition, Event
+from oamconf.steps.hints import _clean, _fill, matching_rule
 from oamconf.yamlio import dump
 
 
@@ -25,6 +26,19 @@ class Variant:
     values: Mapping[str, str]  # each group the cause shows, as the message carries it
     chain: str = ""  # what the controller puts in front when it wraps the error
     wraps: tuple[str, ...] = field(default=("bare", "chained", "condition", "event", "folded", "json"))
+
+
+def assert_rule_and_values(text: str, variant: Variant) -> None:
+    """*text* gets *variant*'s rule, each captured value is exactly the variant's, and the cause shows them."""
+    found = matching_rule(text)
+    assert found is not None, f"no rule matched: {text}"
+    rule, match = found
+    assert rule.name == variant.rule, f"{rule.name} won over {variant.rule}: {text}"
+    # An empty group is a value too (API group ""); each value as the cause shows it (one line, cut at its limit).
+    captured = {name: _clean(value) for name, value in match.groupdict().items() if value is not None}
+    for name, value in variant.values.items():
+        assert captured.get(name, rule.known.defaults.get(name)) == _clean(value), f"{name} in {text}"
+    assert rule.hint(match).cause == _fill(rule.known.cause, {**rule.known.defaults, **captured})
 
 
 def _condition(text: str) -> str:

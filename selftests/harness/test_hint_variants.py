@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from hintvariants import ALL, WRAPS, Variant
+from hintvariants import ALL, WRAPS, Variant, assert_rule_and_values
 from hintvariants_kubevela import KUBEVELA_VARIANTS
-from oamconf.steps.hints import RULES, _clean, _fill, matching_rule
+from oamconf.steps.hints import RULES
 
 
 def _cases() -> list[object]:
@@ -20,16 +20,7 @@ def _cases() -> list[object]:
 
 @pytest.mark.parametrize(("variant", "wrap"), _cases())
 def test_a_text_built_from_the_upstream_format_gets_its_rule_and_values(variant: Variant, wrap: str) -> None:
-    text = WRAPS[wrap](variant)
-    found = matching_rule(text)
-    assert found is not None, f"no rule matched: {text}"
-    rule, match = found
-    assert rule.name == variant.rule, f"{rule.name} won over {variant.rule}: {text}"
-    captured = {name: _clean(value) for name, value in match.groupdict().items() if value}
-    for name, value in variant.values.items():
-        assert captured.get(name, rule.known.defaults.get(name)) == value, f"{name} in {text}"
-    expected = _fill(rule.known.cause, {**rule.known.defaults, **captured, **variant.values})
-    assert rule.hint(match).cause == expected
+    assert_rule_and_values(WRAPS[wrap](variant), variant)
 
 
 def test_every_rule_outside_argo_cd_with_upstream_values_has_variants_here() -> None:

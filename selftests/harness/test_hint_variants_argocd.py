@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 
 from hintcases import ARGO_SIDE
-from hintvariants import Variant
+from hintvariants import Variant, assert_rule_and_values
 from hintvariants_argocd import ALL, ARGO_WRAPS
-from oamconf.steps.hints import RULES, _clean, _fill, matching_rule
+from oamconf.steps.hints import RULES
 
 # Rules whose text carries no value to vary: one fixed upstream sentence each (their catalogue case is enough).
 FIXED = {
@@ -28,17 +28,7 @@ def _cases() -> list[object]:
 
 @pytest.mark.parametrize(("variant", "wrap"), _cases())
 def test_an_argo_cd_text_built_from_the_upstream_format_gets_its_rule_and_values(variant: Variant, wrap: str) -> None:
-    text = ARGO_WRAPS[wrap](variant)
-    found = matching_rule(text)
-    assert found is not None, f"no rule matched: {text}"
-    rule, match = found
-    assert rule.name == variant.rule, f"{rule.name} won over {variant.rule}: {text}"
-    # An empty group is a value too (API group ""); each value as the cause shows it (one line, cut at its limit).
-    captured = {name: _clean(value) for name, value in match.groupdict().items() if value is not None}
-    for name, value in variant.values.items():
-        assert captured.get(name, rule.known.defaults.get(name)) == _clean(value), f"{name} in {text}"
-    expected = _fill(rule.known.cause, {**rule.known.defaults, **captured})
-    assert rule.hint(match).cause == expected
+    assert_rule_and_values(ARGO_WRAPS[wrap](variant), variant)
 
 
 def test_every_argo_side_rule_with_upstream_values_has_variants_here() -> None:
