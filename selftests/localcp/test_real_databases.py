@@ -100,6 +100,12 @@ def _served(supervisor: Supervisor, pod: Ref) -> Observation:
     return Observation.failed(failed[0]) if failed else Observation.pending(f"{pod} not served yet")
 
 
+def _ready(cluster: KubeCluster, pod: Ref) -> Observation:
+    live = cluster.get(pod)
+    ready = live.condition("Ready") if live else None
+    return Observation.simple(ready is not None and ready.status == "True", f"{pod} Ready={ready}")
+
+
 @pytest.mark.usefixtures("pinned_kubectl")
 def test_postgresql_behind_the_stand_in_chart_takes_the_secret_s_password_through_the_port_forward(
     plane: LocalControlPlane, cluster: KubeCluster, namespace: str, tools: dict[str, Path], tmp_path: Path
@@ -137,7 +143,13 @@ def test_postgresql_behind_the_stand_in_chart_takes_the_secret_s_password_throug
 
 @pytest.mark.usefixtures("pinned_kubectl")
 def test_redis_behind_the_stand_in_chart_takes_auth_ping_and_an_expiring_set_through_the_port_forward(
-    plane: LocalControlPlane, cluster: KubeCluster, namespace: str, tools: dict[str, Path], tmp_path: Path
+    *,
+    plane: LocalControlPlane,
+    cluster: KubeCluster,
+    admin: KubeCluster,
+    namespace: str,
+    tools: dict[str, Path],
+    tmp_path: Path,
 ) -> None:
     """AUTH with the Secret's password, PING, SET with expiry; a wrong password gets Redis's WRONGPASS."""
     password = secrets.token_urlsafe(18)
@@ -146,11 +158,14 @@ def test_redis_behind_the_stand_in_chart_takes_auth_ping_and_an_expiring_set_thr
     release = rendered_release("redis", app="test-redis-only", component="cache", namespace=namespace, props=props)
     fullname = _helm_install(tools["helm"], plane, release, stand_in_chart("redis"), tmp_path)
 
-    # As the local tier runs phase 3: the supervisor serves each stand-in pod as it appears (and binds its claim).
-    # Its thread has the backend to itself meanwhile: this one only runs kubectl and reads the supervisor.
+    # As the local tier runs phase 3: the supervisor serves each stand-in pod as it appears, then binds its claim,
+    # and kwok runs the pod; phase 3 waits for the StatefulSet ready before it forwards, and so does this test
+    # (served is not yet Running: a forward then got "pod is not running. Current status=Pending" in a CI run).
+    # The supervisor's thread has *cluster* to itself: the test watches the pod through the admin's own client.
     pod = Ref("v1", "Pod", f"{fullname}-master-0", namespace)
     with supervising(cluster, tmp_path / "servers") as supervisor:
         wait_until(lambda: _served(supervisor, pod), subject=f"{pod} served", timeout=POD_TIMEOUT)
+        wait_until(lambda: _ready(admin, pod), subject=f"{pod} Ready", timeout=POD_TIMEOUT)
         with cluster.port_forward(namespace, f"{fullname}-master", 6379) as endpoint:
             probe = probe_redis(endpoint, password=password)
             with pytest.raises(ProbeFailed) as refused:
@@ -164,12 +179,6 @@ def test_redis_behind_the_stand_in_chart_takes_auth_ping_and_an_expiring_set_thr
     rule = matching_rule(server_said)
     assert rule is not None, server_said
     assert rule[0].name == "redis-password-rejected", server_said
-
-
-def _ready(cluster: KubeCluster, pod: Ref) -> Observation:
-    live = cluster.get(pod)
-    ready = live.condition("Ready") if live else None
-    return Observation.simple(ready is not None and ready.status == "True", f"{pod} Ready={ready}")
 
 
 @pytest.mark.usefixtures("pinned_kubectl")
