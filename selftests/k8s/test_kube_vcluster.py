@@ -161,7 +161,7 @@ def test_the_key_lives_in_a_private_folder_while_open_and_is_gone_after(cluster:
         config = json.loads((private / "kubeconfig").read_text(encoding="utf-8"))
         key_file = Path(config["users"][0]["user"]["client-key"])
         key_on_disk = key_file.read_bytes()
-        discovery_cache = Path(inside._cache_dir) if isinstance(inside, KubeCluster) else None
+        discovery_cache = Path(inside._discovery.cache_dir) if isinstance(inside, KubeCluster) else None
 
     assert flags[:5] == ["port-forward", "svc/web", ":80", "-n", "demo"]
     assert modes == {

@@ -1,6 +1,6 @@
 """``KubeCluster``: the ``Cluster`` interface on the official ``kubernetes`` client.
 
-Every kind, custom resources included, goes through the dynamic client, so the suite needs no
+Every kind, custom resources included, goes through the dynamic client (``kube_discovery``), so the suite needs no
 generated models for Crossplane, KubeVela or Argo CD. Client exceptions never leave this module:
 they become ``ApiError`` subclasses whose one-line message says what the API server answered.
 Kubeconfig files and contexts are checked in ``kubeconfig``; port-forwards run ``kubectl``
@@ -13,32 +13,25 @@ from __future__ import annotations
 import builtins
 import contextlib
 import json
-import shutil
-import tempfile
-import weakref
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
 from kubernetes import client as k8s_client
-from kubernetes import config as k8s_config
-from kubernetes.dynamic import DynamicClient
-from kubernetes.dynamic.discovery import LazyDiscoverer
-from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
-from oamconf.errors import ApiError, ClusterUnreachable, UsageError, one_line
+from oamconf.errors import UsageError
 from oamconf.k8s.api import FIELD_MANAGER, Change, Cluster, Endpoint, Event, KubeObject, Ref, label_selector
 from oamconf.k8s.apierrors import NotFound, api_errors
+from oamconf.k8s.kube_discovery import Discovery
+from oamconf.k8s.kube_events import events_of
 from oamconf.k8s.kube_watch import changes, open_watch
-from oamconf.k8s.kubeconfig import check_exec_plugin, choose_context, client_errors, file_names
+from oamconf.k8s.kubeconfig import new_client
 from oamconf.k8s.portforward import kubectl_port_forward
 from oamconf.k8s.unverified import finding, is_unverified, quiet_unverified
 from oamconf.redact import SecretSink, remember_secret
 
 REQUEST_TIMEOUT: Final = 30.0
 FORWARD_TIMEOUT: Final = 30.0
-_OLDEST: Final = datetime.min.replace(tzinfo=UTC)
 
 
 class KubeCluster:
@@ -72,11 +65,7 @@ class KubeCluster:
         self._secrets = secrets
         self._timeout = request_timeout
         self._forward_timeout = forward_timeout
-        self._dynamic: Any = None
-        # Discovery is cached per backend: the client's default file cache is shared across runs
-        # and would outlive the CRDs it describes.
-        self._cache_dir = tempfile.mkdtemp(prefix="oamconf-discovery-")
-        self._cleanup = weakref.finalize(self, shutil.rmtree, self._cache_dir, ignore_errors=True)
+        self._discovery = Discovery(api_client, self._errors)
         # A kubeconfig with insecure-skip-tls-verify: reported once as a finding, not warned per request.
         self.tls_finding = finding(context_name) if is_unverified(api_client) else None
         if self.tls_finding is not None:
@@ -106,21 +95,7 @@ class KubeCluster:
         Raises:
             UsageError: the file is missing or unparsable, or the context is not in it.
         """
-        files, chosen = choose_context(path, context)
-        check_exec_plugin(files, chosen)
-        try:
-            with client_errors() as logged:
-                # The client's config module has no annotations.
-                api_client = k8s_config.new_client_from_config(  # type: ignore[no-untyped-call]
-                    config_file=file_names(files), context=chosen, persist_config=False
-                )
-        except (k8s_config.ConfigException, OSError, ValueError) as err:
-            raise UsageError(f"kubeconfig {file_names(files)}, context {chosen}: {one_line(str(err))}") from err
-        if logged:  # an exec plugin that ran and failed: the client would go on without credentials
-            raise UsageError(
-                f"kubeconfig {file_names(files)}, context {chosen}: loading its credentials failed: "
-                f"{one_line(logged[0])}: fix the credential plugin, or choose another context"
-            )
+        api_client, chosen = new_client(path, context)
         return cls(
             api_client,
             context_name=chosen,
@@ -143,7 +118,7 @@ class KubeCluster:
     def close(self) -> None:
         """Release connections and the discovery cache."""
         self._api.close()
-        self._cleanup()
+        self._discovery.close()
 
     def server_version(self) -> str:
         """The server's ``gitVersion``: the cheapest proof that this context answers.
@@ -246,7 +221,7 @@ class KubeCluster:
         if ref.namespace:
             selector.append(f"involvedObject.namespace={ref.namespace}")
         items = self._items("v1", "Event", ref.namespace, field_selector=",".join(selector))
-        return [_event(item) for item in sorted(items, key=_event_time)]
+        return events_of(items)
 
     def pod_logs(
         self, namespace: str, pod: str, *, container: str | None = None, tail_lines: int = 200, previous: bool = False
@@ -284,42 +259,10 @@ class KubeCluster:
     # -- internals -------------------------------------------------------------------------
 
     def _client(self) -> Any:
-        # The dynamic client talks to the server as soon as it is built; build it on first use
-        # so that constructing a backend never fails on an unreachable cluster.
-        if self._dynamic is None:
-            cache = str(Path(self._cache_dir, "discovery.json"))
-            try:
-                with self._errors():
-                    self._dynamic = DynamicClient(  # type: ignore[no-untyped-call] # unannotated upstream
-                        self._api, cache_file=cache, discoverer=LazyDiscoverer
-                    )
-            except ValueError as err:  # not JSON, or plain HTTP sent to an HTTPS port
-                raise ClusterUnreachable(
-                    f"{self.server} does not answer as an API server: {one_line(str(err))}"
-                ) from err
-            except _DISCOVERY_SHAPE as err:
-                raise self._not_discovery(err) from err
-        return self._dynamic
-
-    def _not_discovery(self, err: Exception) -> ClusterUnreachable:
-        """The client read a discovery document that is JSON but not the API's (``{}``, ``null``, a list):
-        the URL answers /version like an API server and is something else (a proxy, a health endpoint)."""
-        return ClusterUnreachable(
-            f"{self.server} answers /version but not the API's discovery (/api, /apis) as a Kubernetes API "
-            f"server does ({type(err).__name__}: {one_line(str(err), 80)}): is the kubeconfig's server URL the "
-            "API server's own root, not a proxy or a health endpoint in front of it?"
-        )
+        return self._discovery.client()
 
     def _resource(self, api_version: str, kind: str) -> Any:
-        client = self._client()
-        try:
-            with self._errors():
-                return client.resources.get(api_version=api_version, kind=kind)
-        except ResourceNotFoundError as err:
-            message = f"the API server does not serve {api_version} {kind} (is its CRD installed?)"
-            raise ApiError(404, "KindNotServed", message) from err
-        except _DISCOVERY_SHAPE as err:
-            raise self._not_discovery(err) from err
+        return self._discovery.resource(api_version, kind)
 
     def _items(self, api_version: str, kind: str, namespace: str | None, **query: Any) -> builtins.list[Any]:
         resource = self._resource(api_version, kind)
@@ -342,27 +285,3 @@ class KubeCluster:
     def _errors(self) -> contextlib.AbstractContextManager[None]:
         """Translate client exceptions; a 404 becomes ``NotFound`` for the callers that expect one."""
         return api_errors(self.server)
-
-
-# What the client's discovery parsing raises on a JSON document of the wrong shape.
-_DISCOVERY_SHAPE: Final = (KeyError, TypeError, AttributeError, IndexError)
-
-
-def _event_time(item: Mapping[str, Any]) -> datetime:
-    stamp = item.get("lastTimestamp") or item.get("eventTime") or item.get("firstTimestamp")
-    try:
-        parsed = datetime.fromisoformat(str(stamp or (item.get("metadata") or {}).get("creationTimestamp")))
-    except ValueError:
-        return _OLDEST
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _event(item: Mapping[str, Any]) -> Event:
-    series = item.get("series") or {}
-    return Event(
-        type=str(item.get("type") or ""),
-        reason=str(item.get("reason") or ""),
-        message=str(item.get("message") or ""),
-        count=int(item.get("count") or series.get("count") or 1),
-        last_seen=str(item.get("lastTimestamp") or item.get("eventTime") or item.get("firstTimestamp") or ""),
-    )

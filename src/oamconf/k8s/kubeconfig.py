@@ -14,7 +14,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from oamconf.errors import UsageError
+from kubernetes import config as k8s_config
+
+from oamconf.errors import UsageError, one_line
 from oamconf.yamlio import YAMLError, load_kubernetes
 
 
@@ -81,6 +83,30 @@ def _first_named(docs: Sequence[object], section: str, name: str, body: str) -> 
                 found = entry.get(body)
                 return found if isinstance(found, dict) else {}
     return {}
+
+
+def new_client(path: Path | None, context: str | None) -> tuple[Any, str]:
+    """A ``kubernetes.client.ApiClient`` for the chosen context, and that context's name.
+
+    Raises:
+        UsageError: the file is missing or unparsable, the context is not in it, or its credentials fail to load.
+    """
+    files, chosen = choose_context(path, context)
+    check_exec_plugin(files, chosen)
+    try:
+        with client_errors() as logged:
+            # The client's config module has no annotations.
+            api_client = k8s_config.new_client_from_config(  # type: ignore[no-untyped-call]
+                config_file=file_names(files), context=chosen, persist_config=False
+            )
+    except (k8s_config.ConfigException, OSError, ValueError) as err:
+        raise UsageError(f"kubeconfig {file_names(files)}, context {chosen}: {one_line(str(err))}") from err
+    if logged:  # an exec plugin that ran and failed: the client would go on without credentials
+        raise UsageError(
+            f"kubeconfig {file_names(files)}, context {chosen}: loading its credentials failed: "
+            f"{one_line(logged[0])}: fix the credential plugin, or choose another context"
+        )
+    return api_client, chosen
 
 
 def check_exec_plugin(files: list[Path], context: str) -> None:
