@@ -1,167 +1,19 @@
 """Texts built from the upstream format strings the Argo CD side of the hint catalogue quotes (Argo CD
 v3.4.4, Go 1.26's crypto/x509, the Kubernetes v1.36.1 API server, the suite's own probes), with other
-names and values, and the forms they arrive in: the tables of ``test_hint_variants_argocd``.
-
-Besides the shared forms of ``hintvariants.WRAPS``, an Argo CD text arrives as an Application's condition
-in the status YAML the diagnostics dump (``- type: ComparisonError`` / ``  message: …``), in the line the
-Application's verdict writes (``… (ComparisonError: …)``), or as a cluster's connection state."""
+names and values, and the forms they arrive in (``hintvariants_argocd_forms``): the tables of
+``test_hint_variants_argocd``; the certificate texts are in ``hintvariants_argocd_tls``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from hintvariants import Variant, go_q
+from hintvariants_argocd_forms import APP, ARGO_WRAPS, CLUSTER, PROBE, SPEC, live_state, target_state
+from hintvariants_argocd_tls import CERTIFICATE_NAMES, NO_IP_SANS, UNKNOWN_AUTHORITIES, UNTRUSTED_ARGOCD
 
-from hintvariants import WRAPS, Variant, go_q
-from oamconf.yamlio import dump
+__all__ = ["ALL", "ARGO_WRAPS"]
 
 # Left out on purpose, each a text whose cause would need wording no rule has (a new rule, not a wider regex):
 # - forbiddenMessage's other users ("User \"kubernetes-admin\" cannot ...") and its non-resource form
 #   ('cannot %s path %q'): rbac-forbidden's cause names a ServiceAccount and a resource.
-
-
-def _app_status(kind: str) -> Callable[[Variant], str]:
-    """The Application's status as the diagnostics dump it: Argo CD writes a condition type, message, time."""
-
-    def wrap(v: Variant) -> str:
-        condition = {"type": kind, "message": v.chain + v.message, "lastTransitionTime": "2026-01-02T03:04:05Z"}
-        status = {"sync": {"status": "Unknown"}, "health": {"status": "Missing"}, "conditions": [condition]}
-        return "Application argocd/podinfo-2: want Synced and Healthy\n" + dump(status)
-
-    return wrap
-
-
-def _verdict(kind: str) -> Callable[[Variant], str]:
-    """The line the Application's verdict writes (oamconf.k8s.verdicts.argocd)."""
-    return lambda v: f"want Synced and Healthy, is sync Unknown, health Missing ({kind}: {v.chain + v.message})"
-
-
-def _cluster_state(v: Variant) -> str:
-    """Argo CD's connection state of a cluster as the suite's wait reports it (oamconf.probes.argocd)."""
-    return f"want Successful for https://vc-7.ns-7:443, is Failed: {v.chain + v.message}"
-
-
-ARGO_WRAPS: Mapping[str, Callable[[Variant], str]] = {
-    **WRAPS,
-    "comparison": _app_status("ComparisonError"),
-    "invalid-spec": _app_status("InvalidSpecError"),
-    "sync": _app_status("SyncError"),
-    "comparison-verdict": _verdict("ComparisonError"),
-    "invalid-spec-verdict": _verdict("InvalidSpecError"),
-    "sync-verdict": _verdict("SyncError"),
-    "cluster-state": _cluster_state,
-}
-APP = ("bare", "chained", "comparison", "comparison-verdict", "event", "folded", "json")
-CLUSTER = (*APP, "cluster-state")
-PROBE = ("bare",)  # the suite's own ProbeFailed text, as the step's failure carries it
-SPEC = ("bare", "invalid-spec", "invalid-spec-verdict", "folded", "json")
-
-
-def _target_state(server: str) -> str:
-    """What Argo CD puts in front of the discovery client's error when it asks the cluster's version:
-    acd:controller/state.go:627, :207; acd:controller/cache/cache.go:742, :659;
-    acd:gitops-engine/pkg/cache/cluster.go:1028; acd:gitops-engine/pkg/utils/kube/ctl.go:353."""
-    return (
-        f"Failed to load target state: failed to get cluster version for cluster {go_q(server)}: failed to get "
-        f"cluster info for {go_q(server)}: error synchronizing cache state : failed to get server version: "
-        f"failed to get server version: "
-    )
-
-
-def _live_state(server: str, group_kind: str) -> str:
-    """acd:controller/state.go:712, cache.go:732, :659, gitops-engine/pkg/cache/cluster.go:1110."""
-    return (
-        f"Failed to load live state: failed to get cluster info for {go_q(server)}: error synchronizing cache "
-        f"state : failed to load initial state of resource {group_kind}: "
-    )
-
-
-def _tls(server: str, x509: str) -> str:
-    """client-go's request error (net/http: 'Get "<url>": <err>') over Go's crypto/tls handshake_client.go
-    "tls: failed to verify certificate: %w"."""
-    return f"Get {go_q(server + '/version?timeout=32s')}: tls: failed to verify certificate: {x509}"
-
-
-def _name_error(sans: str, host: str) -> str:
-    """go:src/crypto/x509/verify.go HostnameError.Error: "x509: certificate is valid for " + valid + ", not " + h.Host;
-    with 100 names or more (CVE-2025-61729): "x509: certificate is valid for %d names, but none matched %s"."""
-    if sans[:1].isdigit() and sans.endswith(("names", "IP SANs")):
-        return f"x509: certificate is valid for {sans}, but none matched {host}"
-    if not sans:
-        return f"x509: certificate is not valid for any names, but wanted to match {host}"
-    return f"x509: certificate is valid for {sans}, not {host}"
-
-
-def _svc_name(vcluster: str, namespace: str, suffix: str, sans: str, server: str) -> Variant:
-    host = f"{vcluster}.{namespace}.{suffix}"
-    values = {"host": host, "sans": sans, "vcluster": vcluster, "namespace": namespace}
-    message = _tls(server, _name_error(sans, host))
-    return Variant("certificate-name-svc", host, message, values, _target_state(server), CLUSTER)
-
-
-def _other_name(host: str, sans: str, server: str) -> Variant:
-    values = {"host": host, "sans": sans or "no names"}
-    return Variant(
-        "certificate-name",
-        f"{host}-{sans[:12]}",
-        _tls(server, _name_error(sans, host)),
-        values,
-        _target_state(server),
-        CLUSTER,
-    )
-
-
-VCLUSTER_SANS = "kubernetes, kubernetes.default, kubernetes.default.svc, localhost, vc-2, vc-2.team-b, *.vc-2.team-b"
-CERTIFICATE_NAMES: tuple[Variant, ...] = (
-    _svc_name("vc-2", "team-b", "svc", VCLUSTER_SANS, "https://vc-2.team-b.svc:6443"),
-    _svc_name(
-        "tenant3-vc",
-        "vcluster-tenant3",
-        "svc.cluster.local",
-        "tenant3-vc, tenant3-vc.vcluster-tenant3, 10.96.0.15, 127.0.0.1",
-        "https://tenant3-vc.vcluster-tenant3.svc.cluster.local",
-    ),
-    _svc_name("vc1", "ns-01", "svc", "120 names", "https://vc1.ns-01.svc:443"),
-    _other_name(
-        "api.vc-3.apps.example.org", "vc-3, vc-3.team-c, api.vc-3.example.org", "https://api.vc-3.apps.example.org:8443"
-    ),
-    _other_name("192.168.49.2", "10.96.0.15, 127.0.0.1", "https://192.168.49.2:31443"),
-    _other_name("fd00:10:96::1a", "fd00:10:96::1, ::1", "https://[fd00:10:96::1a]:443"),
-    _other_name("vc-4.team-d", "", "https://vc-4.team-d"),
-    _other_name("vc5.ns5", "100 names", "https://vc5.ns5:443"),
-    _other_name("172.18.0.3", "100 IP SANs", "https://172.18.0.3:30443"),
-)
-
-
-def _no_ip_sans(ip: str, server: str) -> Variant:
-    # go1.26:src/crypto/x509/verify.go:120-122: "x509: cannot validate certificate for " + h.Host + " because it
-    # doesn't contain any IP SANs" (the host parsed as an IP address)
-    message = _tls(server, f"x509: cannot validate certificate for {ip} because it doesn't contain any IP SANs")
-    return Variant("certificate-no-ip-sans", ip, message, {"ip": ip}, _target_state(server), CLUSTER)
-
-
-NO_IP_SANS = (
-    _no_ip_sans("10.96.0.15", "https://10.96.0.15"),
-    _no_ip_sans("172.18.0.3", "https://172.18.0.3:30443"),
-    _no_ip_sans("fd00:10:96::1a", "https://[fd00:10:96::1a]:443"),
-)
-
-
-def _unknown_authority(server: str, hint: str) -> Variant:
-    # go:src/crypto/x509/verify.go UnknownAuthorityError.Error, with a hint: "x509: certificate signed by unknown
-    # authority (possibly because of %q while trying to verify candidate authority certificate %q)"
-    message = _tls(server, "x509: certificate signed by unknown authority" + hint)
-    return Variant("certificate-unknown-authority", server, message, {"server": server}, _target_state(server), CLUSTER)
-
-
-UNKNOWN_AUTHORITIES = (
-    _unknown_authority("https://vc-2.team-b.svc:6443", ""),
-    _unknown_authority(
-        "https://10.96.0.15",
-        f" (possibly because of {go_q('crypto/rsa: verification error')} "
-        f"while trying to verify candidate authority certificate {go_q('vcluster-ca')})",
-    ),
-    _unknown_authority("https://[fd00:10:96::1a]:443", ""),
-    _unknown_authority("https://api.vc-3.apps.example.org:8443", ""),
-)
 
 
 def _repo_server(dialled: str) -> Variant:
@@ -209,24 +61,6 @@ def _in_cluster_disabled(server: str) -> Variant:
     return Variant("argocd-in-cluster-disabled", server, message, {"server": server}, "", SPEC)
 
 
-def _untrusted_argocd(host: str, endpoint: str, request: str) -> Variant:
-    # oamconf/probes/argocd.py: f"Argo CD API at {server_name} via {endpoint}: {method} {path}: tls: failed to
-    # verify certificate: {x509_failure}; fix: ..." with Go's UnknownAuthorityError text (go1.26 verify.go:157)
-    message = (
-        f"Argo CD API at {host} via {endpoint}: {request}: tls: failed to verify certificate: x509: certificate "
-        "signed by unknown authority (unable to get local issuer certificate); fix: the certificate given is not "
-        "the one argocd-server serves"
-    )
-    return Variant("argocd-server-certificate-untrusted", host, message, {"host": host}, "", PROBE)
-
-
-UNTRUSTED_ARGOCD = (
-    _untrusted_argocd("argocd-server.argocd.svc", "127.0.0.1:40123", "POST /api/v1/session"),
-    _untrusted_argocd("argocd.apps.example.org", "[::1]:8443", "GET /api/v1/clusters"),
-    _untrusted_argocd("argo-cd-argocd-server.argocd-2", "127.0.0.1:4431", "GET /api/v1/applications/podinfo-vc1"),
-)
-
-
 DESTINATIONS = (
     _in_cluster_disabled("https://kubernetes.default.svc"),
     _destination("https://vc-2.team-b.svc:6443"),
@@ -254,7 +88,7 @@ def _asked_for_credentials(server: str) -> Variant:
     # apimachinery pkg/api/errors/errors.go:456, client-go's text for a 401 without a Status body
     text = "the server has asked for the client to provide credentials"
     default = {"credential": "the credential it was sent"}
-    return Variant("credentials-rejected", server, text, default, _target_state(server), CLUSTER)
+    return Variant("credentials-rejected", server, text, default, target_state(server), CLUSTER)
 
 
 CREDENTIALS = (
@@ -302,7 +136,7 @@ def _forbidden(user: tuple[str, str], verb: str, resource: tuple[str, str, str],
     )
     values = {"sa_namespace": sa_namespace, "sa": sa, "verb": verb, "resource": plural, "group": group, "scope": scope}
     kind = "".join(part.title() for part in plural.split("/")[0].rstrip("s").split("-"))
-    chain = _live_state("https://vc-2.team-b.svc:6443", f"{kind}.{group}" if group else kind)
+    chain = live_state("https://vc-2.team-b.svc:6443", f"{kind}.{group}" if group else kind)
     return Variant("rbac-forbidden", f"{sa}-{verb}-{plural}", message, values, chain, APP)
 
 
