@@ -11,10 +11,6 @@ from hintvariants_argocd_tls import CERTIFICATE_NAMES, NO_IP_SANS, UNKNOWN_AUTHO
 
 __all__ = ["ALL", "ARGO_WRAPS"]
 
-# Left out on purpose, each a text whose cause would need wording no rule has (a new rule, not a wider regex):
-# - forbiddenMessage's other users ("User \"kubernetes-admin\" cannot ...") and its non-resource form
-#   ('cannot %s path %q'): rbac-forbidden's cause names a ServiceAccount and a resource.
-
 
 def _repo_server(dialled: str) -> Variant:
     # grpc-go's 'connection error: desc = "transport: Error while dialing: %v"' over a refused dial of Go's
@@ -122,22 +118,54 @@ CREDENTIALS = (
 )
 
 
-def _forbidden(user: tuple[str, str], verb: str, resource: tuple[str, str, str], namespace: str) -> Variant:
-    """apiserver v0.36.1 pkg/endpoints/handlers/responsewriters/errors.go:76,79 forbiddenMessage, in
-    apimachinery v0.36.1 pkg/api/errors/errors.go:214,216 NewForbidden ('%s %q is forbidden: %v')."""
-    sa_namespace, sa = user
+def _forbidden_text(user: str, verb: str, resource: tuple[str, str, str], namespace: str) -> tuple[str, str]:
+    """The message and its 'resource … scope' part: apiserver v0.36.1 pkg/endpoints/handlers/responsewriters/
+    errors.go:76,79 forbiddenMessage, in apimachinery v0.36.1 pkg/api/errors/errors.go:214,216 NewForbidden
+    ('%s %q is forbidden: %v')."""
     plural, group, name = resource
     scope = f"in the namespace {go_q(namespace)}" if namespace else "at the cluster scope"
     qualified = f"{plural.split('/')[0]}.{group}" if group else plural.split("/")[0]
     subject = f"{qualified} {go_q(name)}" if name else qualified
-    message = (
-        f"{subject} is forbidden: User {go_q(f'system:serviceaccount:{sa_namespace}:{sa}')} cannot {verb} resource "
-        f"{go_q(plural)} in API group {go_q(group)} {scope}"
-    )
-    values = {"sa_namespace": sa_namespace, "sa": sa, "verb": verb, "resource": plural, "group": group, "scope": scope}
+    what = f"resource {go_q(plural)} in API group {go_q(group)} {scope}"
+    return f"{subject} is forbidden: User {go_q(user)} cannot {verb} {what}", what
+
+
+def _live_chain(resource: tuple[str, str, str]) -> str:
+    plural, group, _ = resource
     kind = "".join(part.title() for part in plural.split("/")[0].rstrip("s").split("-"))
-    chain = live_state("https://vc-2.team-b.svc:6443", f"{kind}.{group}" if group else kind)
-    return Variant("rbac-forbidden", f"{sa}-{verb}-{plural}", message, values, chain, APP)
+    return live_state("https://vc-2.team-b.svc:6443", f"{kind}.{group}" if group else kind)
+
+
+def _forbidden(user: tuple[str, str], verb: str, resource: tuple[str, str, str], namespace: str) -> Variant:
+    sa_namespace, sa = user
+    message, what = _forbidden_text(f"system:serviceaccount:{sa_namespace}:{sa}", verb, resource, namespace)
+    scope = what.split(f"{go_q(resource[1])} ", 1)[1]
+    values = {"sa_namespace": sa_namespace, "sa": sa, "verb": verb, "resource": resource[0], "group": resource[1]}
+    values["scope"] = scope
+    return Variant("rbac-forbidden", f"{sa}-{verb}-{resource[0]}", message, values, _live_chain(resource), APP)
+
+
+def _user_or_anonymous(user: str, label: str, message: str, *, verb: str, what: str, chain: str) -> Variant:
+    if user == "system:anonymous":
+        return Variant("rbac-forbidden-anonymous", label, message, {"verb": verb, "what": what}, chain, APP)
+    return Variant("rbac-forbidden-user", label, message, {"user": user, "verb": verb, "what": what}, chain, APP)
+
+
+def _forbidden_user(user: str, verb: str, resource: tuple[str, str, str], namespace: str) -> Variant:
+    """Any user but a ServiceAccount: the suite's own kubeconfig user, or the one Argo CD's cluster config names."""
+    message, what = _forbidden_text(user, verb, resource, namespace)
+    return _user_or_anonymous(
+        user, f"{user}-{verb}-{resource[0]}", message, verb=verb, what=what, chain=_live_chain(resource)
+    )
+
+
+def _forbidden_path(user: str, verb: str, path: str) -> Variant:
+    """forbiddenMessage's non-resource form (errors.go:67), in NewForbidden with no resource ('forbidden: %v')."""
+    what = f"path {go_q(path)}"
+    message = f"forbidden: User {go_q(user)} cannot {verb} {what}"
+    return _user_or_anonymous(
+        user, f"{user}-{path}", message, verb=verb, what=what, chain=target_state("https://vc-2.team-b.svc")
+    )
 
 
 FORBIDDEN = (
@@ -145,6 +173,18 @@ FORBIDDEN = (
     _forbidden(("vcluster-team-b2", "argocd.manager-v2"), "watch", ("ingresses", "networking.k8s.io", ""), "apps-1"),
     _forbidden(("default", "conformance"), "get", ("pods/log", "", "web-7d9f"), "team-a"),
     _forbidden(("argocd", "argocd-application-controller"), "deletecollection", ("secrets", "", ""), "ns.with-1"),
+    _forbidden_user("jane@example.org", "list", ("compositions", "apiextensions.crossplane.io", ""), ""),
+    _forbidden_user("kubernetes-admin", "get", ("secrets", "", "vc-vc1"), "vc1-ns"),
+    _forbidden_user("Jane Doe", "watch", ("applications", "core.oam.dev", ""), "team-a.apps"),
+    _forbidden_user("oidc:https://accounts.example.com#1234", "create", ("pods/portforward", "", "web-0"), "apps"),
+    _forbidden_user("arn:aws:iam::123456789012:role/ci", "patch", ("releases", "helm.crossplane.io", "db"), ""),
+    _forbidden_user("system:node:kind-worker2", "delete", ("deployments/scale", "apps", "web"), "default"),
+    _forbidden_user("system:anonymous", "list", ("pods", "", ""), "default"),
+    _forbidden_user("system:anonymous", "get", ("xvclusters", "platform.example.org", "vc1"), ""),
+    _forbidden_path("system:anonymous", "get", "/apis"),
+    _forbidden_path("system:anonymous", "get", "/version"),
+    _forbidden_path("system:serviceaccount:kube-system:argocd-manager", "get", "/version"),
+    _forbidden_path("jane@example.org", "get", "/openapi/v3/apis/apps/v1"),
 )
 
 

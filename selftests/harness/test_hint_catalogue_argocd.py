@@ -172,6 +172,31 @@ CASES = [
         ("allows get on secrets",),
     ),
     Case(
+        "rbac-forbidden-anonymous",  # a kubeconfig user with no credentials: discovery is refused first
+        'access denied (403 Forbidden: forbidden: User "system:anonymous" cannot get path "/apis"); check the '
+        "kubeconfig's credentials and RBAC",
+        'the API server took the request as anonymous (User "system:anonymous"): it carried no credentials, and '
+        'anonymous may not get path "/apis"',
+        ("kubectl config view --minify", "config.bearerToken"),
+    ),
+    Case(
+        "rbac-forbidden-user",  # a platform under review, tested with a user who may not read the platform's kinds
+        'XComposite vc1: 403 Forbidden: compositions.apiextensions.crossplane.io is forbidden: User "jane@example.org" '
+        'cannot list resource "compositions" in API group "apiextensions.crossplane.io" at the cluster scope',
+        'RBAC does not let user jane@example.org list resource "compositions" in API group '
+        '"apiextensions.crossplane.io" at the cluster scope',
+        ("kubectl auth can-i --list", "--as=jane@example.org"),
+    ),
+    Case(
+        "rbac-forbidden-user",  # a ServiceAccount refused a non-resource path (rbac-forbidden reads resources)
+        'ComparisonError: Failed to load target state: failed to get cluster version for cluster "https://vc1.vc1-ns:'
+        '443": failed to get cluster info for "https://vc1.vc1-ns:443": error synchronizing cache state : failed to '
+        "get server version: failed to get server version: forbidden: User "
+        '"system:serviceaccount:kube-system:argocd-manager" cannot get path "/version"',
+        'RBAC does not let user system:serviceaccount:kube-system:argocd-manager get path "/version"',
+        ("allows get there",),
+    ),
+    Case(
         "argocd-comparison-error",
         'ComparisonError: Failed to load target state: failed to get cluster version for cluster "https://vc1.'
         'vc1-ns:443": Get "https://vc1.vc1-ns:443/version?timeout=32s": dial tcp 10.96.5.5:443: connect: no route',

@@ -23,7 +23,7 @@ from oamconf.k8s.kubeconfig import choose_context, context_server
 from oamconf.k8s.reactions import DENIED_USER, forbidden_message
 from oamconf.k8s.wait import Observation
 from oamconf.redact import MASK, Redactor
-from oamconf.steps.hints import matching_rule
+from oamconf.steps.hints import diagnose, matching_rule
 
 NOBODY = Identity("oamconf-nobody")  # a user no RBAC rule names
 
@@ -90,6 +90,10 @@ def test_no_credentials_at_all_is_anonymous_and_forbidden_not_unauthorized(
     # Discovery comes first and is refused too: anonymous users may not even list the API groups.
     assert (caught.value.status, caught.value.reason) == (403, "Forbidden")
     assert caught.value.message == 'forbidden: User "system:anonymous" cannot get path "/apis"'
+    # As a step's failure carries it: the wait's line around the server's words.
+    assert _hint(f"access denied ({caught.value}); check the kubeconfig's credentials and RBAC") == (
+        "rbac-forbidden-anonymous"
+    )
 
 
 def test_a_user_without_rbac_is_forbidden_in_the_servers_words(plane: LocalControlPlane, tmp_path: Path) -> None:
@@ -107,6 +111,11 @@ def test_a_user_without_rbac_is_forbidden_in_the_servers_words(plane: LocalContr
     assert caught.value.message == (
         'configmaps "x" is forbidden: User "oamconf-nobody" cannot get resource "configmaps" '
         'in API group "" in the namespace "default"'
+    )
+    hint = diagnose(f"access denied ({caught.value}); check the kubeconfig's credentials and RBAC")
+    assert hint is not None
+    assert hint.cause == (
+        'RBAC does not let user oamconf-nobody get resource "configmaps" in API group "" in the namespace "default"'
     )
 
 

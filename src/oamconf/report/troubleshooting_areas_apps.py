@@ -184,6 +184,17 @@ APP_AREAS: Final[tuple[Area, ...]] = (
                 '<resource> is forbidden: User "system:serviceaccount:<sa_namespace>:<sa>" cannot <verb> resource '
                 '"<resource>" in API group "<group>" at the cluster scope',
             ),
+            "rbac-forbidden-anonymous": Entry(
+                "The API server takes a request as anonymous",
+                f"{_ARGO}, or the suite's own client",
+                'forbidden: User "system:anonymous" cannot <verb> path "<path>"',
+            ),
+            "rbac-forbidden-user": Entry(
+                "RBAC denies a user (the suite's kubeconfig user, or a ServiceAccount a path)",
+                f"{_ARGO}, or an API error",
+                '<resource> is forbidden: User "<user>" cannot <verb> resource "<resource>" in API group "<group>" '
+                "at the cluster scope",
+            ),
             "argocd-comparison-error": Entry(
                 "Argo CD cannot compare the Application (any other ComparisonError)",
                 "the Application's conditions",

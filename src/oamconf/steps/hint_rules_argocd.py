@@ -18,6 +18,13 @@ _ARGOCD_CONDITION = (
 _VALID_FOR = r"valid for (?P<sans>[^\n]+?)(?:, not|(?:(?<= names)|(?<=IP SANs)), but none matched)"
 _HOST = r"(?P<host>[\da-f]*:[\da-f:.]*[\da-f]|[\w-]+(?:\.[\w-]+)*)"
 
+# What forbiddenMessage says a user may not do: a resource (its subresource after "/") in an API group, namespaced
+# or cluster-wide, or a non-resource path ("/apis", "/version").
+_FORBIDDEN_WHAT = (
+    r'(?P<what>resource \\?"[^"\\]+\\?" in API group \\?"[^"\\]*\\?" (?:in the namespace \\?"[^"\\]+\\?"|at the '
+    r'cluster scope)|path \\?"[^"\\]+\\?")'
+)
+
 ARGOCD: tuple[Known, ...] = (
     Known(
         "cluster-secret-ca-not-pem",
@@ -179,6 +186,26 @@ ARGOCD: tuple[Known, ...] = (
         "bind it a Role or ClusterRole that allows {verb} on {resource} in the cluster that refused (Argo CD in a "
         "vCluster: exportKubeConfig.serviceAccount.clusterRole); check with "
         "`kubectl auth can-i --list --as=system:serviceaccount:{sa_namespace}:{sa}`",
+        source="apiserver pkg/endpoints/handlers/responsewriters/errors.go forbiddenMessage",
+    ),
+    Known(
+        "rbac-forbidden-anonymous",
+        r'forbidden: User \\?"system:anonymous\\?" cannot (?P<verb>[\w-]+) ' + _FORBIDDEN_WHAT,
+        'the API server took the request as anonymous (User "system:anonymous"): it carried no credentials, and '
+        "anonymous may not {verb} {what}",
+        "give the request credentials: a kubeconfig user needs a token, a client certificate and key, or an exec "
+        "plugin (`kubectl config view --minify` shows what the context sends); an Argo CD cluster Secret needs "
+        "config.bearerToken or tlsClientConfig.certData and keyData",
+        source="apiserver pkg/endpoints/handlers/responsewriters/errors.go forbiddenMessage (anonymous: "
+        "pkg/authentication/request/anonymous)",
+    ),
+    Known(
+        "rbac-forbidden-user",  # any other user, and a ServiceAccount refused a non-resource path
+        r'forbidden: User \\?"(?P<user>[^"\\]+)\\?" cannot (?P<verb>[\w-]+) ' + _FORBIDDEN_WHAT,
+        "RBAC does not let user {user} {verb} {what}",
+        "have {user} bound a Role or ClusterRole that allows {verb} there (in the cluster that refused), or use a "
+        "kubeconfig context that has it; `kubectl auth can-i --list` shows what a context may do, and an admin "
+        "checks for that user with `kubectl auth can-i {verb} <resource> --as={user}`",
         source="apiserver pkg/endpoints/handlers/responsewriters/errors.go forbiddenMessage",
     ),
     Known(
