@@ -1,5 +1,6 @@
 """One upstream message and what the hint catalogue must make of it, shared by the two halves of the
-catalogue's tests (phases 1-3 in test_hint_catalogue.py, phases 4-5 in test_hint_catalogue_argocd.py)."""
+catalogue's tests (phases 1-3 in test_hint_catalogue.py, its tables in hintcases_platform.py and
+hintcases_workloads.py; phases 4-5 in test_hint_catalogue_argocd.py)."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ REPO_SERVER_DOWN = (
     'desc = connection error: desc = "transport: Error while dialing: dial tcp 10.96.14.2:8081: connect: '
     'connection refused"'
 )
-# The other half of the catalogue has its messages in test_hint_catalogue.py.
+# The other half of the catalogue has its messages in hintcases_platform.py and hintcases_workloads.py.
 
 
 CASES = [
