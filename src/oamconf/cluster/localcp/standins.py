@@ -4,12 +4,12 @@ Phase 3 installs the stand-in charts through provider-helm and then reaches the 
 port-forward, as on kind; nothing in the steps knows the tier. So for the whole run a thread of the suite
 watches (by polling: a few pods, a second apart) for pods of the stand-in charts (label ``oamconf.dev/stand-in``
 and a container named ``postgresql`` or ``redis``): a new one is served (``databases.serving``: the real server
-with the credentials its environment names, and kwok's PortForward to it) before its claim is bound, so that it
-is scheduled and made Ready only then; one that is gone has its server stopped; and every other pending claim
-gets a PersistentVolume (``databases.bind_claims``: the tier has no provisioner, and the vCluster's StatefulSet
-claims one too). A pod that
-cannot be served (its Secret is missing, initdb failed) is recorded with the reason, and tried again only when
-it is replaced by a new pod (a new uid), as a kubelet reports CreateContainerConfigError and retries.
+with the credentials its environment names, and kwok's PortForward to it) before its claim is bound (a stand-in
+claim is held until then, even before its pod exists), so that it is scheduled and made Ready only then; one that
+is gone has its server stopped; and every other pending claim gets a PersistentVolume (``databases.bind_claims``:
+the tier has no provisioner, and the vCluster's StatefulSet claims one too). A pod that cannot be served (its
+Secret is missing, initdb failed) is recorded with the reason, and tried again only when it is replaced by a new
+pod (a new uid), as a kubelet reports CreateContainerConfigError and retries.
 """
 
 from __future__ import annotations
@@ -44,18 +44,22 @@ class Supervisor:
         A stand-in pod is served before its claim is bound: unbound, its claim keeps it unscheduled, so kwok
         makes it Ready only once its server runs and its PortForward exists, as a kubelet makes a pod Ready only
         once its container answers (a pod made Ready first was reached through kwok before its server had
-        finished initdb, and kwok hung up). The claim of a pod that cannot be served stays pending.
+        finished initdb, and kwok hung up). So every stand-in claim (the charts label their claim templates) is
+        held until its pod is served: the StatefulSet controller creates the claim before the pod, and a claim
+        bound in a round between the two let kwok run the pod before its server (a CI run's 3.2: "no forward
+        found for port 5432"). The claim of a pod that cannot be served stays pending.
         """
         pods = {_uid(pod): pod for pod in cluster.list("v1", "Pod", labels={STAND_IN_LABEL: "true"})}
         for uid in [uid for uid in self._stacks if uid not in pods]:
             self._stop(uid)
-        held: set[Ref] = set()
         for uid, pod in pods.items():
-            if uid in self._stacks or not _has_engine(pod):
-                continue
-            if _failure_key(pod) not in self.failures:
+            if uid not in self._stacks and _has_engine(pod) and _failure_key(pod) not in self.failures:
                 self._serve(cluster, pod, workdir)
-            if uid not in self._stacks:
+        held = {claim.ref for claim in cluster.list("v1", "PersistentVolumeClaim", labels={STAND_IN_LABEL: "true"})}
+        for uid, pod in pods.items():
+            if uid in self._stacks:
+                held -= claims_of(pod)
+            elif _has_engine(pod):
                 held |= claims_of(pod)
         self.volumes += [v for v in bind_claims(cluster, hold=held) if v not in self.volumes]
 
