@@ -86,6 +86,7 @@ K8S_PROVIDER_CONFIG: Final = Kind("kubernetes.crossplane.io/v1alpha1", "Provider
 # -- KubeVela (facts §2) ------------------------------------------------------------------------
 OAM_APPLICATION: Final = Kind("core.oam.dev/v1beta1", "Application")
 COMPONENT_DEFINITION: Final = Kind("core.oam.dev/v1beta1", "ComponentDefinition")
+DEFINITION_REVISION: Final = Kind("core.oam.dev/v1beta1", "DefinitionRevision")
 RESOURCE_TRACKER: Final = Kind("core.oam.dev/v1beta1", "ResourceTracker", "Cluster")
 
 # -- Argo CD (facts §4) -------------------------------------------------------------------------
@@ -98,7 +99,7 @@ ALL: Final = (
     CLUSTER_ROLE, CLUSTER_ROLE_BINDING, ROLE, ROLE_BINDING,
     PROVIDER, PROVIDER_REVISION, FUNCTION, FUNCTION_REVISION, RUNTIME_CONFIG, XRD, COMPOSITION,
     COMPOSITION_REVISION, RELEASE, HELM_PROVIDER_CONFIG, K8S_OBJECT, K8S_PROVIDER_CONFIG,
-    OAM_APPLICATION, COMPONENT_DEFINITION, RESOURCE_TRACKER,
+    OAM_APPLICATION, COMPONENT_DEFINITION, DEFINITION_REVISION, RESOURCE_TRACKER,
     ARGO_APPLICATION, APP_PROJECT,
 )  # fmt: skip
 
